@@ -1,0 +1,20 @@
+"""The service navigation: each role sees only what it may use."""
+
+from accounts.models import Role
+
+A, B, C, F, P = Role.ADMIN, Role.BROKER, Role.COMMISSIONER, Role.FINANCE, Role.PROVIDER
+
+NAVIGATION = [
+    ("Worklist", "packages:worklist", {A, B}),
+    ("Packages", "packages:list", {A, B, C, F}),
+    ("Offers", "brokerage:portal_offers", {P}),
+    ("Our packages", "packages:provider_list", {P}),
+    ("Visits", "invoicing:visits", {P}),
+    ("Invoices", "invoicing:list", {A, F, P}),
+    ("Payment board", "invoicing:board", {A, F}),
+    ("Capacity", "providers:capacity", {P}),
+    ("Dashboard", "brokerage:dashboard", {A, C, B}),
+    ("Zones", "zones:list", {A, C, B}),
+    ("Providers", "providers:list", {A, C, B, F}),
+    ("Notifications", "brokerage:notifications", {A, B, P, F}),
+]

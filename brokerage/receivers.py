@@ -1,0 +1,1 @@
+"""Brokerage's reactions to what happens to packages (packages never imports brokerage)."""

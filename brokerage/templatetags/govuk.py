@@ -1,0 +1,98 @@
+"""Template tags that render Django forms in GOV.UK Design System markup.
+
+`{% govuk_error_summary form %}` at the top of a page and
+`{% govuk_field form.name %}` for each field give the error summary that
+links to each field and a message at the field itself.
+"""
+
+from django import forms, template
+
+register = template.Library()
+
+
+def _kind(widget):
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.HiddenInput):
+        return "hidden"
+    if isinstance(widget, forms.FileInput):
+        return "file"
+    return "input"
+
+
+_CLASSES = {
+    "input": "govuk-input",
+    "select": "govuk-select",
+    "textarea": "govuk-textarea",
+    "file": "govuk-file-upload",
+}
+
+
+@register.inclusion_tag("includes/field.html")
+def govuk_field(field, width=None, hint=None, label_class="govuk-label"):
+    kind = _kind(field.field.widget)
+    widget_attrs = {}
+    css = _CLASSES.get(kind)
+    if css:
+        classes = [css]
+        if field.errors:
+            classes.append(f"{css}--error")
+        if width:
+            classes.append(
+                f"govuk-input--width-{width}" if kind == "input" else f"govuk-!-width-{width}"
+            )
+        widget_attrs["class"] = " ".join(classes)
+    if field.help_text or hint:
+        widget_attrs["aria-describedby"] = f"{field.auto_id}-hint"
+    # Radios and checkboxes are drawn item by item in the template.
+    widget_html = None if kind in ("radios", "checkboxes") else field.as_widget(attrs=widget_attrs)
+    return {
+        "field": field,
+        "kind": kind,
+        "widget_html": widget_html,
+        "hint": hint or field.help_text,
+        "label_class": label_class,
+    }
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def govuk_error_summary(*forms_):
+    errors = []
+    for form in forms_:
+        if form is None or not form.is_bound:
+            continue
+        for message in form.non_field_errors():
+            errors.append({"href": "#main-content", "message": message})
+        for field in form:
+            for message in field.errors:
+                errors.append({"href": f"#{field.auto_id}", "message": message})
+    return {"errors": errors}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters changed (for pagination and CSV links)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return "?" + query.urlencode()
+
+
+@register.filter
+def hours(value):
+    """Decimal hours without trailing zeros: 10.50 -> 10.5, 7.00 -> 7."""
+    if value is None:
+        return ""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"

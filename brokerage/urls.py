@@ -1,0 +1,28 @@
+"""Root URLs: pages per app, the API under /api/v1/, its docs, and /health/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("zones/", include("zones.urls")),
+    path("providers/", include("providers.urls")),
+    path("packages/", include("packages.urls")),
+    path("brokering/", include("brokerage.pages_urls")),
+    path("invoices/", include("invoicing.urls")),
+    path("api/v1/", include("accounts.api_urls")),
+    path("api/v1/", include("zones.api_urls")),
+    path("api/v1/", include("providers.api_urls")),
+    path("api/v1/", include("packages.api_urls")),
+    path("api/v1/", include("brokerage.api_urls")),
+    path("api/v1/", include("invoicing.api_urls")),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("health/", include("brokerage.health_urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Small pieces every app shares: domain errors, role checks, API conventions, CSV export."""

@@ -1,0 +1,333 @@
+"""People who need care, their care packages, planned visits and timeline.
+
+This app knows nothing of offers: when a package is submitted or handed
+back it sends a signal (packages.signals) and brokerage reacts.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from providers.models import Provider
+from zones.models import Zone
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Person(models.Model):
+    """Someone who receives care, identified by NHS number.
+
+    Special category data: a provider sees these fields only once a package
+    of this person's is placed with it, and every view is logged
+    (PersonAccess).
+    """
+
+    nhs_number = models.CharField(max_length=10, unique=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    address_line = models.CharField(max_length=255)
+    postcode = models.CharField(max_length=8, help_text="Normalised, e.g. EX2 4QD.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return f"Person {self.pk}"
+
+    @property
+    def full_name(self):
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def postcode_district(self):
+        return self.postcode.split(" ")[0]
+
+    @property
+    def nhs_number_display(self):
+        n = self.nhs_number
+        return f"{n[:3]} {n[3:6]} {n[6:]}"
+
+
+class Source(models.TextChoices):
+    HOSPITAL_DISCHARGE = "hospital_discharge", "Hospital discharge"
+    COMMUNITY = "community", "Community"
+    REABLEMENT = "reablement", "Reablement"
+    REVIEW = "review", "Review"
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", "Urgent"
+    STANDARD = "standard", "Standard"
+
+
+class PackageStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open (unfilled)"
+    PLACED = "placed", "Placed"
+    ENDED = "ended", "Ended"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Package(models.Model):
+    """A care package: the visits a person needs, in the zone of their postcode.
+
+    States: draft (being recorded) -> open (submitted, unfilled: brokering
+    looks for a provider) -> placed (a provider accepted or a broker
+    assigned it) -> ended. A placed package handed back by its provider is
+    open again; draft and open packages can be cancelled. `escalated` marks
+    an open package for which no eligible provider is left. Each submit or
+    hand-back starts a new `brokering_round`.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="packages")
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="packages")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.STANDARD)
+    status = models.CharField(
+        max_length=10, choices=PackageStatus.choices, default=PackageStatus.DRAFT
+    )
+    start_date = models.DateField()
+    hospital_ready_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="For a hospital discharge: the day the person is ready to leave.",
+    )
+    needs = models.TextField(
+        blank=True, help_text="Care needs and skills required, without identifying details."
+    )
+    weekly_hours = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="packages"
+    )
+    escalated = models.BooleanField(default=False)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    brokering_round = models.PositiveIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    placed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "zone"]),
+            models.Index(fields=["status", "priority", "submitted_at"]),
+            models.Index(fields=["provider", "status"]),
+            models.Index(fields=["placed_at"]),
+            models.Index(fields=["source", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="package_placed_has_provider",
+                condition=~models.Q(status="placed") | models.Q(provider__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="package_open_has_no_provider",
+                condition=~models.Q(status__in=["draft", "open"]) | models.Q(provider__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="package_status_valid",
+                condition=models.Q(status__in=[s.value for s in PackageStatus]),
+            ),
+            models.CheckConstraint(
+                name="package_weekly_hours_not_negative", condition=models.Q(weekly_hours__gte=0)
+            ),
+        ]
+
+    def __str__(self):
+        return f"Package {self.pk}"
+
+    @property
+    def is_urgent(self):
+        return self.priority == Priority.URGENT
+
+
+class Purpose(models.TextChoices):
+    PERSONAL_CARE = "personal_care", "Personal care"
+    MEDICATION = "medication", "Medication"
+    MEAL = "meal", "Meal"
+    DOMESTIC = "domestic", "Domestic"
+    SITTING = "sitting", "Sitting"
+
+
+MIN_VISIT_MINUTES = 30
+MIN_MEDICATION_VISIT_MINUTES = 15
+MAX_VISIT_MINUTES = 1440
+
+
+class Visit(models.Model):
+    """A planned visit, repeated on the given days each week.
+
+    At least 30 minutes (NICE QS123), or 15 for a medication check; one
+    carer, or two for a double-handed call (which counts twice in carer hours).
+    """
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="visits")
+    days = models.JSONField(help_text='Days of the week, e.g. ["mon", "wed"].')
+    time = models.TimeField()
+    duration_minutes = models.PositiveIntegerField(
+        validators=[
+            MinValueValidator(MIN_MEDICATION_VISIT_MINUTES),
+            MaxValueValidator(MAX_VISIT_MINUTES),
+        ]
+    )
+    carers = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(2)]
+    )
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+
+    class Meta:
+        ordering = ["time", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="visit_carers_1_or_2", condition=models.Q(carers__in=[1, 2])
+            ),
+            models.CheckConstraint(
+                name="visit_duration_in_range",
+                condition=models.Q(duration_minutes__lte=MAX_VISIT_MINUTES)
+                & (
+                    models.Q(duration_minutes__gte=MIN_VISIT_MINUTES)
+                    | models.Q(
+                        purpose="medication", duration_minutes__gte=MIN_MEDICATION_VISIT_MINUTES
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{','.join(self.days)} {self.time:%H:%M} {self.duration_minutes}m x{self.carers}"
+
+    @property
+    def weekly_carer_minutes(self):
+        return self.duration_minutes * self.carers * len(self.days)
+
+
+class FlexiblePlan(models.Model):
+    """Bury's flexible 4-week plan: hours may vary week to week within the total.
+
+    Payment over the four weeks is capped by the total plus contingency hours.
+    """
+
+    package = models.OneToOneField(Package, on_delete=models.CASCADE, related_name="flexible_plan")
+    week1_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    week2_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    week3_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    week4_hours = models.DecimalField(max_digits=6, decimal_places=2)
+    contingency_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="plan_hours_not_negative",
+                condition=models.Q(
+                    week1_hours__gte=0,
+                    week2_hours__gte=0,
+                    week3_hours__gte=0,
+                    week4_hours__gte=0,
+                    contingency_hours__gte=0,
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return f"Flexible plan for package {self.package_id}"
+
+    @property
+    def week_hours(self):
+        return [self.week1_hours, self.week2_hours, self.week3_hours, self.week4_hours]
+
+    @property
+    def total_hours(self):
+        return sum(self.week_hours, Decimal("0"))
+
+    @property
+    def cap_hours(self):
+        return self.total_hours + self.contingency_hours
+
+
+class HandBack(models.Model):
+    """A provider ending a live package: the package re-opens without it."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="hand_backs")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="hand_backs")
+    reason = models.TextField()
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["provider", "at"])]
+
+    def __str__(self):
+        return f"Hand-back of package {self.package_id} by {self.provider_id}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Changed"
+    SUBMITTED = "submitted", "Submitted for brokering"
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Offer accepted"
+    DECLINED = "declined", "Offer declined"
+    EXPIRED = "expired", "Offer expired"
+    WITHDRAWN = "withdrawn", "Offer withdrawn"
+    ESCALATED = "escalated", "Escalated: no eligible provider left"
+    PLACED = "placed", "Placed"
+    ASSIGNED = "assigned", "Assigned by hand"
+    HANDED_BACK = "handed_back", "Handed back"
+    REBROKERED = "rebrokered", "Re-brokered"
+    ENDED = "ended", "Ended"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PackageEvent(models.Model):
+    """One entry in a package's timeline: what happened, who did it, when."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["package", "at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PersonAccess(models.Model):
+    """Append-only log of every view of a person's record: who, whom, when, from where."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    via = models.CharField(max_length=200, help_text="The page or endpoint that showed the record.")
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["person", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self):
+        return f"Person {self.person_id} viewed by user {self.user_id} via {self.via}"

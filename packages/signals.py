@@ -1,0 +1,11 @@
+"""Signals packages sends so that brokerage can react without packages importing it.
+
+Each is sent from inside the service's transaction; receivers that enqueue
+work must do so with transaction.on_commit.
+"""
+
+from django.dispatch import Signal
+
+# sender=Package class, package_id=int
+package_submitted = Signal()
+package_handed_back = Signal()

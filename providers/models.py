@@ -1,0 +1,183 @@
+"""Care providers, their contracts in zones and the spare capacity they declare."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from zones.models import Zone, code_validator
+
+
+class CqcRating(models.TextChoices):
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    INADEQUATE = "inadequate", "Inadequate"
+    NOT_RATED = "not_rated", "Not yet rated"
+
+
+ELIGIBLE_RATINGS = (CqcRating.OUTSTANDING, CqcRating.GOOD)
+
+
+class ProviderStatus(models.TextChoices):
+    ONBOARDING = "onboarding", "Onboarding"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    EXITED = "exited", "Exited"
+
+
+class Lot(models.IntegerChoices):
+    FRAMEWORK = 1, "Lot 1 (framework)"
+    BACKUP = 2, "Lot 2 (backup)"
+
+
+class Provider(models.Model):
+    """A home care agency registered with the CQC.
+
+    Only an active provider rated Outstanding or Good is offered work. A lot-2
+    (backup) provider may have a weekly hours cap. The hourly rate is the
+    contracted base rate; the weekend and bank holiday uplifts and the pay
+    rule's tolerance and rounding are its contract's terms for invoices.
+    """
+
+    code = models.CharField(max_length=20, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=200)
+    cqc_location_id = models.CharField(max_length=20, blank=True)
+    cqc_rating = models.CharField(
+        max_length=24, choices=CqcRating.choices, default=CqcRating.NOT_RATED
+    )
+    status = models.CharField(
+        max_length=12, choices=ProviderStatus.choices, default=ProviderStatus.ONBOARDING
+    )
+    lot = models.PositiveSmallIntegerField(choices=Lot.choices, default=Lot.FRAMEWORK)
+    weekly_hours_cap = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    hourly_rate = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    weekend_uplift_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    bank_holiday_uplift_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    pay_tolerance_minutes = models.PositiveSmallIntegerField(
+        default=5, help_text="Delivered within this many minutes short of planned pays as planned."
+    )
+    pay_rounding_minutes = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text="Otherwise delivered time is rounded down to this many minutes.",
+    )
+    contact_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["status", "cqc_rating"])]
+        constraints = [
+            models.CheckConstraint(
+                name="provider_rate_not_negative", condition=models.Q(hourly_rate__gte=0)
+            ),
+            models.CheckConstraint(
+                name="provider_cap_not_negative",
+                condition=models.Q(weekly_hours_cap__isnull=True)
+                | models.Q(weekly_hours_cap__gte=0),
+            ),
+            models.CheckConstraint(name="provider_lot_1_or_2", condition=models.Q(lot__in=[1, 2])),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_eligible(self):
+        return self.status == ProviderStatus.ACTIVE and self.cqc_rating in ELIGIBLE_RATINGS
+
+
+class ContractRole(models.TextChoices):
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+    FRAMEWORK = "framework", "Framework"
+
+
+class Contract(models.Model):
+    """A provider's place in a zone: its role there and, in a rota, its share.
+
+    A zone has at most one primary and one secondary; in a rota zone their
+    shares add up to 100 (80/20 in Bury). Framework providers are offered
+    work after them, in cascade order.
+    """
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="contracts")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="contracts")
+    role = models.CharField(
+        max_length=10, choices=ContractRole.choices, default=ContractRole.FRAMEWORK
+    )
+    share_percent = models.PositiveSmallIntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["zone__code", "role", "provider__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "provider"], name="contract_one_per_zone"),
+            models.UniqueConstraint(
+                fields=["zone"],
+                condition=models.Q(role="primary"),
+                name="contract_one_primary_per_zone",
+            ),
+            models.UniqueConstraint(
+                fields=["zone"],
+                condition=models.Q(role="secondary"),
+                name="contract_one_secondary_per_zone",
+            ),
+            models.CheckConstraint(
+                name="contract_share_0_100",
+                condition=models.Q(share_percent__gte=0, share_percent__lte=100),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider.code} in {self.zone.code} ({self.role})"
+
+
+class Capacity(models.Model):
+    """Spare hours a provider declares it can take on in a zone in a week."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="capacity")
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="capacity")
+    week_start = models.DateField(help_text="The Monday the week starts on.")
+    hours = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    declared_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-week_start", "zone__code"]
+        verbose_name_plural = "capacity"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "zone", "week_start"], name="capacity_one_per_week"
+            ),
+            models.CheckConstraint(
+                name="capacity_hours_not_negative", condition=models.Q(hours__gte=0)
+            ),
+        ]
+        indexes = [models.Index(fields=["zone", "week_start"])]
+
+    def __str__(self):
+        return f"{self.provider.code} {self.zone.code} w/c {self.week_start}: {self.hours}h"

@@ -1,0 +1,94 @@
+"""Fixtures shared by every test: a user per role and clients signed in as them."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _no_lockouts_between_tests(settings):
+    # django-axes counts failures across tests otherwise.
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.AdminFactory(username="admin1")
+
+
+@pytest.fixture
+def broker(db):
+    return factories.BrokerFactory(username="broker1")
+
+
+@pytest.fixture
+def commissioner(db):
+    return factories.CommissionerFactory(username="commissioner1")
+
+
+@pytest.fixture
+def finance(db):
+    return factories.FinanceFactory(username="finance1")
+
+
+@pytest.fixture
+def provider_org(db):
+    return factories.ProviderFactory(code="PROV-A", name="Alpha Home Care")
+
+
+@pytest.fixture
+def other_provider_org(db):
+    return factories.ProviderFactory(code="PROV-B", name="Beta Care Services")
+
+
+@pytest.fixture
+def provider_user(provider_org):
+    return factories.ProviderUserFactory(username="provider1", provider=provider_org)
+
+
+@pytest.fixture
+def other_provider_user(other_provider_org):
+    return factories.ProviderUserFactory(username="provider2", provider=other_provider_org)
+
+
+@pytest.fixture
+def users(admin_user, broker, commissioner, finance, provider_user, other_provider_user):
+    """Every role, for role matrices: {"admin": ..., "broker": ..., ...}."""
+    return {
+        "admin": admin_user,
+        "broker": broker,
+        "commissioner": commissioner,
+        "finance": finance,
+        "provider": provider_user,
+        "other_provider": other_provider_user,
+    }
+
+
+@pytest.fixture
+def api():
+    """api(user) -> an APIClient authenticated with the user's token; api() is anonymous."""
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def page(client):
+    """page(user) -> a Django test client with the user signed in."""
+    from django.test import Client
+
+    def make(user=None):
+        c = Client()
+        if user is not None:
+            c.force_login(user)
+        return c
+
+    return make

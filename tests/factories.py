@@ -1,0 +1,206 @@
+"""Factories for the core models, one per useful state (OpenPackageFactory, PlacedPackageFactory).
+
+Apps further up the chain keep their own factories beside their tests
+(tests/brokerage/factories.py, tests/invoicing/factories.py).
+"""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Role, User
+from packages.models import (
+    FlexiblePlan,
+    Package,
+    PackageStatus,
+    Person,
+    Priority,
+    Source,
+    Visit,
+)
+from packages.nhs import demo_nhs_number
+from providers.models import Capacity, Contract, ContractRole, CqcRating, Provider, ProviderStatus
+from zones.models import AllocationMode, PostcodeDistrict, Zone
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class ZoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Zone
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"Z{n:03d}")
+    name = factory.Sequence(lambda n: f"Zone {n}")
+    allocation_mode = AllocationMode.CASCADE
+    offer_window_minutes = 240
+    urgent_offer_window_minutes = 30
+    rotation_weeks = 2
+
+    @factory.post_generation
+    def districts(self, create, extracted, **kwargs):
+        """ZoneFactory(districts=["EX1", "EX2"]); by default one made-up district."""
+        if not create:
+            return
+        names = extracted if extracted is not None else [f"ZZ{self.pk % 100}"]
+        for name in names:
+            PostcodeDistrict.objects.get_or_create(zone=self, district=name)
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"P{n:03d}")
+    name = factory.Sequence(lambda n: f"Provider {n} Home Care Ltd")
+    cqc_location_id = factory.Sequence(lambda n: f"1-{100000000 + n}")
+    cqc_rating = CqcRating.GOOD
+    status = ProviderStatus.ACTIVE
+    lot = 1
+    weekly_hours_cap = None
+    hourly_rate = Decimal("24.96")
+    contact_email = factory.LazyAttribute(lambda p: f"office@{p.code.lower()}.example.org")
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    zone = factory.SubFactory(ZoneFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    role = ContractRole.FRAMEWORK
+    share_percent = 0
+
+
+class CapacityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Capacity
+
+    provider = factory.SubFactory(ProviderFactory)
+    zone = factory.SubFactory(ZoneFactory)
+    week_start = factory.LazyFunction(
+        lambda: timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    )
+    hours = Decimal("20")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    role = Role.BROKER
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+class AdminFactory(UserFactory):
+    role = Role.ADMIN
+    is_staff = True
+    is_superuser = True
+
+
+class BrokerFactory(UserFactory):
+    role = Role.BROKER
+
+
+class CommissionerFactory(UserFactory):
+    role = Role.COMMISSIONER
+
+
+class FinanceFactory(UserFactory):
+    role = Role.FINANCE
+
+
+class ProviderUserFactory(UserFactory):
+    role = Role.PROVIDER
+    provider = factory.SubFactory(ProviderFactory)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    nhs_number = factory.Sequence(demo_nhs_number)
+    given_name = factory.Iterator(["Ada", "Bill", "Cath", "Dev", "Edna", "Frank"])
+    family_name = factory.Iterator(["Ashworth", "Bradley", "Cole", "Dunn", "Ellis"])
+    date_of_birth = datetime.date(1938, 5, 17)
+    address_line = factory.Sequence(lambda n: f"{n + 1} Fore Street")
+    postcode = "ZZ1 1AA"
+
+
+class PackageFactory(factory.django.DjangoModelFactory):
+    """A draft package with one 45-minute morning visit every day (5.25 h a week)."""
+
+    class Meta:
+        model = Package
+        skip_postgeneration_save = True
+
+    person = factory.SubFactory(PersonFactory)
+    zone = factory.SubFactory(ZoneFactory)
+    source = Source.HOSPITAL_DISCHARGE
+    priority = Priority.STANDARD
+    status = PackageStatus.DRAFT
+    start_date = factory.LazyFunction(timezone.localdate)
+    weekly_hours = Decimal("5.25")
+
+    @factory.post_generation
+    def visits(self, create, extracted, **kwargs):
+        """PackageFactory(visits=[{...}, ...]); by default one daily 45-minute call."""
+        if not create:
+            return
+        specs = (
+            extracted
+            if extracted is not None
+            else [
+                {
+                    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                    "time": datetime.time(8, 0),
+                    "duration_minutes": 45,
+                    "carers": 1,
+                    "purpose": "personal_care",
+                }
+            ]
+        )
+        for spec in specs:
+            Visit.objects.create(package=self, **spec)
+        if extracted is not None:
+            minutes = sum(
+                v["duration_minutes"] * v.get("carers", 1) * len(v["days"]) for v in specs
+            )
+            self.weekly_hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+            self.save(update_fields=["weekly_hours"])
+
+
+class OpenPackageFactory(PackageFactory):
+    status = PackageStatus.OPEN
+    submitted_at = factory.LazyFunction(timezone.now)
+    brokering_round = 1
+
+
+class PlacedPackageFactory(OpenPackageFactory):
+    status = PackageStatus.PLACED
+    provider = factory.SubFactory(ProviderFactory)
+    placed_at = factory.LazyFunction(timezone.now)
+
+
+class FlexiblePlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FlexiblePlan
+
+    package = factory.SubFactory(PackageFactory)
+    week1_hours = Decimal("20")
+    week2_hours = Decimal("10")
+    week3_hours = Decimal("20")
+    week4_hours = Decimal("10")
+    contingency_hours = Decimal("4")

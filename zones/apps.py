@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ZonesConfig(AppConfig):
+    name = "zones"
+    verbose_name = "Zones"

@@ -1,0 +1,89 @@
+"""Zones: the geographic areas a county is split into, and how each is brokered."""
+
+import datetime
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Use letters, numbers, hyphens and underscores only."
+)
+
+
+class AllocationMode(models.TextChoices):
+    ROTA = "rota", "Rota (80/20 between two providers, swapping each period)"
+    CASCADE = "cascade", "Cascade (one provider at a time, in order)"
+    BROADCAST = "broadcast", "Broadcast (every eligible provider at once)"
+
+
+# Rotation periods are counted from this Monday, so that every zone's
+# periods line up with whole weeks and the swap date can be computed.
+ROTATION_EPOCH = datetime.date(2024, 1, 1)
+
+
+class Zone(models.Model):
+    """A zone, defined by the postcode districts it covers.
+
+    Its allocation mode decides how a package whose postcode falls in it is
+    offered: to every eligible provider (broadcast), to one at a time in
+    order (cascade), or by the rota's shares between a primary and a
+    secondary that swap roles every `rotation_weeks` weeks.
+    """
+
+    code = models.CharField(max_length=20, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=100)
+    allocation_mode = models.CharField(
+        max_length=10, choices=AllocationMode.choices, default=AllocationMode.CASCADE
+    )
+    offer_window_minutes = models.PositiveIntegerField(
+        default=240, validators=[MinValueValidator(1)]
+    )
+    urgent_offer_window_minutes = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text="Response window for urgent packages (hospital discharge, crisis).",
+    )
+    rotation_weeks = models.PositiveIntegerField(default=2, validators=[MinValueValidator(1)])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="zone_offer_window_positive", condition=models.Q(offer_window_minutes__gte=1)
+            ),
+            models.CheckConstraint(
+                name="zone_urgent_window_positive",
+                condition=models.Q(urgent_offer_window_minutes__gte=1),
+            ),
+            models.CheckConstraint(
+                name="zone_rotation_weeks_positive", condition=models.Q(rotation_weeks__gte=1)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def rotation_period(self, on: datetime.date) -> int:
+        """The number of the rota period that `on` falls in (0, 1, 2, ...)."""
+        return (on - ROTATION_EPOCH).days // (7 * self.rotation_weeks)
+
+    def offer_window(self, urgent: bool) -> datetime.timedelta:
+        minutes = self.urgent_offer_window_minutes if urgent else self.offer_window_minutes
+        if urgent:
+            minutes = min(minutes, self.offer_window_minutes)
+        return datetime.timedelta(minutes=minutes)
+
+
+class PostcodeDistrict(models.Model):
+    """The outward part of a postcode (`EX2`); each belongs to at most one zone."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="districts")
+    district = models.CharField(max_length=4, unique=True)
+
+    class Meta:
+        ordering = ["district"]
+
+    def __str__(self):
+        return self.district
