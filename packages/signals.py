@@ -9,3 +9,4 @@ from django.dispatch import Signal
 # sender=Package class, package_id=int
 package_submitted = Signal()
 package_handed_back = Signal()
+package_cancelled = Signal()
