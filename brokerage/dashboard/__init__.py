@@ -1,0 +1,1 @@
+"""The commissioner's dashboard: unfilled packages, time to fill, providers and spend."""

@@ -1,0 +1,3 @@
+"""The dashboard part of /api/v1/."""
+
+urlpatterns = []
