@@ -1,5 +1,6 @@
 """People who sign in, and the one role each holds."""
 
+from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -52,3 +53,7 @@ class User(AbstractUser):
     @property
     def is_admin(self):
         return self.role == Role.ADMIN
+
+
+# Who holds which role, and since when; never the password hash.
+auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"zones"})

@@ -1,7 +1,22 @@
 """Brokering pages: the provider portal's offers, notifications, the broker's offer actions, the dashboard."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "brokerage"
 
-urlpatterns = []
+urlpatterns = [
+    # The provider portal and notifications.
+    path("offers/", views.portal_offers, name="portal_offers"),
+    path("offers/<int:pk>/", views.portal_offer, name="portal_offer"),
+    path("offers/<int:pk>/accept/", views.offer_accept, name="offer_accept"),
+    path("offers/<int:pk>/decline/", views.offer_decline, name="offer_decline"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    # The broker's actions on a package's offers.
+    path("packages/<int:pk>/offers/", views.package_offers, name="package_offers"),
+    path("packages/<int:pk>/assign/", views.package_assign, name="package_assign"),
+    path("packages/<int:pk>/withdraw/", views.package_withdraw, name="package_withdraw"),
+    path("packages/<int:pk>/rebroker/", views.package_rebroker, name="package_rebroker"),
+]

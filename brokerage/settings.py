@@ -6,32 +6,70 @@ Celery broker. Production (docker-compose.yml) sets DATABASE_URL,
 CELERY_BROKER_URL, SECRET_KEY, DEBUG=false and ALLOWED_HOSTS.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("BROKERAGE_VAR_DIR", default=str(BASE_DIR / "var")))
-
 env = environ.Env()
 env.smart_cast = False
 
+
+def env_bool(name, default):
+    """A true/false variable; anything else stops the start (django-environ reads it as false)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def env_int(name, default):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+def env_url(name, default, *, schemes, parse=None):
+    """A URL whose scheme is one we can use; `parse` turns it into a settings dict."""
+    raw = os.environ.get(name, default)
+    scheme = urlsplit(raw).scheme
+    if "://" not in raw or scheme not in schemes:
+        raise ImproperlyConfigured(
+            f"{name} must be a URL starting with one of {', '.join(sorted(schemes))}://, "
+            f"not {raw!r}."
+        )
+    return parse(raw) if parse else raw
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.str("BROKERAGE_VAR_DIR", default=str(BASE_DIR / "var")))
+
 DEVELOPMENT_SECRET_KEY = "development-only-insecure-key-never-use-in-production"
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env_bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a secret value when DEBUG is false (production)."
     )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes={"http", "https"})
 SERVICE_NAME = "Home care brokerage"
 
 INSTALLED_APPS = [
@@ -97,7 +135,12 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'brokerage.sqlite3'}")
+    "default": env_url(
+        "DATABASE_URL",
+        f"sqlite:///{VAR_DIR / 'brokerage.sqlite3'}",
+        schemes={"postgres", "postgresql", "sqlite"},
+        parse=environ.Env.db_url_config,
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and immediate transactions let the web process and the worker write
@@ -110,8 +153,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # An unreachable server fails a request (and /health/) in seconds instead of hanging.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and login protection ---------------------------------------
@@ -128,7 +173,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -187,7 +232,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ----------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# Redis in production and tests; the filesystem transport for `make run`; memory for unit tests.
+CELERY_BROKER_URL = env_url(
+    "CELERY_BROKER_URL", "filesystem://", schemes={"redis", "rediss", "filesystem", "memory"}
+)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # In and out are the same folder so that web and worker, sharing this one
     # configuration, read what the other wrote.
@@ -228,8 +276,23 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Cache: in production shared by every web process, so login throttling counts across them
+CACHES = {
+    "default": env_url(
+        "CACHE_URL",
+        "locmemcache://",
+        schemes=set(environ.Env.CACHE_SCHEMES),
+        parse=environ.Env.cache_url_config,
+    )
+}
+
 # --- Email -----------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = env_url(
+    "EMAIL_URL",
+    "consolemail://",
+    schemes=set(environ.Env.EMAIL_SCHEMES),
+    parse=environ.Env.email_url_config,
+)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="brokerage@localhost")
 
@@ -243,10 +306,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^health/"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 CONTENT_SECURITY_POLICY = {

@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from . import api_docs, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,8 +23,8 @@ urlpatterns = [
     path("api/v1/", include("invoicing.api_urls")),
     path("api/v1/", include("brokerage.dashboard.api_urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/v1/docs/", api_docs.swagger_ui, name="api-docs"),
+    path("api/v1/redoc/", api_docs.redoc, name="api-redoc"),
     path("health/", include("brokerage.health_urls")),
     path("admin/", admin.site.urls),
 ]

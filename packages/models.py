@@ -6,6 +6,7 @@ back it sends a signal (packages.signals) and brokerage reacts.
 
 from decimal import Decimal
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -74,6 +75,16 @@ class PackageStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# The package lifecycle, in one place: action -> (statuses it may start from, status it leads to).
+TRANSITIONS = {
+    "submit": ({PackageStatus.DRAFT}, PackageStatus.OPEN),
+    "cancel": ({PackageStatus.DRAFT, PackageStatus.OPEN}, PackageStatus.CANCELLED),
+    "place": ({PackageStatus.OPEN}, PackageStatus.PLACED),
+    "hand_back": ({PackageStatus.PLACED}, PackageStatus.OPEN),
+    "end": ({PackageStatus.PLACED}, PackageStatus.ENDED),
+}
+
+
 class Package(models.Model):
     """A care package: the visits a person needs, in the zone of their postcode.
 
@@ -109,8 +120,14 @@ class Package(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     brokering_round = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    waiting_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the package last became open (submitted or handed back): the worklist's wait.",
+    )
     placed_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True, help_text="The last day of care.")
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(
@@ -152,6 +169,10 @@ class Package(models.Model):
     @property
     def is_urgent(self):
         return self.priority == Priority.URGENT
+
+    def allows(self, action: str) -> bool:
+        """Whether the package's status allows `action` (a key of TRANSITIONS)."""
+        return self.status in TRANSITIONS[action][0]
 
 
 class Purpose(models.TextChoices):
@@ -331,3 +352,11 @@ class PersonAccess(models.Model):
 
     def __str__(self):
         return f"Person {self.person_id} viewed by user {self.user_id} via {self.via}"
+
+
+# Every change to these has who, what and when (views of a person are in PersonAccess).
+auditlog.register(Person)
+auditlog.register(Package)
+auditlog.register(Visit)
+auditlog.register(FlexiblePlan)
+auditlog.register(HandBack)

@@ -1,7 +1,12 @@
-"""The providers part of /api/v1/."""
+"""The providers part of /api/v1/: providers, contracts and declared capacity."""
 
 from rest_framework.routers import SimpleRouter
 
+from .api import CapacityViewSet, ContractViewSet, ProviderViewSet
+
 router = SimpleRouter()
+router.register("providers", ProviderViewSet, basename="provider")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("capacity", CapacityViewSet, basename="capacity")
 
 urlpatterns = [*router.urls]

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from auditlog.registry import auditlog
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -40,7 +41,12 @@ class Provider(models.Model):
     rule's tolerance and rounding are its contract's terms for invoices.
     """
 
-    code = models.CharField(max_length=20, unique=True, validators=[code_validator])
+    code = models.CharField(
+        max_length=20,
+        unique=True,
+        validators=[code_validator],
+        error_messages={"unique": "A provider with this code already exists."},
+    )
     name = models.CharField(max_length=200)
     cqc_location_id = models.CharField(max_length=20, blank=True)
     cqc_rating = models.CharField(
@@ -102,6 +108,10 @@ class Provider(models.Model):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def get_additional_data(self):
+        # Tags the audit trail so the provider's page finds its contracts and capacity too.
+        return {"provider": self.code}
+
     @property
     def is_eligible(self):
         return self.status == ProviderStatus.ACTIVE and self.cqc_rating in ELIGIBLE_RATINGS
@@ -154,6 +164,9 @@ class Contract(models.Model):
     def __str__(self):
         return f"{self.provider.code} in {self.zone.code} ({self.role})"
 
+    def get_additional_data(self):
+        return {"zone": self.zone.code, "provider": self.provider.code}
+
 
 class Capacity(models.Model):
     """Spare hours a provider declares it can take on in a zone in a week."""
@@ -181,3 +194,12 @@ class Capacity(models.Model):
 
     def __str__(self):
         return f"{self.provider.code} {self.zone.code} w/c {self.week_start}: {self.hours}h"
+
+    def get_additional_data(self):
+        # Not tagged with the zone: declarations would crowd out the zone's own changes.
+        return {"provider": self.provider.code}
+
+
+auditlog.register(Provider, exclude_fields=["created_at", "updated_at"])
+auditlog.register(Contract, exclude_fields=["created_at"])
+auditlog.register(Capacity, exclude_fields=["declared_at"])

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "providers"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.provider_list, name="list"),
+    path("new/", views.provider_create, name="create"),
+    path("capacity/", views.capacity, name="capacity"),
+    path("contracts/new/<slug:zone>/", views.contract_add, name="contract_add"),
+    path("contracts/<int:pk>/remove/", views.contract_remove, name="contract_remove"),
+    path("<slug:code>/", views.provider_detail, name="detail"),
+    path("<slug:code>/edit/", views.provider_edit, name="edit"),
+]

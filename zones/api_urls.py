@@ -2,6 +2,9 @@
 
 from rest_framework.routers import SimpleRouter
 
+from .api import ZoneViewSet
+
 router = SimpleRouter()
+router.register("zones", ZoneViewSet, basename="zone")
 
 urlpatterns = [*router.urls]

@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.core.validators import MinValueValidator, RegexValidator
+from auditlog.registry import auditlog
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 code_validator = RegexValidator(
@@ -15,6 +16,10 @@ class AllocationMode(models.TextChoices):
     CASCADE = "cascade", "Cascade (one provider at a time, in order)"
     BROADCAST = "broadcast", "Broadcast (every eligible provider at once)"
 
+
+# A week: the longest response window any contract asks for (planned care
+# may wait a day or more, never weeks).
+MAX_WINDOW_MINUTES = 7 * 24 * 60
 
 # Rotation periods are counted from this Monday, so that every zone's
 # periods line up with whole weeks and the swap date can be computed.
@@ -30,20 +35,27 @@ class Zone(models.Model):
     secondary that swap roles every `rotation_weeks` weeks.
     """
 
-    code = models.CharField(max_length=20, unique=True, validators=[code_validator])
+    code = models.CharField(
+        max_length=20,
+        unique=True,
+        validators=[code_validator],
+        error_messages={"unique": "A zone with this code already exists."},
+    )
     name = models.CharField(max_length=100)
     allocation_mode = models.CharField(
         max_length=10, choices=AllocationMode.choices, default=AllocationMode.CASCADE
     )
     offer_window_minutes = models.PositiveIntegerField(
-        default=240, validators=[MinValueValidator(1)]
+        default=240, validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_MINUTES)]
     )
     urgent_offer_window_minutes = models.PositiveIntegerField(
         default=30,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_WINDOW_MINUTES)],
         help_text="Response window for urgent packages (hospital discharge, crisis).",
     )
-    rotation_weeks = models.PositiveIntegerField(default=2, validators=[MinValueValidator(1)])
+    rotation_weeks = models.PositiveIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -65,9 +77,19 @@ class Zone(models.Model):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def get_additional_data(self):
+        # The zone's code tags every audit entry about it, so that its page can
+        # find the changes to its districts and contracts as well as its own.
+        return {"zone": self.code}
+
     def rotation_period(self, on: datetime.date) -> int:
         """The number of the rota period that `on` falls in (0, 1, 2, ...)."""
         return (on - ROTATION_EPOCH).days // (7 * self.rotation_weeks)
+
+    def rotation_period_dates(self, period: int) -> tuple[datetime.date, datetime.date]:
+        """The first and last day of rota period number `period`."""
+        start = ROTATION_EPOCH + datetime.timedelta(weeks=period * self.rotation_weeks)
+        return start, start + datetime.timedelta(weeks=self.rotation_weeks, days=-1)
 
     def offer_window(self, urgent: bool) -> datetime.timedelta:
         minutes = self.urgent_offer_window_minutes if urgent else self.offer_window_minutes
@@ -87,3 +109,10 @@ class PostcodeDistrict(models.Model):
 
     def __str__(self):
         return self.district
+
+    def get_additional_data(self):
+        return {"zone": self.zone.code}
+
+
+auditlog.register(Zone, exclude_fields=["created_at", "updated_at"])
+auditlog.register(PostcodeDistrict)

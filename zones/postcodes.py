@@ -39,3 +39,11 @@ def normalise_district(raw: str) -> str:
     if not _DISTRICT.match(district):
         raise ValidationError(MALFORMED_DISTRICT, code="malformed_district")
     return district
+
+
+def district_sort_key(district: str):
+    """Order districts as people read them: EX2 before EX10."""
+    match = re.match(r"^([A-Z]+)(\d+)(.*)$", district)
+    if not match:
+        return (district, 0, "")
+    return (match[1], int(match[2]), match[3])

@@ -1,3 +1,15 @@
 """The dashboard part of /api/v1/."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("dashboard/unfilled/", api.UnfilledView.as_view(), name="dashboard-unfilled"),
+    path("dashboard/time-to-fill/", api.TimeToFillView.as_view(), name="dashboard-time-to-fill"),
+    path(
+        "dashboard/time-to-fill/breakdown/",
+        api.TimeToFillBreakdownView.as_view(),
+        name="dashboard-time-to-fill-breakdown",
+    ),
+]

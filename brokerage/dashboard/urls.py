@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+"""The dashboard pages, under /dashboard/."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "dashboard"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.UnfilledPage.as_view(), name="index"),
+    path("time-to-fill/", views.TimeToFillPage.as_view(), name="time_to_fill"),
+]

@@ -1,0 +1,74 @@
+"""Writes to accounts: an account with its one role, created or brought up to date."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from providers.models import Provider
+from zones.audit import acting
+from zones.models import Zone
+
+from .models import Role, User
+
+
+def save_account(
+    *,
+    username: str,
+    role: str,
+    password: str,
+    provider_code: str | None = None,
+    zone_codes: list[str] = (),
+    by=None,
+) -> tuple[User, bool]:
+    """Create the account or update its role, organisation, zones and password.
+
+    A provider user belongs to exactly one provider; only a broker may be
+    limited to zones (none listed: every zone). An admin may also use the
+    Django admin site. Returns the user and whether it was new.
+    """
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": [f"Unknown role {role!r}: choose one of {', '.join(Role.values)}."]}
+        )
+    provider = _provider(role, provider_code)
+    zones = _zones(role, zone_codes)
+    if not username.strip():
+        raise ValidationError({"username": ["Enter a username."]})
+    for validator in User._meta.get_field("username").validators:
+        validator(username)
+    with acting(by), transaction.atomic():
+        user, created = User.objects.select_for_update().get_or_create(username=username)
+        user.role = role
+        user.provider = provider
+        user.is_active = True
+        user.is_staff = user.is_superuser = role == Role.ADMIN
+        user.set_password(password)
+        user.save()
+        user.zones.set(zones)
+    return user, created
+
+
+def _provider(role, code):
+    if role != Role.PROVIDER:
+        if code:
+            raise ValidationError({"provider": ["Only a provider user belongs to a provider."]})
+        return None
+    if not code:
+        raise ValidationError(
+            {"provider": ["A provider user needs --provider CODE: the organisation it belongs to."]}
+        )
+    try:
+        return Provider.objects.get(code=code)
+    except Provider.DoesNotExist:
+        raise ValidationError({"provider": [f"No provider has the code {code!r}."]}) from None
+
+
+def _zones(role, codes):
+    if not codes:
+        return []
+    if role != Role.BROKER:
+        raise ValidationError({"zones": ["Only a broker can be limited to zones."]})
+    zones = list(Zone.objects.filter(code__in=codes))
+    missing = sorted(set(codes) - {zone.code for zone in zones})
+    if missing:
+        raise ValidationError({"zones": [f"No zone has the code {', '.join(missing)}."]})
+    return zones

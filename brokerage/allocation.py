@@ -1,0 +1,172 @@
+"""The allocation engine: which providers a package is offered to next, by its zone's mode.
+
+Pure reads: `next_offers(package)` answers whom to ask now; the service in
+brokerage.services writes the offers under a lock on the package.
+
+- broadcast: every eligible provider with a contract in the zone, at once.
+- cascade: one at a time: primary, secondary, then framework providers;
+  within a role, those with declared spare capacity for the zone and week
+  first, then the fewest hours placed with them this week.
+- rota: the first offer of a newly submitted package goes to the acting
+  primary or the acting secondary so that, within each rotation period,
+  first offers follow their shares exactly; then the other one, then the
+  framework providers in cascade order. The contract primary acts as
+  primary in even periods and the two swap roles every period.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from packages.models import HandBack, Package, PackageStatus
+from providers.models import ELIGIBLE_RATINGS, Capacity, Contract, ContractRole, ProviderStatus
+from zones.models import AllocationMode
+
+from .models import Offer, OfferStatus
+
+ROLE_ORDER = {ContractRole.PRIMARY: 0, ContractRole.SECONDARY: 1, ContractRole.FRAMEWORK: 2}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Whom to offer the package to now; `rota_period` marks a counted rota first offer."""
+
+    providers: list
+    rota_period: int | None = None
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def next_offers(package: Package) -> Choice:
+    """The providers to offer `package` to now (none: nobody eligible is left)."""
+    contracts = eligible_contracts(package)
+    mode = package.zone.allocation_mode
+    if mode == AllocationMode.BROADCAST:
+        return Choice([c.provider for c in contracts])
+    if mode == AllocationMode.ROTA:
+        return _rota_choice(package, contracts)
+    return Choice([c.provider for c in contracts[:1]])
+
+
+def eligible_contracts(package: Package) -> list[Contract]:
+    """Contracts in the package's zone whose provider may be asked now, in cascade order.
+
+    Excluded: providers not active or not rated Outstanding/Good, those who
+    declined or handed back this package, those already asked in this round,
+    and those whose weekly hours cap its placed packages plus this one exceed.
+    """
+    asked = Offer.objects.filter(package=package).filter(
+        Q(round=package.brokering_round) | Q(status=OfferStatus.DECLINED)
+    )
+    contracts = list(
+        Contract.objects.filter(
+            zone_id=package.zone_id,
+            provider__status=ProviderStatus.ACTIVE,
+            provider__cqc_rating__in=ELIGIBLE_RATINGS,
+        )
+        .exclude(provider__in=asked.values("provider_id"))
+        .exclude(provider__in=HandBack.objects.filter(package=package).values("provider_id"))
+        .select_related("provider")
+    )
+    if not contracts:
+        return []
+    provider_ids = [c.provider_id for c in contracts]
+    today = timezone.localdate()
+    this_week = week_start(today)
+    hours = _placed_hours(provider_ids, since=this_week)
+    with_capacity = set(
+        Capacity.objects.filter(
+            zone_id=package.zone_id,
+            provider_id__in=provider_ids,
+            week_start=week_start(max(package.start_date, today)),
+            hours__gte=package.weekly_hours,
+        ).values_list("provider_id", flat=True)
+    )
+    within_cap = [
+        c
+        for c in contracts
+        if c.provider.weekly_hours_cap is None
+        or hours[c.provider_id][0] + package.weekly_hours <= c.provider.weekly_hours_cap
+    ]
+    return sorted(
+        within_cap,
+        key=lambda c: (
+            ROLE_ORDER[c.role],
+            c.provider_id not in with_capacity,
+            hours[c.provider_id][1],
+            c.provider.code,
+        ),
+    )
+
+
+def _placed_hours(provider_ids, *, since: datetime.date) -> dict:
+    """{provider_id: (weekly hours of all its placed packages, of those placed since `since`)}."""
+    since_at = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
+    rows = (
+        Package.objects.filter(provider_id__in=provider_ids, status=PackageStatus.PLACED)
+        .values("provider_id")
+        .annotate(
+            total=Sum("weekly_hours"),
+            this_week=Sum("weekly_hours", filter=Q(placed_at__gte=since_at)),
+        )
+    )
+    hours = {pid: (Decimal("0"), Decimal("0")) for pid in provider_ids}
+    for row in rows:
+        hours[row["provider_id"]] = (row["total"], row["this_week"] or Decimal("0"))
+    return hours
+
+
+def _rota_choice(package: Package, contracts: list[Contract]) -> Choice:
+    zone = package.zone
+    period = zone.rotation_period(timezone.localdate())
+    pair = _rota_pair(zone, period)
+    if pair is None:  # not a complete rota yet: plain cascade order
+        return Choice([c.provider for c in contracts[:1]])
+    eligible = {c.provider_id: c for c in contracts}
+    first_offer = package.brokering_round == 1 and not package.offers.exists()
+    order = _rota_turn(zone, period, *pair) if first_offer else pair[:2]
+    for provider_id in order:
+        if provider_id in eligible:
+            return Choice([eligible[provider_id].provider], period if first_offer else None)
+    return Choice([c.provider for c in contracts if c.role == ContractRole.FRAMEWORK][:1])
+
+
+def _rota_pair(zone, period: int):
+    """(acting primary id, acting secondary id, primary share, secondary share), or None."""
+    rows = {
+        role: (provider_id, share)
+        for role, provider_id, share in Contract.objects.filter(
+            zone=zone, role__in=(ContractRole.PRIMARY, ContractRole.SECONDARY)
+        ).values_list("role", "provider_id", "share_percent")
+    }
+    if len(rows) < 2:
+        return None
+    (primary, primary_share), (secondary, secondary_share) = (
+        rows[ContractRole.PRIMARY],
+        rows[ContractRole.SECONDARY],
+    )
+    if primary_share + secondary_share == 0:  # shares not set yet: split evenly
+        primary_share = secondary_share = 1
+    if period % 2:
+        primary, secondary = secondary, primary
+    return primary, secondary, primary_share, secondary_share
+
+
+def _rota_turn(zone, period, acting_primary, acting_secondary, primary_share, secondary_share):
+    """Both providers, the one whose turn it is first: after k first offers in the period the
+    acting primary has had ceil(k x its share) of them (80/20: 8 of every 10).
+
+    Counting the period's first offers from the database (under the zone's
+    lock, taken by the caller) keeps the shares exact across workers.
+    """
+    firsts = Offer.objects.filter(rota_zone=zone, rota_period=period)
+    given = firsts.count()
+    to_primary = firsts.filter(provider_id=acting_primary).count()
+    if to_primary * (primary_share + secondary_share) < (given + 1) * primary_share:
+        return acting_primary, acting_secondary
+    return acting_secondary, acting_primary

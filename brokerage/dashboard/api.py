@@ -1,0 +1,97 @@
+"""The dashboard's numbers as JSON: the same selectors as the pages.
+
+Hours and money are decimal strings (as everywhere in the API), percentages
+and minutes numbers (null when nothing was placed).
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.roles import role_permission
+
+from . import selectors
+from .filters import DashboardFilterForm
+from .permissions import DASHBOARD_ROLES
+
+ZONE_PARAMETER = OpenApiParameter(
+    "zone", str, many=True, description="Zone codes (repeat, or separate by commas)."
+)
+DATE_PARAMETERS = [
+    OpenApiParameter(
+        "since", OpenApiTypes.DATE, description="First UK date (default: 12 weeks ago)."
+    ),
+    OpenApiParameter("until", OpenApiTypes.DATE, description="Last UK date (default: today)."),
+]
+
+
+def hours_text(value):
+    return f"{value:.2f}"
+
+
+class DashboardAPIView(APIView):
+    permission_classes = [role_permission(read_roles=DASHBOARD_ROLES)]
+
+    def scope(self, request):
+        form = DashboardFilterForm(request.query_params, user=request.user)
+        if not form.is_valid():
+            raise ValidationError(_messages(form))
+        return form.scope()
+
+
+def _messages(form):
+    return {field: [str(message) for message in errors] for field, errors in form.errors.items()}
+
+
+def _unfilled_json(numbers):
+    return {**numbers, "hours": hours_text(numbers["hours"])}
+
+
+class UnfilledView(DashboardAPIView):
+    @extend_schema(
+        summary="Unfilled now, by zone",
+        parameters=[ZONE_PARAMETER],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        report = selectors.unfilled_by_zone(self.scope(request))
+        return Response(
+            {
+                "zones": [_unfilled_json(row) for row in report["zones"]],
+                "total": _unfilled_json(report["total"]),
+            }
+        )
+
+
+class TimeToFillView(DashboardAPIView):
+    @extend_schema(
+        summary="Time to fill (submitted to placed) of packages placed since a date",
+        parameters=[ZONE_PARAMETER, *DATE_PARAMETERS],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        scope = self.scope(request)
+        return Response(
+            {"since": scope.since, "until": scope.until, **selectors.time_to_fill(scope)}
+        )
+
+
+class TimeToFillBreakdownView(DashboardAPIView):
+    @extend_schema(
+        summary="Time to fill by zone, by priority and week by week",
+        parameters=[ZONE_PARAMETER, *DATE_PARAMETERS],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        scope = self.scope(request)
+        return Response(
+            {
+                "since": scope.since,
+                "until": scope.until,
+                "by_zone": selectors.time_to_fill_by_zone(scope),
+                "by_priority": selectors.time_to_fill_by_priority(scope),
+                "by_week": selectors.time_to_fill_by_week(scope),
+            }
+        )

@@ -1,0 +1,122 @@
+"""The dashboard's filters (zones and dates), shared by the pages and the API.
+
+A validated filter becomes a `Scope`: the zones and the UK calendar dates
+that every selector reads. Zones are named by code, repeated
+(`?zone=EX1&zone=EX2`) or separated by commas, so that a national
+deployment's 1,500 zones need no list of choices to validate against.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.utils import timezone
+
+from packages.permissions import broker_zone_ids
+from zones.models import Zone
+
+from .permissions import dashboard_zones_for
+
+TREND_WEEKS = 12
+# A county's zones fit on the page as checkboxes; beyond that, type the codes.
+MAX_ZONE_CHECKBOXES = 30
+
+
+def default_since(until: datetime.date) -> datetime.date:
+    """The Monday that starts the last TREND_WEEKS weeks up to `until`, its week included."""
+    monday = until - datetime.timedelta(days=until.weekday())
+    return monday - datetime.timedelta(weeks=TREND_WEEKS - 1)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a dashboard shows: some zones (None: every zone) between two UK dates."""
+
+    zone_ids: tuple[int, ...] | None
+    since: datetime.date
+    until: datetime.date
+    today: datetime.date
+
+    @property
+    def start(self) -> datetime.datetime:
+        """The first moment of `since` in the UK."""
+        return _midnight(self.since)
+
+    @property
+    def end(self) -> datetime.datetime:
+        """The first moment after `until` in the UK."""
+        return _midnight(self.until + datetime.timedelta(days=1))
+
+    def zones(self):
+        zones = Zone.objects.all()
+        return zones if self.zone_ids is None else zones.filter(pk__in=self.zone_ids)
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class ZoneCodesInput(forms.TextInput):
+    """Reads every `zone` value of the query string, as a comma-separated text."""
+
+    def value_from_datadict(self, data, files, name):
+        getlist = getattr(data, "getlist", None)
+        values = getlist(name) if getlist else [data.get(name) or ""]
+        return ",".join(v for v in values if v)
+
+
+class DashboardFilterForm(forms.Form):
+    zone = forms.CharField(
+        required=False,
+        label="Zones",
+        help_text="Zone codes separated by commas; leave empty for every zone you may see.",
+        widget=ZoneCodesInput,
+    )
+    since = forms.DateField(required=False, label="From", help_text="For example, 2025-03-31")
+    until = forms.DateField(required=False, label="To", help_text="For example, 2025-06-22")
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user = user
+
+    def clean_zone(self):
+        codes = list(dict.fromkeys(c for c in re.split(r"[\s,]+", self.cleaned_data["zone"]) if c))
+        if not codes:
+            return ()
+        found = dict(
+            dashboard_zones_for(self.user).filter(code__in=codes).values_list("code", "pk")
+        )
+        unknown = [code for code in codes if code not in found]
+        if unknown:
+            raise forms.ValidationError(f"No zone you may see has the code {', '.join(unknown)}.")
+        return tuple(found[code] for code in codes)
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date must be on or after the start date.")
+        return cleaned
+
+    def scope(self) -> Scope:
+        """The Scope of a valid form, with defaults: every zone, the last 12 weeks."""
+        today = timezone.localdate()
+        until = self.cleaned_data.get("until") or today
+        since = self.cleaned_data.get("since") or default_since(until)
+        zone_ids = self.cleaned_data.get("zone") or _as_tuple(broker_zone_ids(self.user))
+        return Scope(zone_ids=zone_ids, since=since, until=until, today=today)
+
+
+def _as_tuple(ids):
+    return None if ids is None else tuple(ids)
+
+
+def zone_choices(user):
+    """Zones to offer as checkboxes, or None when there are too many to list."""
+    zones = list(
+        dashboard_zones_for(user)
+        .order_by("code")
+        .values_list("code", "name")[: MAX_ZONE_CHECKBOXES + 1]
+    )
+    return None if len(zones) > MAX_ZONE_CHECKBOXES else zones

@@ -1,0 +1,270 @@
+"""The dashboard pages: unfilled now, time to fill, providers, spend.
+
+Each page shows tables built from one selector each; the same table is the
+page's CSV download (`?format=csv&table=NAME`), so the two never disagree.
+"""
+
+from dataclasses import dataclass, field
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views import View
+
+from core.exports import csv_response
+from core.pages import paginate, wants_csv
+from core.roles import RoleRequiredMixin
+from zones.models import PostcodeDistrict
+
+from . import selectors
+from .filters import DashboardFilterForm, zone_choices
+from .geography import zone_points
+from .permissions import DASHBOARD_ROLES
+
+
+@dataclass
+class Link:
+    text: object
+    href: str
+
+    def __str__(self):
+        return str(self.text)
+
+
+@dataclass
+class Table:
+    """A table as the page shows it and as its CSV holds it."""
+
+    name: str
+    caption: str
+    header: list[str]
+    rows: list[list]
+    numeric_from: int = 1  # columns from this one on are numbers, aligned right
+    paginated: bool = False
+    page: object = field(default=None)
+
+    def paginate(self, request):
+        self.page, _ = paginate(request, self.rows)
+        return self
+
+
+def _text(value):
+    return "" if value is None else value
+
+
+def _percent(value):
+    return "" if value is None else f"{value:g}%"
+
+
+def _hours(value):
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _packages_href(zone_code):
+    return reverse("packages:list") + "?" + urlencode({"zone": zone_code, "status": "open"})
+
+
+SECTIONS = [("index", "Unfilled now"), ("time_to_fill", "Time to fill")]
+
+
+class DashboardPage(RoleRequiredMixin, View):
+    allowed_roles = DASHBOARD_ROLES
+    template_name = ""
+    section = ""
+    uses_dates = True
+
+    def get(self, request):
+        form = DashboardFilterForm(request.GET, user=request.user)
+        context = {
+            "form": form,
+            "section": self.section,
+            "sections": SECTIONS,
+            "uses_dates": self.uses_dates,
+            "zone_choices": zone_choices(request.user),
+            "chosen_zones": request.GET.getlist("zone"),
+        }
+        if form.is_valid():
+            scope = form.scope()
+            numbers = self.numbers(scope)
+            tables = {table.name: table for table in numbers["tables"]}
+            if wants_csv(request):
+                table = tables.get(request.GET.get("table", ""))
+                if table is None:
+                    raise Http404("No such table.")
+                rows = (
+                    [str(cell) if isinstance(cell, Link) else cell for cell in row]
+                    for row in table.rows
+                )
+                return csv_response(f"dashboard-{table.name}", table.header, rows)
+            for table in tables.values():
+                if table.paginated:
+                    table.paginate(request)
+            context.update(scope=scope, **numbers)
+        return render(request, self.template_name, context)
+
+    def numbers(self, scope) -> dict:
+        raise NotImplementedError
+
+
+class UnfilledPage(DashboardPage):
+    template_name = "dashboard/unfilled.html"
+    section = "index"
+    uses_dates = False
+
+    def numbers(self, scope):
+        report = selectors.unfilled_by_zone(scope)
+        zones = sorted(report["zones"], key=lambda z: (-z["hours"], -z["people"], z["zone"]))
+        total = report["total"]
+        table = Table(
+            name="unfilled",
+            caption="Unfilled packages by zone",
+            header=[
+                "Zone",
+                "Name",
+                "Open packages",
+                "Weekly hours",
+                "People",
+                "Longest wait (hours)",
+                "People waiting in hospital",
+                "Longest hospital wait (days)",
+            ],
+            rows=[
+                [
+                    Link(z["zone"], _packages_href(z["zone"])),
+                    z["name"],
+                    z["packages"],
+                    _hours(z["hours"]),
+                    z["people"],
+                    _text(z["longest_wait_hours"]),
+                    z["hospital_people"],
+                    _text(z["hospital_longest_days"]),
+                ]
+                for z in zones
+            ],
+            numeric_from=2,
+            paginated=True,
+        )
+        charted = [z for z in zones if z["packages"]][:20]
+        return {
+            "total": total,
+            "tables": [table],
+            "chart": {
+                "type": "bar",
+                "labels": [z["zone"] for z in charted],
+                "datasets": [
+                    {
+                        "label": "Unfilled weekly hours",
+                        "data": [float(z["hours"]) for z in charted],
+                    },
+                    {"label": "People waiting", "data": [z["people"] for z in charted]},
+                ],
+            },
+            "map": _map_data(scope, zones),
+        }
+
+
+def _map_data(scope, zones):
+    districts = {z["zone"]: [] for z in zones}
+    rows = PostcodeDistrict.objects.filter(zone__in=scope.zones()).values_list(
+        "zone__code", "district"
+    )
+    for code, district in rows:
+        districts[code].append(district)
+    points = zone_points(districts)
+    return [
+        {
+            "zone": z["zone"],
+            "name": z["name"],
+            "lat": points[z["zone"]][0],
+            "lon": points[z["zone"]][1],
+            "hours": float(z["hours"]),
+            "packages": z["packages"],
+            "people": z["people"],
+            "href": _packages_href(z["zone"]),
+        }
+        for z in zones
+    ]
+
+
+def _fill_cells(row):
+    return [
+        row["placed"],
+        _text(row["median_minutes"]),
+        _text(row["p90_minutes"]),
+        _percent(row["within_90_minutes_percent"]),
+        _percent(row["within_4_hours_percent"]),
+    ]
+
+
+FILL_HEADER = [
+    "Placed",
+    "Median (minutes)",
+    "90th percentile (minutes)",
+    "Within 1.5 hours",
+    "Within 4 hours",
+]
+
+
+class TimeToFillPage(DashboardPage):
+    template_name = "dashboard/time_to_fill.html"
+    section = "time_to_fill"
+
+    def numbers(self, scope):
+        summary = selectors.time_to_fill(scope)
+        weeks = selectors.time_to_fill_by_week(scope)
+        priorities = selectors.time_to_fill_by_priority(scope)
+        zones = selectors.time_to_fill_by_zone(scope)
+        tables = [
+            Table(
+                name="weeks",
+                caption="Week by week",
+                header=["Week starting", *FILL_HEADER],
+                rows=[[w["week_start"].isoformat(), *_fill_cells(w)] for w in weeks],
+            ),
+            Table(
+                name="priorities",
+                caption="By priority",
+                header=["Priority", *FILL_HEADER],
+                rows=[[p["label"], *_fill_cells(p)] for p in priorities],
+            ),
+            Table(
+                name="zones",
+                caption="By zone",
+                header=["Zone", "Name", *FILL_HEADER],
+                rows=[[z["zone"], z["name"], *_fill_cells(z)] for z in zones],
+                numeric_from=2,
+                paginated=True,
+            ),
+        ]
+        return {
+            "summary": summary,
+            "targets": selectors.FILL_TARGETS,
+            "tables": tables,
+            "chart": {
+                "type": "line",
+                "labels": [w["week_start"].strftime("%d %b") for w in weeks],
+                "datasets": [
+                    {
+                        "label": "Within 1.5 hours (%)",
+                        "data": [w["within_90_minutes_percent"] for w in weeks],
+                    },
+                    {
+                        "label": "Within 4 hours (%)",
+                        "data": [w["within_4_hours_percent"] for w in weeks],
+                    },
+                    {
+                        "label": "Target within 1.5 hours (70%)",
+                        "data": [selectors.FILL_TARGETS["within_90_minutes_percent"]] * len(weeks),
+                        "target": True,
+                    },
+                    {
+                        "label": "Target within 4 hours (97%)",
+                        "data": [selectors.FILL_TARGETS["within_4_hours_percent"]] * len(weeks),
+                        "target": True,
+                    },
+                ],
+                "max": 100,
+            },
+        }

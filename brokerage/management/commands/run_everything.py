@@ -1,0 +1,123 @@
+"""Run the whole product on one machine: the web server and one Celery worker that is also beat.
+
+`make run` ends here, after migrate and seed_demo. Both children read the same
+settings as this process, so with no DATABASE_URL / CELERY_BROKER_URL they share
+the SQLite file and the filesystem broker under var/, and with them set they
+share PostgreSQL and Redis. Ctrl-C (or SIGTERM) stops both and waits for them;
+if either dies on its own, the other is stopped too so nothing is left half-running.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import Role, User
+
+# Celery's warm shutdown finishes the task in hand; past this it is killed.
+STOP_TIMEOUT_SECONDS = 20
+WEB_START_TIMEOUT_SECONDS = 30
+
+
+class Command(BaseCommand):
+    help = "Start runserver and one Celery worker with beat (-B); Ctrl-C stops both."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+
+    def handle(self, *, addr, port, **options):
+        self.stopping = False
+        children = {
+            "web": self.start(
+                "django", "runserver", "--noreload", "--skip-checks", f"{addr}:{port}"
+            ),
+            "worker": self.start(
+                "celery", "-A", "brokerage", "worker", "-B", "--pool=solo", "--loglevel=INFO"
+            ),
+        }
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self.request_stop)
+        try:
+            if self.wait_for_port(addr, port, children):
+                self.print_welcome(f"http://{addr}:{port}")
+            while not self.stopping:
+                exited = [name for name, child in children.items() if child.poll() is not None]
+                if exited:
+                    self.stderr.write(
+                        f"{', '.join(exited)} stopped unexpectedly; stopping the rest."
+                    )
+                    break
+                time.sleep(0.5)
+        finally:
+            self.stop(children)
+        if not self.stopping:
+            raise CommandError("a process exited unexpectedly (see its output above)")
+        self.stdout.write("Stopped. The data is kept under var/ (or in your DATABASE_URL).")
+
+    def start(self, module, *args):
+        # Each child leads its own process group, so the terminal's Ctrl-C reaches
+        # only this process, which then stops every child (and any of theirs) in order.
+        return subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            cwd=settings.BASE_DIR,
+            start_new_session=True,
+        )
+
+    def request_stop(self, signum, frame):
+        self.stopping = True
+
+    def stop(self, children):
+        for child in children.values():
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        for child in children.values():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+
+    def wait_for_port(self, addr, port, children):
+        deadline = time.monotonic() + WEB_START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline and not self.stopping:
+            if any(child.poll() is not None for child in children.values()):
+                return False
+            try:
+                with socket.create_connection((addr, port), timeout=1):
+                    return True
+            except OSError:
+                time.sleep(0.3)
+        return False
+
+    def print_welcome(self, url):
+        lines = [
+            "",
+            f"{settings.SERVICE_NAME} is running at {url}/",
+            f"API docs: {url}/api/v1/docs/   Health: {url}/health/",
+            "",
+            *self.login_lines(),
+            "",
+            "Press Ctrl-C to stop the web server and the worker.",
+            "",
+        ]
+        self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+
+    def login_lines(self):
+        users = User.objects.filter(is_active=True).order_by("role", "username")
+        by_role = {}
+        for user in users:
+            by_role.setdefault(user.role, []).append(user.username)
+        if not by_role:
+            return ["No accounts yet: python manage.py create_account USERNAME --role admin"]
+        lines = ["Sign in as:"]
+        for role in Role:
+            if role in by_role:
+                lines.append(f"  {role.label:<13} {', '.join(by_role[role][:3])}")
+        return lines

@@ -1,0 +1,372 @@
+"""/api/v1/visits/, /api/v1/invoices/ and /api/v1/payment-runs/: serializers and thin viewsets.
+
+Input is parsed here and checked by the services (invoicing.services), which the
+pages call too; ValidationError is a 400 naming the field, Conflict a 409.
+"""
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from core.roles import has_role, role_permission
+from providers.models import Provider
+
+from . import ecm, selectors, services
+from .filters import DeliveredVisitFilter, InvoiceFilter
+from .models import DeliveredVisit, Invoice, InvoiceLine, PaymentRun
+from .permissions import (
+    FINANCE,
+    INVOICE_BUILDERS,
+    READERS,
+    VISIT_RECORDERS,
+    invoices_for,
+    payment_runs_for,
+    visits_for,
+)
+
+FLAGS = ("missed", "short", "late", "unplanned")
+
+
+class HourMinuteField(serializers.TimeField):
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class DeliveredVisitSerializer(serializers.ModelSerializer):
+    provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    actual_start = HourMinuteField(allow_null=True)
+    actual_end = HourMinuteField(allow_null=True)
+    planned_start = HourMinuteField(allow_null=True)
+    invoice = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DeliveredVisit
+        fields = [
+            "id",
+            "package",
+            "provider",
+            "date",
+            "actual_start",
+            "actual_end",
+            "carers",
+            "planned_visit",
+            "planned_start",
+            "planned_minutes",
+            "planned_carers",
+            "actual_minutes",
+            "payable_minutes",
+            "paid_minutes",
+            "rate",
+            "missed",
+            "short",
+            "late",
+            "unplanned",
+            "invoice",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+    def get_invoice(self, visit) -> int | None:
+        return visit.invoice_line.invoice_id if visit.invoice_line_id else None
+
+
+class VisitInputSerializer(serializers.Serializer):
+    """What ECM sends for one delivered visit (documentation: the service parses it)."""
+
+    package = serializers.IntegerField()
+    date = serializers.DateField()
+    actual_start = serializers.CharField(help_text="HH:MM")
+    actual_end = serializers.CharField(help_text="HH:MM; before actual_start: past midnight")
+    carers = serializers.ChoiceField(choices=[1, 2])
+
+
+IMPORT_RESULT = inline_serializer(
+    "VisitImportResult",
+    {
+        "imported": serializers.IntegerField(),
+        "missed": serializers.IntegerField(),
+        "short": serializers.IntegerField(),
+        "late": serializers.IntegerField(),
+        "unplanned": serializers.IntegerField(),
+    },
+)
+IMPORT_REJECTED = inline_serializer(
+    "VisitImportRejected",
+    {
+        "file": serializers.ListField(child=serializers.CharField()),
+        "rows": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class VisitViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Delivered visits from electronic call monitoring; a provider sees only its own."""
+
+    serializer_class = DeliveredVisitSerializer
+    filterset_class = DeliveredVisitFilter
+    permission_classes = [role_permission(*VISIT_RECORDERS, read_roles=READERS)]
+
+    def get_queryset(self):
+        return selectors.visit_list(visits_for(self.request.user))
+
+    @extend_schema(request=VisitInputSerializer, responses={201: DeliveredVisitSerializer})
+    def create(self, request, *args, **kwargs):
+        if not isinstance(request.data, Mapping):
+            raise ValidationError({"non_field_errors": ["Send one visit as a JSON object."]})
+        visit = services.record_visit(by=request.user, record=request.data)
+        return Response(self.get_serializer(visit).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": inline_serializer(
+                "VisitImport", {"file": serializers.FileField()}
+            )
+        },
+        responses={201: IMPORT_RESULT, 400: OpenApiResponse(IMPORT_REJECTED)},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_file(self, request):
+        """A CSV export (header package,date,actual_start,actual_end,carers): all rows or none."""
+        try:
+            visits = services.import_visits(
+                by=request.user, records=ecm.read_csv(request.FILES.get("file"))
+            )
+        except services.VisitImportRejected as rejected:
+            return Response(
+                {"file": rejected.messages, "rows": rejected.rows},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            {
+                "imported": len(visits),
+                **{flag: sum(1 for v in visits if getattr(v, flag)) for flag in FLAGS},
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    zone = serializers.CharField(source="package.zone.code", read_only=True)
+    visits = serializers.IntegerField(source="visit_count", read_only=True)
+
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "id",
+            "package",
+            "zone",
+            "commissioned_hours",
+            "delivered_hours",
+            "payable_hours",
+            "rate",
+            "amount",
+            "visits",
+            "missed_visits",
+            "short_visits",
+            "late_visits",
+        ]
+        read_only_fields = fields
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    deadline_status = serializers.CharField(read_only=True)
+    days_left = serializers.SerializerMethodField()
+    payment_run = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id",
+            "provider",
+            "reference",
+            "period_start",
+            "period_end",
+            "received_on",
+            "due_by",
+            "status",
+            "deadline_status",
+            "days_left",
+            "total",
+            "lines",
+            "paid_on",
+            "payment_reference",
+            "payment_run",
+            "dispute_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_days_left(self, invoice) -> int | None:
+        """Days until due_by (negative once overdue); null once paid."""
+        return None if invoice.paid_on else invoice.days_left.days
+
+
+class InvoiceInputSerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    reference = serializers.CharField(max_length=60)
+    provider = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Provider.objects.all(),
+        required=False,
+        help_text="Finance only: the provider an invoice by post came from.",
+    )
+    received_on = serializers.DateField(
+        required=False, help_text="Finance only: the day it arrived (default today)."
+    )
+
+
+class DisputeSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class PaySerializer(serializers.Serializer):
+    paid_on = serializers.DateField()
+    payment_reference = serializers.CharField(max_length=60)
+
+
+class InvoicePermission(role_permission(*INVOICE_BUILDERS, read_roles=READERS)):
+    def has_permission(self, request, view):
+        if view.action in ("approve", "dispute", "pay"):
+            return has_role(request.user, *FINANCE)
+        return super().has_permission(request, view)
+
+
+class InvoiceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Invoices with lines per package and their 28-day deadline, computed when read."""
+
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+    permission_classes = [InvoicePermission]
+
+    def get_queryset(self):
+        return (
+            selectors.with_deadlines(invoices_for(self.request.user))
+            .prefetch_related("lines__package__zone")
+            .select_related("payment_run")
+            .order_by("-received_on", "-pk")
+        )
+
+    def _answer(self, invoice, code=status.HTTP_200_OK):
+        try:
+            fresh = self.get_queryset().get(pk=invoice.pk)
+        except Invoice.DoesNotExist:
+            raise Http404 from None
+        return Response(self.get_serializer(fresh).data, status=code)
+
+    @extend_schema(request=InvoiceInputSerializer, responses={201: InvoiceSerializer})
+    def create(self, request, *args, **kwargs):
+        data = InvoiceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invoice = services.build_invoice(by=request.user, **data.validated_data)
+        return self._answer(invoice, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        invoice = services.approve_invoice(invoice_id=self.get_object().pk, by=request.user)
+        return self._answer(invoice)
+
+    @extend_schema(request=DisputeSerializer, responses={200: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def dispute(self, request, pk=None):
+        invoice = self.get_object()
+        data = DisputeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invoice = services.dispute_invoice(
+            invoice_id=invoice.pk, by=request.user, **data.validated_data
+        )
+        return self._answer(invoice)
+
+    @extend_schema(request=PaySerializer, responses={200: InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def pay(self, request, pk=None):
+        invoice = self.get_object()
+        data = PaySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invoice = services.pay_invoice(
+            invoice_id=invoice.pk, by=request.user, **data.validated_data
+        )
+        return self._answer(invoice)
+
+    @extend_schema(responses={200: DeliveredVisitSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def visits(self, request, pk=None):
+        """The delivered (and missed) visits behind the invoice's lines."""
+        invoice = self.get_object()
+        visits = selectors.visit_list(
+            DeliveredVisit.objects.filter(invoice_line__invoice=invoice)
+        ).order_by("package_id", "date", "actual_start", "pk")
+        page = self.paginate_queryset(visits)
+        return self.get_paginated_response(DeliveredVisitSerializer(page, many=True).data)
+
+
+class PaymentRunSerializer(serializers.ModelSerializer):
+    invoices = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PaymentRun
+        fields = ["id", "reference", "paid_on", "total", "invoices", "created_at", "created_by"]
+        read_only_fields = fields
+
+
+class PaymentRunInputSerializer(serializers.Serializer):
+    invoices = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    paid_on = serializers.DateField()
+    reference = serializers.CharField(max_length=60)
+
+
+class PaymentRunViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Approved invoices paid together in one step (all or none)."""
+
+    serializer_class = PaymentRunSerializer
+    permission_classes = [role_permission(*FINANCE)]
+
+    def get_queryset(self):
+        return (
+            payment_runs_for(self.request.user)
+            .select_related("created_by")
+            .prefetch_related("invoices")
+        )
+
+    @extend_schema(request=PaymentRunInputSerializer, responses={201: PaymentRunSerializer})
+    def create(self, request, *args, **kwargs):
+        data = PaymentRunInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = services.run_payments(
+            by=request.user,
+            invoice_ids=data.validated_data["invoices"],
+            paid_on=data.validated_data["paid_on"],
+            reference=data.validated_data["reference"],
+        )
+        fresh = self.get_queryset().get(pk=run.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,106 @@
+"""Reading electronic call monitoring (ECM) records: one record, or a CSV export of many.
+
+A CSV file has a header row naming at least `package,date,actual_start,actual_end,carers`
+(any order, other columns ignored), UTF-8 with or without a byte order mark. Rows are
+numbered as lines of the file: the header is row 1, so the first visit is row 2, as a
+spreadsheet shows it.
+"""
+
+import csv
+import io
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+FIELDS = ("package", "date", "actual_start", "actual_end", "carers")
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
+
+
+class VisitRecordForm(forms.Form):
+    """One ECM record's fields, parsed; the service checks them against the package."""
+
+    package = forms.IntegerField(
+        min_value=1, error_messages={"invalid": "Enter the package's id, a whole number."}
+    )
+    date = forms.DateField(
+        input_formats=["%Y-%m-%d"], error_messages={"invalid": "Enter a date as YYYY-MM-DD."}
+    )
+    actual_start = forms.TimeField(
+        input_formats=TIME_FORMATS, error_messages={"invalid": "Enter a time as HH:MM."}
+    )
+    actual_end = forms.TimeField(
+        input_formats=TIME_FORMATS, error_messages={"invalid": "Enter a time as HH:MM."}
+    )
+    carers = forms.TypedChoiceField(
+        choices=[("1", "1"), ("2", "2")],
+        coerce=int,
+        error_messages={"invalid_choice": "Enter 1 or 2 carers."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        # ECM minutes are what is paid: seconds would only defeat the duplicate check.
+        for name in ("actual_start", "actual_end"):
+            if cleaned.get(name) is not None:
+                cleaned[name] = cleaned[name].replace(second=0, microsecond=0)
+        return cleaned
+
+
+def parse_record(data) -> tuple[dict | None, dict]:
+    """(cleaned fields, {}) or (None, {"field": ["message"]})."""
+    values = {name: _text(data.get(name)) for name in FIELDS}
+    form = VisitRecordForm(values)
+    if form.is_valid():
+        return form.cleaned_data, {}
+    return None, {field: list(messages) for field, messages in form.errors.items()}
+
+
+def _text(value):
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+def read_csv(upload) -> list[tuple[int, dict]]:
+    """The file's records as (row number, {column: text}); ValidationError on `file` if the
+    file as a whole cannot be read."""
+    if upload is None:
+        raise ValidationError({"file": ["Choose a CSV file of visits to upload."]})
+    if upload.size > MAX_FILE_BYTES:
+        raise ValidationError({"file": ["The file is larger than 10 MB: split it by month."]})
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError({"file": ["The file must be a CSV file saved as UTF-8."]}) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+        missing = [name for name in FIELDS if name not in header]
+        if missing:
+            raise ValidationError(
+                {
+                    "file": [
+                        f"Row 1: the header must name {','.join(FIELDS)} (missing: "
+                        f"{', '.join(missing)})."
+                    ]
+                }
+            )
+        reader.fieldnames = header
+        records = []
+        for record in reader:
+            if not any(
+                (value or "").strip() for value in record.values() if isinstance(value, str)
+            ):
+                continue
+            records.append((reader.line_num, record))
+            if len(records) > MAX_ROWS:
+                raise ValidationError(
+                    {"file": [f"The file has more than {MAX_ROWS} visits: split it by month."]}
+                )
+    except csv.Error as error:
+        raise ValidationError({"file": [f"Row {reader.line_num}: {error}."]}) from None
+    if not records:
+        raise ValidationError({"file": ["The file has no visits after its header row."]})
+    return records

@@ -1,0 +1,42 @@
+"""Filters shared by the invoicing pages and the API: one definition of each."""
+
+import django_filters
+from django import forms
+
+from .models import DeadlineStatus, InvoiceStatus
+
+FLAGS = [
+    ("missed", "Missed"),
+    ("short", "Short"),
+    ("late", "Late"),
+    ("unplanned", "Unplanned"),
+]
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class DeliveredVisitFilter(django_filters.FilterSet):
+    package = django_filters.NumberFilter(field_name="package_id", label="Package")
+    provider = django_filters.CharFilter(field_name="provider__code", label="Provider code")
+    date_from = django_filters.DateFilter(
+        field_name="date", lookup_expr="gte", label="From", widget=DATE
+    )
+    date_to = django_filters.DateFilter(
+        field_name="date", lookup_expr="lte", label="To", widget=DATE
+    )
+    flag = django_filters.ChoiceFilter(choices=FLAGS, method="filter_flag", label="Flag")
+    invoiced = django_filters.BooleanFilter(
+        field_name="invoice_line", lookup_expr="isnull", exclude=True, label="On an invoice"
+    )
+    invoice = django_filters.NumberFilter(field_name="invoice_line__invoice_id", label="Invoice")
+
+    def filter_flag(self, queryset, name, value):
+        return queryset.filter(**{value: True})
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    """Expects invoices annotated by `Invoice.objects.with_deadline` (for deadline_status)."""
+
+    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
+    provider = django_filters.CharFilter(field_name="provider__code", label="Provider code")
+    deadline_status = django_filters.ChoiceFilter(choices=DeadlineStatus.choices, label="Deadline")
+    reference = django_filters.CharFilter(lookup_expr="icontains", label="Reference")

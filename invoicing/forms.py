@@ -1,0 +1,100 @@
+"""Forms for the invoicing pages. They parse; the services decide."""
+
+from django import forms
+from django.utils import timezone
+
+from core.api import field_errors
+from providers.models import Provider
+
+from .models import Invoice
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def date_field(label, **kwargs):
+    return forms.DateField(
+        label=label,
+        widget=DATE,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"required": f"Enter the {label.lower()}", "invalid": "Enter a real date"},
+        **kwargs,
+    )
+
+
+def show_service_errors(form, error):
+    """Put a service's ValidationError on the form: at the named field, or at the top."""
+    for field, messages in field_errors(error).items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class VisitUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file of delivered visits",
+        help_text=(
+            "From your call monitoring system, with the header row "
+            "package,date,actual_start,actual_end,carers. Dates as YYYY-MM-DD, times as HH:MM."
+        ),
+        error_messages={"required": "Choose a CSV file of visits to upload"},
+    )
+
+
+class InvoiceForm(forms.Form):
+    """A provider invoices its delivered visits for a period."""
+
+    reference = forms.CharField(
+        label="Your invoice reference",
+        max_length=60,
+        error_messages={"required": "Enter your invoice reference"},
+    )
+    period_start = date_field("First day of the period")
+    period_end = date_field("Last day of the period")
+
+
+class ReceivedInvoiceForm(InvoiceForm):
+    """Finance records an invoice that came by post or email."""
+
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.order_by("name"),
+        to_field_name="code",
+        label="Provider",
+        empty_label="Choose the provider",
+        error_messages={"required": "Choose the provider the invoice came from"},
+    )
+    received_on = date_field("Date received", initial=timezone.localdate)
+
+    field_order = ["provider", "reference", "period_start", "period_end", "received_on"]
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the invoice disputed?",
+        help_text="The provider sees this. Name the packages and visits in question.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why the invoice is disputed"},
+    )
+
+
+class PaymentForm(forms.Form):
+    paid_on = date_field("Date paid", initial=timezone.localdate)
+    payment_reference = forms.CharField(
+        label="Payment reference",
+        max_length=60,
+        error_messages={"required": "Enter the payment reference"},
+    )
+
+
+class PaymentRunForm(forms.Form):
+    invoices = forms.ModelMultipleChoiceField(
+        # Any invoice: the service checks, under lock, that each is still approved.
+        queryset=Invoice.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Approved invoices to pay",
+        error_messages={"required": "Choose at least one approved invoice to pay"},
+    )
+    paid_on = date_field("Date paid", initial=timezone.localdate)
+    reference = forms.CharField(
+        label="Payment run reference",
+        max_length=60,
+        help_text="The batch reference in the finance system; each invoice is paid under it.",
+        error_messages={"required": "Enter the payment run reference"},
+    )

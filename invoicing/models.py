@@ -1,0 +1,311 @@
+"""Delivered visits (electronic call monitoring), invoices, payment runs and deadline warnings."""
+
+import datetime
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+
+from packages.models import Package, Visit
+from providers.models import Provider
+
+PAYMENT_TERM_DAYS = 28
+DUE_SOON_DAYS = 7
+
+
+class DeliveredVisit(models.Model):
+    """A visit as the provider's electronic call monitoring (ECM) recorded it.
+
+    It is matched to the planned visit it fulfils: same weekday, nearest planned
+    time, each planned visit fulfilled once a day. The pay rule (invoicing.pay)
+    gives its `payable_minutes` in carer minutes (a double-handed call counts
+    twice); `paid_minutes` is what the invoice paid after a flexible plan's
+    4-week cap, and `rate` the hourly rate it was paid at.
+
+    Flags: `missed` (no care delivered: ECM recorded an end equal to the start,
+    or no record existed for a planned visit when the invoice for its period
+    was built, and then it has no actual times), `short` (paid less than
+    planned: under the tolerance, or fewer carers than planned), `late` (began
+    more than 30 minutes after the planned time) and `unplanned` (no planned
+    visit left to fulfil that day: it pays only under a flexible plan).
+
+    An actual end earlier than the start means the visit ran past midnight.
+
+    A visit is on at most one invoice: `invoice_line` is a single column, set
+    once by a guarded update (`WHERE invoice_line_id IS NULL`), and a delivered
+    visit is recorded once (unique package, date and start).
+    """
+
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="delivered_visits")
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="delivered_visits"
+    )
+    date = models.DateField()
+    actual_start = models.TimeField(null=True, blank=True)
+    actual_end = models.TimeField(null=True, blank=True)
+    carers = models.PositiveSmallIntegerField(default=1)
+    planned_visit = models.ForeignKey(
+        Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    planned_start = models.TimeField(null=True, blank=True)
+    planned_minutes = models.PositiveIntegerField(null=True, blank=True)
+    planned_carers = models.PositiveSmallIntegerField(null=True, blank=True)
+    actual_minutes = models.PositiveIntegerField(default=0, help_text="Per carer.")
+    payable_minutes = models.PositiveIntegerField(default=0, help_text="Carer minutes.")
+    paid_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Carer minutes paid on the invoice."
+    )
+    rate = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
+    missed = models.BooleanField(default=False)
+    short = models.BooleanField(default=False)
+    late = models.BooleanField(default=False)
+    unplanned = models.BooleanField(default=False)
+    invoice_line = models.ForeignKey(
+        "InvoiceLine", null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["date", "actual_start", "pk"]
+        indexes = [
+            models.Index(fields=["provider", "date"]),
+            models.Index(fields=["package", "date"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["package", "date", "actual_start"],
+                condition=Q(actual_start__isnull=False),
+                name="delivered_visit_recorded_once",
+            ),
+            models.UniqueConstraint(
+                fields=["planned_visit", "date"],
+                condition=Q(actual_start__isnull=True),
+                name="delivered_visit_missed_once",
+            ),
+            models.CheckConstraint(
+                name="delivered_visit_carers_1_or_2", condition=Q(carers__in=[1, 2])
+            ),
+            models.CheckConstraint(
+                name="delivered_visit_times_paired",
+                condition=Q(actual_start__isnull=True, actual_end__isnull=True)
+                | Q(actual_start__isnull=False, actual_end__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="delivered_visit_unrecorded_is_missed",
+                condition=Q(actual_start__isnull=False) | Q(missed=True),
+            ),
+            models.CheckConstraint(
+                name="delivered_visit_missed_pays_nothing",
+                condition=Q(missed=False) | Q(payable_minutes=0),
+            ),
+            models.CheckConstraint(
+                name="delivered_visit_invoiced_is_priced",
+                condition=Q(invoice_line__isnull=True)
+                | Q(paid_minutes__isnull=False, rate__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Visit to package {self.package_id} on {self.date}"
+
+    @property
+    def delivered_minutes(self):
+        """Carer minutes delivered."""
+        return 0 if self.missed else self.actual_minutes * self.carers
+
+
+class InvoiceStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    APPROVED = "approved", "Approved"
+    DISPUTED = "disputed", "Disputed"
+    PAID = "paid", "Paid"
+
+
+class DeadlineStatus(models.TextChoices):
+    OK = "ok", "On track"
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    MET = "met", "Paid on time"
+    LATE = "late", "Paid late"
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def with_deadline(self, today: datetime.date):
+        """Annotate `deadline_status` and `days_left`, computed in SQL from the dates and
+        `today` (the UK's date), so that they are right whenever they are read."""
+        return self.annotate(
+            deadline_status=deadline_status_expression(today),
+            days_left=F("due_by") - Value(today, output_field=models.DateField()),
+        )
+
+    def unpaid(self):
+        return self.filter(paid_on__isnull=True)
+
+
+def deadline_status_expression(today: datetime.date):
+    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    return Case(
+        When(paid_on__isnull=False, paid_on__lte=F("due_by"), then=Value(DeadlineStatus.MET)),
+        When(paid_on__isnull=False, then=Value(DeadlineStatus.LATE)),
+        When(due_by__lt=today, then=Value(DeadlineStatus.OVERDUE)),
+        When(due_by__lte=soon, then=Value(DeadlineStatus.DUE_SOON)),
+        default=Value(DeadlineStatus.OK),
+        output_field=models.CharField(max_length=10),
+    )
+
+
+class Invoice(models.Model):
+    """A provider's invoice for the care it delivered in a period: one line per package.
+
+    Due 28 days after it was received (`due_by`). States: received -> approved
+    or disputed (with a reason the provider sees) -> paid (date paid and
+    payment reference). A disputed invoice can be approved once resolved. A
+    paid invoice never changes: corrections are credit notes.
+
+    Its deadline status is never stored: `Invoice.objects.with_deadline(today)`
+    computes it when read (ok, due_soon with 7 days or fewer left, overdue; met
+    or late once paid).
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="invoices")
+    reference = models.CharField(max_length=60, help_text="The provider's invoice number.")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    received_on = models.DateField()
+    due_by = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.RECEIVED
+    )
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    dispute_reason = models.TextField(blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=60, blank=True)
+    payment_run = models.ForeignKey(
+        "PaymentRun", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_by", "pk"]
+        indexes = [
+            models.Index(fields=["status", "due_by"]),
+            models.Index(fields=["provider", "paid_on"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "reference"], name="invoice_reference_unique_per_provider"
+            ),
+            models.CheckConstraint(
+                name="invoice_status_valid",
+                condition=Q(status__in=[s.value for s in InvoiceStatus]),
+            ),
+            models.CheckConstraint(
+                name="invoice_period_in_order", condition=Q(period_end__gte=F("period_start"))
+            ),
+            models.CheckConstraint(
+                name="invoice_paid_has_date",
+                condition=Q(status="paid", paid_on__isnull=False)
+                | (~Q(status="paid") & Q(paid_on__isnull=True)),
+            ),
+            models.CheckConstraint(name="invoice_total_not_negative", condition=Q(total__gte=0)),
+        ]
+
+    def __str__(self):
+        return f"Invoice {self.reference} from {self.provider_id}"
+
+    @property
+    def is_paid(self):
+        return self.status == InvoiceStatus.PAID
+
+
+class InvoiceLine(models.Model):
+    """One package on an invoice: hours commissioned, delivered and payable in the
+    period, the base hourly rate, and the amount (weekend and bank holiday uplifts
+    included). The visits behind it point at it."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="invoice_lines")
+    commissioned_hours = models.DecimalField(max_digits=9, decimal_places=2)
+    delivered_hours = models.DecimalField(max_digits=9, decimal_places=2)
+    payable_hours = models.DecimalField(max_digits=9, decimal_places=2)
+    rate = models.DecimalField(max_digits=7, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    visit_count = models.PositiveIntegerField(default=0)
+    missed_visits = models.PositiveIntegerField(default=0)
+    short_visits = models.PositiveIntegerField(default=0)
+    late_visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["package_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "package"], name="invoice_line_per_package"),
+            models.CheckConstraint(
+                name="invoice_line_amount_not_negative", condition=Q(amount__gte=0)
+            ),
+        ]
+
+    def __str__(self):
+        return f"Package {self.package_id} on invoice {self.invoice_id}"
+
+
+class PaymentRun(models.Model):
+    """Approved invoices paid together in one step, exported as CSV for the finance system."""
+
+    reference = models.CharField(max_length=60, unique=True)
+    paid_on = models.DateField()
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Payment run {self.reference}"
+
+
+class DeadlineNotification(models.Model):
+    """Finance was warned that an invoice is due soon, or overdue: once per invoice and status.
+
+    The unique constraint is what keeps a second beat, a repeated run or a catch-up
+    after downtime from sending the same warning twice.
+    """
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="deadline_notifications"
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=[(DeadlineStatus.DUE_SOON, "Due soon"), (DeadlineStatus.OVERDUE, "Overdue")],
+    )
+    sent_at = models.DateTimeField()
+    recipients = models.TextField()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "status"], name="deadline_notification_once")
+        ]
+
+    def __str__(self):
+        return f"{self.status} warning for invoice {self.invoice_id}"
+
+
+auditlog.register(DeliveredVisit)
+auditlog.register(Invoice)
+auditlog.register(InvoiceLine)
+auditlog.register(PaymentRun)

@@ -1,0 +1,150 @@
+"""The pay rule: what a provider is paid for the care it delivered.
+
+Pure functions, no database, so that the rule can be read (and tested) in one place.
+
+Per carer, a delivered visit pays its actual time, capped at the planned duration;
+a visit no more than the provider's tolerance (default 5 minutes) short of planned
+pays as planned; otherwise the actual time is rounded down to the provider's
+rounding step (default 5 minutes). A missed visit (no time delivered) pays nothing.
+A double-handed call pays each carer, up to the number of carers planned. Over a
+flexible 4-week plan, the payable minutes of each 4-week cycle (counted from the
+package's start date) are capped by the plan's total plus its contingency hours,
+taken by the cycle's visits in the order they happened.
+
+Rates: the provider's hourly rate, raised by its weekend or England bank holiday
+uplift; on a day that is both, the higher uplift applies (uplifts never stack).
+Money is Decimal, rounded once per invoice line to pence (half up); no VAT, home
+care from a CQC-registered provider is exempt.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+import holidays
+
+MINUTES_PER_DAY = 24 * 60
+PENCE = Decimal("0.01")
+RATE_PLACES = Decimal("0.0001")
+HUNDRED = Decimal(100)
+PLAN_CYCLE_DAYS = 28
+# ECM norm: a call starting more than 30 minutes after its planned time is late.
+LATE_AFTER_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class PayTerms:
+    """A provider contract's pay terms."""
+
+    hourly_rate: Decimal
+    weekend_uplift_percent: Decimal = Decimal(0)
+    bank_holiday_uplift_percent: Decimal = Decimal(0)
+    tolerance_minutes: int = 5
+    rounding_minutes: int = 5
+
+    @classmethod
+    def of(cls, provider) -> "PayTerms":
+        return cls(
+            hourly_rate=provider.hourly_rate,
+            weekend_uplift_percent=provider.weekend_uplift_percent,
+            bank_holiday_uplift_percent=provider.bank_holiday_uplift_percent,
+            tolerance_minutes=provider.pay_tolerance_minutes,
+            rounding_minutes=max(1, provider.pay_rounding_minutes),
+        )
+
+
+def minutes_of_day(value: datetime.time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def actual_minutes(start: datetime.time, end: datetime.time) -> int:
+    """Minutes from start to end. An end before the start is on the next day: the visit
+    ran past midnight (23:40 to 00:10 is 30 minutes); an end equal to the start is zero."""
+    return (minutes_of_day(end) - minutes_of_day(start)) % MINUTES_PER_DAY
+
+
+def minutes_after(planned: datetime.time, actual: datetime.time) -> int:
+    """How many minutes `actual` is after `planned` (negative when earlier), across midnight."""
+    difference = (minutes_of_day(actual) - minutes_of_day(planned)) % MINUTES_PER_DAY
+    return difference - MINUTES_PER_DAY if difference > MINUTES_PER_DAY // 2 else difference
+
+
+def payable_minutes(*, actual: int, planned: int | None, terms: PayTerms) -> int:
+    """Payable minutes for one carer. `planned` None: nothing caps it (an unplanned visit
+    under a flexible plan, which the 4-week cap limits instead)."""
+    if actual <= 0:
+        return 0
+    if planned is not None and actual >= planned - terms.tolerance_minutes:
+        return planned
+    return actual - actual % terms.rounding_minutes
+
+
+def paid_carers(*, delivered: int, planned: int | None) -> int:
+    """Carers paid for: those who came, up to those planned."""
+    return delivered if planned is None else min(delivered, planned)
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[datetime.date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def is_bank_holiday(day: datetime.date) -> bool:
+    """England's bank holidays (with substitute days), computed offline."""
+    return day in _bank_holidays(day.year)
+
+
+def uplift_percent(day: datetime.date, terms: PayTerms) -> Decimal:
+    uplifts = [Decimal(0)]
+    if day.weekday() >= 5:
+        uplifts.append(terms.weekend_uplift_percent)
+    if is_bank_holiday(day):
+        uplifts.append(terms.bank_holiday_uplift_percent)
+    return max(uplifts)
+
+
+def hourly_rate_on(day: datetime.date, terms: PayTerms) -> Decimal:
+    """The hourly rate for care delivered on `day`, to a hundredth of a penny."""
+    rate = terms.hourly_rate * (HUNDRED + uplift_percent(day, terms)) / HUNDRED
+    return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def amount(minutes_at_rates) -> Decimal:
+    """Pounds for (minutes, hourly rate) pairs, rounded once to pence."""
+    total = sum((Decimal(minutes) * rate for minutes, rate in minutes_at_rates), Decimal(0))
+    return (total / 60).quantize(PENCE, rounding=ROUND_HALF_UP)
+
+
+def hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(PENCE, rounding=ROUND_HALF_UP)
+
+
+def plan_cycle(start_date: datetime.date, day: datetime.date) -> int:
+    """Which 4-week cycle of a flexible plan `day` falls in (0 is the first)."""
+    return (day - start_date).days // PLAN_CYCLE_DAYS
+
+
+def cycle_dates(start_date: datetime.date, cycle: int) -> tuple[datetime.date, datetime.date]:
+    first = start_date + datetime.timedelta(days=cycle * PLAN_CYCLE_DAYS)
+    return first, first + datetime.timedelta(days=PLAN_CYCLE_DAYS - 1)
+
+
+def cap_minutes(cap_hours: Decimal) -> int:
+    return int((cap_hours * 60).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def apply_cap(minutes: list[int], allowance: int) -> list[int]:
+    """Share `allowance` minutes among visits in order: each takes what it can."""
+    paid = []
+    for wanted in minutes:
+        taken = max(0, min(wanted, allowance))
+        allowance -= taken
+        paid.append(taken)
+    return paid
+
+
+def planned_day_hours(week_hours: list[Decimal], start_date, day) -> Decimal:
+    """A flexible plan's hours for one day: its week's hours spread evenly over 7 days."""
+    week = ((day - start_date).days // 7) % 4
+    return week_hours[week] / 7

@@ -1,0 +1,251 @@
+"""Reads that the invoicing pages, the API and the dashboard share.
+
+Deadline statuses come from `Invoice.objects.with_deadline(today)` only (SQL, at
+read time, with the UK's date), so every page, export and endpoint agrees.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from packages.models import Package, PackageStatus
+from zones.models import Zone
+
+from . import pay, schedule
+from .models import DeadlineStatus, DeliveredVisit, Invoice, InvoiceLine
+
+ZERO = Decimal("0.00")
+
+
+def uk_today() -> datetime.date:
+    return timezone.localdate()
+
+
+def with_deadlines(invoices, today=None):
+    """Invoices with `deadline_status` and `days_left`, their provider loaded."""
+    return invoices.with_deadline(today or uk_today()).select_related("provider")
+
+
+def invoice_page(invoices, pk):
+    """One invoice with its lines (and their packages' zones), or Invoice.DoesNotExist."""
+    lines = InvoiceLine.objects.select_related("package__zone").order_by("package_id")
+    return with_deadlines(invoices).prefetch_related(Prefetch("lines", queryset=lines)).get(pk=pk)
+
+
+def line_visits(line):
+    """The visits behind an invoice line, in the order they happened."""
+    return line.visits.select_related("planned_visit").order_by("date", "actual_start", "pk")
+
+
+def visit_list(visits):
+    return visits.select_related("provider", "invoice_line").order_by(
+        "-date", "-actual_start", "-pk"
+    )
+
+
+def payment_board(today=None):
+    """Unpaid invoices, overdue first then by days left; totals per deadline status."""
+    today = today or uk_today()
+    unpaid = with_deadlines(Invoice.objects.unpaid(), today).order_by("due_by", "pk")
+    totals = {
+        row["deadline_status"]: row
+        for row in unpaid.order_by()
+        .values("deadline_status")
+        .annotate(count=Count("pk"), amount=Sum("total"))
+    }
+    summary = [
+        {
+            "status": status,
+            "label": label,
+            "count": totals.get(status, {}).get("count", 0),
+            "amount": totals.get(status, {}).get("amount") or ZERO,
+        }
+        for status, label in DeadlineStatus.choices
+        if status in (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON, DeadlineStatus.OK)
+    ]
+    return {
+        "invoices": unpaid,
+        "summary": summary,
+        "unpaid_count": sum(row["count"] for row in summary),
+        "unpaid_amount": sum((row["amount"] for row in summary), ZERO),
+    }
+
+
+def a_year_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def on_time_payment_rates(*, today=None, provider_ids=None) -> list[dict]:
+    """Per provider, over the last 12 months: invoices paid on time (on or before their due
+    date) out of those paid in that time plus those overdue and unpaid now.
+
+    [{"provider": code, "name", "invoices", "on_time", "paid_late", "overdue", "percent"}],
+    `percent` a Decimal to one place, or None with no invoices counted.
+    """
+    today = today or uk_today()
+    counted = Q(paid_on__gte=a_year_before(today)) | Q(paid_on__isnull=True, due_by__lt=today)
+    invoices = Invoice.objects.filter(counted)
+    if provider_ids is not None:
+        invoices = invoices.filter(provider_id__in=provider_ids)
+    rows = (
+        invoices.values("provider__code", "provider__name")
+        .annotate(
+            invoices=Count("pk"),
+            on_time=Count("pk", filter=Q(paid_on__isnull=False, paid_on__lte=F("due_by"))),
+            paid_late=Count("pk", filter=Q(paid_on__gt=F("due_by"))),
+            overdue=Count("pk", filter=Q(paid_on__isnull=True)),
+        )
+        .order_by("provider__name")
+    )
+    return [
+        {
+            "provider": row["provider__code"],
+            "name": row["provider__name"],
+            "invoices": row["invoices"],
+            "on_time": row["on_time"],
+            "paid_late": row["paid_late"],
+            "overdue": row["overdue"],
+            "percent": _percent(row["on_time"], row["invoices"]),
+        }
+        for row in rows
+    ]
+
+
+def _percent(part, whole):
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+
+
+def spend_by_zone(*, start: datetime.date, end: datetime.date) -> list[dict]:
+    """Per zone, for care from `start` to `end`: commissioned, delivered and payable hours and
+    pounds, in zone code order (every zone, zeros included).
+
+    Commissioned: placed packages' weekly hours over the days they were in care. Delivered:
+    carer time of the visits recorded. Payable: what the pay rule allows, after the 4-week
+    cap once invoiced. Pounds at the provider's base rate; payable pounds at the rate an
+    invoice paid (uplifts included) where a visit has been invoiced.
+    """
+    rows = {
+        zone.pk: {
+            "zone": zone.code,
+            "zone_name": zone.name,
+            "commissioned_hours": ZERO,
+            "commissioned_pounds": ZERO,
+            "delivered_hours": ZERO,
+            "delivered_pounds": ZERO,
+            "payable_hours": ZERO,
+            "payable_pounds": ZERO,
+        }
+        for zone in Zone.objects.order_by("code")
+    }
+    _add_commissioned(rows, start, end)
+    _add_delivered(rows, start, end)
+    return list(rows.values())
+
+
+def _add_commissioned(rows, start, end):
+    packages = Package.objects.filter(
+        status__in=(PackageStatus.PLACED, PackageStatus.ENDED),
+        provider__isnull=False,
+        start_date__lte=end,
+    ).exclude(ended_on__lt=start)
+    totals = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for zone_id, weekly_hours, rate, first, ended_on in packages.values_list(
+        "zone_id", "weekly_hours", "provider__hourly_rate", "start_date", "ended_on"
+    ):
+        last = min(end, ended_on) if ended_on else end
+        days = (last - max(start, first)).days + 1
+        hours = weekly_hours * days / 7
+        totals[zone_id][0] += hours
+        totals[zone_id][1] += hours * rate
+    for zone_id, (hours, pounds) in totals.items():
+        rows[zone_id]["commissioned_hours"] = hours.quantize(pay.PENCE)
+        rows[zone_id]["commissioned_pounds"] = pounds.quantize(pay.PENCE)
+
+
+def _add_delivered(rows, start, end):
+    money = DecimalField(max_digits=20, decimal_places=6)
+    delivered = F("actual_minutes") * F("carers")
+    payable = Coalesce("paid_minutes", "payable_minutes")
+    sums = (
+        DeliveredVisit.objects.filter(date__range=(start, end))
+        .values("package__zone_id")
+        .annotate(
+            delivered=Coalesce(Sum(delivered, filter=Q(missed=False)), 0),
+            delivered_money=Sum(
+                ExpressionWrapper(delivered * F("provider__hourly_rate"), output_field=money),
+                filter=Q(missed=False),
+            ),
+            payable=Coalesce(Sum(payable), 0),
+            payable_money=Sum(
+                ExpressionWrapper(
+                    payable * Coalesce("rate", "provider__hourly_rate"), output_field=money
+                )
+            ),
+        )
+        .order_by()
+    )
+    for row in sums:
+        zone = rows[row["package__zone_id"]]
+        zone["delivered_hours"] = pay.hours(row["delivered"])
+        zone["delivered_pounds"] = _pounds(row["delivered_money"])
+        zone["payable_hours"] = pay.hours(row["payable"])
+        zone["payable_pounds"] = _pounds(row["payable_money"])
+
+
+def _pounds(minute_pounds):
+    return (Decimal(minute_pounds or 0) / 60).quantize(pay.PENCE)
+
+
+def planned_against_delivered(package, today=None) -> list[dict]:
+    """Week by week (Monday to Sunday) from the start of care to today: planned carer hours
+    and visits against delivered and payable, and the missed, short, late and unplanned.
+
+    A planned visit up to yesterday with no record at all counts as missed here even
+    before an invoice records it so.
+    """
+    today = today or uk_today()
+    schedule.mark_service_start([package])
+    start = package.service_start
+    if start > today:
+        return []
+    visits = list(package.delivered_visits.all())
+    recorded = {(v.planned_visit_id, v.date) for v in visits if v.planned_visit_id}
+    monday = start - datetime.timedelta(days=start.weekday())
+    weeks = []
+    while monday <= today:
+        sunday = monday + datetime.timedelta(days=6)
+        week = [v for v in visits if monday <= v.date <= sunday]
+        occurrences = schedule.planned_occurrences(package, monday, min(sunday, today))
+        unrecorded = sum(
+            1 for day, planned in occurrences if day < today and (planned.pk, day) not in recorded
+        )
+        weeks.append(
+            {
+                "week_start": monday,
+                "planned_visits": len(occurrences),
+                "planned_hours": schedule.commissioned_hours(package, monday, sunday),
+                "delivered_visits": sum(1 for v in week if not v.missed),
+                "delivered_hours": pay.hours(sum(v.delivered_minutes for v in week)),
+                "payable_hours": pay.hours(
+                    sum(
+                        v.paid_minutes if v.paid_minutes is not None else v.payable_minutes
+                        for v in week
+                    )
+                ),
+                "missed": sum(1 for v in week if v.missed) + unrecorded,
+                "short": sum(1 for v in week if v.short),
+                "late": sum(1 for v in week if v.late),
+                "unplanned": sum(1 for v in week if v.unplanned),
+            }
+        )
+        monday += datetime.timedelta(days=7)
+    return weeks

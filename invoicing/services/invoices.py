@@ -1,0 +1,393 @@
+"""Invoices: built from delivered visits, reviewed, paid one by one or in a payment run.
+
+One transition map (TRANSITIONS) and one guard (`_transition`) decide what each
+action may do; a paid invoice is the end of the road. Building an invoice locks
+its provider's row, so two builds for one provider run one after the other, and
+attaches its visits with one guarded update (`WHERE invoice_line_id IS NULL`,
+checked by row count): a visit is never on two invoices.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from accounts.models import Role
+from core.errors import Conflict
+from packages.models import Package, PackageStatus
+from providers.models import Provider
+
+from .. import pay, schedule
+from ..audit import acting
+from ..models import (
+    PAYMENT_TERM_DAYS,
+    DeliveredVisit,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    PaymentRun,
+)
+from ..permissions import FINANCE, INVOICE_BUILDERS
+
+ONE_DAY = datetime.timedelta(days=1)
+NOTHING_NEW = "No delivered visits in this period that are not already on an invoice."
+
+# action: (statuses it may start from, status it leads to, past tense for messages)
+TRANSITIONS = {
+    "approve": (
+        (InvoiceStatus.RECEIVED, InvoiceStatus.DISPUTED),
+        InvoiceStatus.APPROVED,
+        "approved",
+    ),
+    "dispute": (
+        (InvoiceStatus.RECEIVED, InvoiceStatus.APPROVED),
+        InvoiceStatus.DISPUTED,
+        "disputed",
+    ),
+    "pay": ((InvoiceStatus.RECEIVED, InvoiceStatus.APPROVED), InvoiceStatus.PAID, "paid"),
+}
+
+
+def build_invoice(
+    *,
+    by,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    reference: str,
+    provider: Provider | None = None,
+    received_on: datetime.date | None = None,
+) -> Invoice:
+    """An invoice from the provider's delivered visits in the period not yet on an invoice.
+
+    A provider user invoices for its own organisation, received today. Finance (or an
+    administrator) records an invoice that came by post: `provider` is required and
+    `received_on` defaults to today. Planned visits in the period with no record at all
+    (up to yesterday) are recorded as missed and shown on the lines.
+    """
+    if not (by and by.is_authenticated and by.role in INVOICE_BUILDERS):
+        raise PermissionDenied
+    today = timezone.localdate()
+    if by.role == Role.PROVIDER:
+        provider, received_on = by.provider, today
+    reference = (reference or "").strip()
+    _check_invoice_input(provider, period_start, period_end, reference, received_on or today, today)
+    with transaction.atomic(), acting(by):
+        Provider.objects.select_for_update().get(pk=provider.pk)
+        if Invoice.objects.filter(provider=provider, reference=reference).exists():
+            raise ValidationError(
+                {"reference": [f"Invoice {reference} from {provider.name} is already recorded."]}
+            )
+        recorded = list(
+            DeliveredVisit.objects.filter(
+                provider=provider,
+                date__range=(period_start, period_end),
+                invoice_line__isnull=True,
+                actual_start__isnull=False,
+            )
+        )
+        if not recorded:
+            raise ValidationError({"non_field_errors": [NOTHING_NEW]})
+        packages = _packages(provider, period_start, period_end, recorded)
+        missed = _record_missed(
+            by, provider, packages, period_start, min(period_end, today - ONE_DAY)
+        )
+        invoice = Invoice(
+            provider=provider,
+            reference=reference,
+            period_start=period_start,
+            period_end=period_end,
+            received_on=received_on or today,
+            due_by=(received_on or today) + datetime.timedelta(days=PAYMENT_TERM_DAYS),
+            created_at=timezone.now(),
+            created_by=by,
+        )
+        lines = _lines(invoice, provider, packages, recorded + missed, period_start, period_end)
+        invoice.total = sum((line.amount for line in lines), Decimal("0.00"))
+        invoice.save()
+        for line in lines:
+            line.invoice = invoice
+        InvoiceLine.objects.bulk_create(lines)
+        _attach(recorded + missed, lines)
+    return invoice
+
+
+def _check_invoice_input(provider, period_start, period_end, reference, received_on, today):
+    errors = {}
+    if provider is None:
+        errors["provider"] = ["Choose the provider the invoice came from."]
+    if not reference:
+        errors["reference"] = ["Enter the invoice reference."]
+    if period_start is None:
+        errors["period_start"] = ["Enter the first day of the period."]
+    if period_end is None:
+        errors["period_end"] = ["Enter the last day of the period."]
+    elif period_start is not None and period_end < period_start:
+        errors["period_end"] = ["The period must end on or after the day it starts."]
+    elif period_end > today:
+        errors["period_end"] = ["The period cannot end after today: invoice in arrears."]
+    if received_on > today:
+        errors["received_on"] = ["The date received cannot be in the future."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _packages(provider, period_start, period_end, recorded):
+    """The packages to invoice: those of the recorded visits, and those placed with the
+    provider during the period (whose planned visits may have been missed)."""
+    placed = Q(
+        provider=provider,
+        status__in=(PackageStatus.PLACED, PackageStatus.ENDED),
+        start_date__lte=period_end,
+    ) & (Q(ended_on__isnull=True) | Q(ended_on__gte=period_start))
+    packages = {
+        package.pk: package
+        for package in Package.objects.filter(placed | Q(pk__in={v.package_id for v in recorded}))
+        .select_related("flexible_plan")
+        .prefetch_related("visits")
+    }
+    schedule.mark_service_start(list(packages.values()))
+    for package in packages.values():
+        package.with_provider = package.provider_id == provider.pk and package.status in (
+            PackageStatus.PLACED,
+            PackageStatus.ENDED,
+        )
+    return packages
+
+
+def _record_missed(by, provider, packages, first, last):
+    """A missed visit for each planned visit with no record at all, from `first` to `last`."""
+    current = [package for package in packages.values() if package.with_provider]
+    if last < first or not current:
+        return []
+    recorded = set(
+        DeliveredVisit.objects.filter(
+            package_id__in=[package.pk for package in current],
+            date__range=(first, last),
+            planned_visit__isnull=False,
+        ).values_list("planned_visit_id", "date")
+    )
+    now = timezone.now()
+    missed = [
+        DeliveredVisit(
+            package=package,
+            provider=provider,
+            date=day,
+            carers=planned.carers,
+            planned_visit=planned,
+            planned_start=planned.time,
+            planned_minutes=planned.duration_minutes,
+            planned_carers=planned.carers,
+            missed=True,
+            recorded_at=now,
+            recorded_by=by,
+        )
+        for package in current
+        for day, planned in schedule.planned_occurrences(package, first, last)
+        if (planned.pk, day) not in recorded
+    ]
+    return DeliveredVisit.objects.bulk_create(missed)
+
+
+def _lines(invoice, provider, packages, visits, period_start, period_end):
+    """One line per package, pricing each visit (paid minutes and rate) on the way."""
+    terms = pay.PayTerms.of(provider)
+    by_package = defaultdict(list)
+    for visit in visits:
+        by_package[visit.package_id].append(visit)
+    already_paid = _paid_in_plan_cycles(packages, by_package)
+    lines = []
+    for package_id in sorted(by_package):
+        package, package_visits = packages[package_id], by_package[package_id]
+        _price(package, package_visits, terms, already_paid)
+        paid = sum(visit.paid_minutes for visit in package_visits)
+        lines.append(
+            InvoiceLine(
+                package=package,
+                commissioned_hours=schedule.commissioned_hours(package, period_start, period_end),
+                delivered_hours=pay.hours(sum(v.delivered_minutes for v in package_visits)),
+                payable_hours=pay.hours(paid),
+                rate=terms.hourly_rate,
+                amount=pay.amount((v.paid_minutes, v.rate) for v in package_visits),
+                visit_count=sum(1 for v in package_visits if not v.missed),
+                missed_visits=sum(1 for v in package_visits if v.missed),
+                short_visits=sum(1 for v in package_visits if v.short),
+                late_visits=sum(1 for v in package_visits if v.late),
+            )
+        )
+    return lines
+
+
+def _price(package, visits, terms, already_paid):
+    """Set each visit's paid minutes (after a flexible plan's 4-week cap) and rate."""
+    visits.sort(key=lambda v: (v.date, v.actual_start or v.planned_start or datetime.time.min))
+    for visit in visits:
+        visit.rate = pay.hourly_rate_on(visit.date, terms)
+        visit.paid_minutes = visit.payable_minutes
+    if not schedule.has_flexible_plan(package):
+        return
+    cap = pay.cap_minutes(package.flexible_plan.cap_hours)
+    cycles = defaultdict(list)
+    for visit in visits:
+        cycles[pay.plan_cycle(package.start_date, visit.date)].append(visit)
+    for cycle, cycle_visits in cycles.items():
+        allowance = cap - already_paid[(package.pk, cycle)]
+        paid = pay.apply_cap([v.payable_minutes for v in cycle_visits], allowance)
+        for visit, minutes in zip(cycle_visits, paid, strict=True):
+            visit.paid_minutes = minutes
+
+
+def _paid_in_plan_cycles(packages, by_package):
+    """{(package, cycle): carer minutes already paid on earlier invoices} for flexible plans."""
+    flexible = [pk for pk in by_package if schedule.has_flexible_plan(packages[pk])]
+    paid = defaultdict(int)
+    if not flexible:
+        return paid
+    earliest = min(
+        pay.cycle_dates(
+            packages[pk].start_date,
+            pay.plan_cycle(packages[pk].start_date, min(v.date for v in by_package[pk])),
+        )[0]
+        for pk in flexible
+    )
+    rows = DeliveredVisit.objects.filter(
+        package_id__in=flexible, invoice_line__isnull=False, date__gte=earliest
+    ).values_list("package_id", "date", "paid_minutes")
+    for package_id, day, minutes in rows:
+        paid[(package_id, pay.plan_cycle(packages[package_id].start_date, day))] += minutes
+    return paid
+
+
+def _attach(visits, lines):
+    """Price the visits, then put each on its package's line in one guarded update."""
+    DeliveredVisit.objects.bulk_update(visits, ["paid_minutes", "rate"], batch_size=1000)
+    line_of_package = Case(
+        *[When(package_id=line.package_id, then=Value(line.pk)) for line in lines],
+        output_field=IntegerField(),
+    )
+    attached = DeliveredVisit.objects.filter(
+        pk__in=[visit.pk for visit in visits], invoice_line__isnull=True
+    ).update(invoice_line_id=line_of_package)
+    if attached != len(visits):
+        raise Conflict("Some of these visits were put on another invoice meanwhile: try again.")
+
+
+def approve_invoice(*, invoice_id, by) -> Invoice:
+    return _transition(invoice_id=invoice_id, action="approve", by=by, approved_at=timezone.now())
+
+
+def dispute_invoice(*, invoice_id, by, reason: str) -> Invoice:
+    """Hold the invoice with a reason the provider sees."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": ["Say why the invoice is disputed: the provider sees it."]}
+        )
+    return _transition(
+        invoice_id=invoice_id,
+        action="dispute",
+        by=by,
+        dispute_reason=reason,
+        disputed_at=timezone.now(),
+    )
+
+
+def pay_invoice(*, invoice_id, by, paid_on: datetime.date, payment_reference: str) -> Invoice:
+    """Record the payment. Paying twice is a Conflict: a paid invoice never changes."""
+    payment_reference = (payment_reference or "").strip()
+    _check_payment(paid_on, payment_reference, "payment_reference")
+    return _transition(
+        invoice_id=invoice_id,
+        action="pay",
+        by=by,
+        paid_on=paid_on,
+        payment_reference=payment_reference,
+        paid_at=timezone.now(),
+    )
+
+
+def _check_payment(paid_on, reference, reference_field):
+    errors = {}
+    if paid_on is None:
+        errors["paid_on"] = ["Enter the date it was paid."]
+    elif paid_on > timezone.localdate():
+        errors["paid_on"] = ["The date paid cannot be in the future."]
+    if not reference:
+        errors[reference_field] = ["Enter the payment reference."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _transition(*, invoice_id, action, by, **changes) -> Invoice:
+    """The one guard: lock the invoice, check the map, change it (audited as `by`)."""
+    if not (by and by.is_authenticated and by.role in FINANCE):
+        raise PermissionDenied
+    sources, target, done = TRANSITIONS[action]
+    with transaction.atomic(), acting(by):
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.status not in sources:
+            raise Conflict(
+                f"Invoice {invoice.reference} is {invoice.get_status_display().lower()}: "
+                f"it cannot be {done}."
+            )
+        paid_on = changes.get("paid_on")
+        if paid_on is not None and paid_on < invoice.received_on:
+            raise ValidationError(
+                {"paid_on": [f"The invoice was received on {invoice.received_on:%Y-%m-%d}."]}
+            )
+        invoice.status = target
+        for field, value in changes.items():
+            setattr(invoice, field, value)
+        invoice.save(update_fields=["status", *changes])
+    return invoice
+
+
+def run_payments(*, by, invoice_ids, paid_on: datetime.date, reference: str) -> PaymentRun:
+    """Pay approved invoices together, all or none: one run, one reference, rows locked.
+
+    Any invoice that is not approved (paid meanwhile, disputed) is a Conflict naming it,
+    and nothing is paid.
+    """
+    if not (by and by.is_authenticated and by.role in FINANCE):
+        raise PermissionDenied
+    reference = (reference or "").strip()
+    ids = sorted({int(pk) for pk in invoice_ids or []})
+    _check_payment(paid_on, reference, "reference")
+    if not ids:
+        raise ValidationError({"invoices": ["Choose at least one approved invoice to pay."]})
+    with transaction.atomic(), acting(by):
+        invoices = list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        unknown = sorted(set(ids) - {invoice.pk for invoice in invoices})
+        if unknown:
+            raise ValidationError({"invoices": [f"No invoice {pk}." for pk in unknown]})
+        if PaymentRun.objects.filter(reference=reference).exists():
+            raise ValidationError({"reference": [f"Payment run {reference} already exists."]})
+        _check_payable(invoices, paid_on)
+        now = timezone.now()
+        run = PaymentRun.objects.create(
+            reference=reference,
+            paid_on=paid_on,
+            total=sum((invoice.total for invoice in invoices), Decimal("0.00")),
+            created_at=now,
+            created_by=by,
+        )
+        for invoice in invoices:
+            invoice.status, invoice.paid_on, invoice.paid_at = InvoiceStatus.PAID, paid_on, now
+            invoice.payment_reference, invoice.payment_run = reference, run
+            invoice.save(
+                update_fields=["status", "paid_on", "paid_at", "payment_reference", "payment_run"]
+            )
+    return run
+
+
+def _check_payable(invoices, paid_on):
+    not_approved = [invoice for invoice in invoices if invoice.status != InvoiceStatus.APPROVED]
+    if not_approved:
+        names = ", ".join(f"{i.reference} ({i.get_status_display().lower()})" for i in not_approved)
+        raise Conflict(f"Only approved invoices can be paid in a run: {names}. Nothing was paid.")
+    early = [invoice.reference for invoice in invoices if paid_on < invoice.received_on]
+    if early:
+        raise ValidationError({"paid_on": [f"Paid before it was received: {', '.join(early)}."]})

@@ -1,0 +1,290 @@
+"""Invoicing pages: the provider's visits and invoices, finance's review, payments and board.
+
+Thin: check the role, fetch what this user may see (404 otherwise), call one
+selector or service, render. Lists are filtered, paginated and downloadable as CSV.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from core.errors import Conflict
+from core.exports import csv_response
+from core.pages import paginate, wants_csv
+from core.roles import require_role
+from packages.permissions import packages_for
+
+from . import ecm, exports, selectors, services
+from .filters import DeliveredVisitFilter, InvoiceFilter
+from .forms import (
+    DisputeForm,
+    InvoiceForm,
+    PaymentForm,
+    PaymentRunForm,
+    ReceivedInvoiceForm,
+    VisitUploadForm,
+    show_service_errors,
+)
+from .models import Invoice, InvoiceStatus
+from .permissions import (
+    FINANCE,
+    INVOICE_BUILDERS,
+    READERS,
+    VISIT_RECORDERS,
+    invoices_for,
+    payment_runs_for,
+    visits_for,
+)
+
+
+def allow(*roles):
+    """Signed in (else the login page) and holding one of `roles` (else 403)."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require_role(request.user, *roles)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@allow(*READERS)
+def visit_list(request):
+    visits = DeliveredVisitFilter(
+        request.GET, queryset=selectors.visit_list(visits_for(request.user))
+    )
+    if wants_csv(request):
+        return csv_response("delivered-visits", exports.VISIT_HEADER, exports.visit_rows(visits.qs))
+    page, query = paginate(request, visits.qs)
+    return render(
+        request,
+        "invoicing/visit_list.html",
+        {
+            "filter": visits,
+            "page": page,
+            "query": query,
+            "upload_form": VisitUploadForm() if request.user.role in VISIT_RECORDERS else None,
+        },
+    )
+
+
+@allow(*VISIT_RECORDERS)
+def visit_upload(request):
+    form = VisitUploadForm(request.POST or None, request.FILES or None)
+    rows = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            visits = services.import_visits(
+                by=request.user, records=ecm.read_csv(form.cleaned_data["file"])
+            )
+        except services.VisitImportRejected as rejected:
+            rows = rejected.rows
+            form.add_error("file", f"{len(rows)} rows have problems: nothing was imported.")
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, f"{len(visits)} delivered visits imported.")
+            return redirect("invoicing:visits")
+    return render(request, "invoicing/visit_upload.html", {"form": form, "rows": rows})
+
+
+@allow(*READERS)
+def invoice_list(request):
+    invoices = InvoiceFilter(
+        request.GET, queryset=selectors.with_deadlines(invoices_for(request.user))
+    )
+    if wants_csv(request):
+        return csv_response("invoices", exports.INVOICE_HEADER, exports.invoice_rows(invoices.qs))
+    page, query = paginate(request, invoices.qs.order_by("-received_on", "-pk"))
+    return render(
+        request,
+        "invoicing/invoice_list.html",
+        {"filter": invoices, "page": page, "query": query},
+    )
+
+
+@allow(*INVOICE_BUILDERS)
+def invoice_new(request):
+    by_post = request.user.role != Role.PROVIDER
+    form = (ReceivedInvoiceForm if by_post else InvoiceForm)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice = services.build_invoice(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, f"Invoice {invoice.reference} built: £{invoice.total}.")
+            return redirect("invoicing:detail", pk=invoice.pk)
+    return render(request, "invoicing/invoice_new.html", {"form": form, "by_post": by_post})
+
+
+@allow(*READERS)
+def invoice_detail(request, pk):
+    invoice = _invoice_or_404(request, pk)
+    if wants_csv(request):
+        return csv_response(
+            f"invoice-{invoice.pk}-lines", exports.LINE_HEADER, exports.line_rows(invoice)
+        )
+    return render(
+        request,
+        "invoicing/invoice_detail.html",
+        {"invoice": invoice, "may_review": request.user.role in FINANCE},
+    )
+
+
+def _invoice_or_404(request, pk):
+    try:
+        return selectors.invoice_page(invoices_for(request.user), pk)
+    except Invoice.DoesNotExist:
+        raise Http404 from None
+
+
+@allow(*READERS)
+def line_detail(request, pk, line_pk):
+    invoice = get_object_or_404(selectors.with_deadlines(invoices_for(request.user)), pk=pk)
+    line = get_object_or_404(invoice.lines.select_related("package__zone"), pk=line_pk)
+    visits = selectors.line_visits(line)
+    if wants_csv(request):
+        return csv_response(
+            f"invoice-{invoice.pk}-package-{line.package_id}",
+            exports.VISIT_HEADER,
+            exports.visit_rows(visits.select_related("provider", "invoice_line")),
+        )
+    page, query = paginate(request, visits)
+    return render(
+        request,
+        "invoicing/line_detail.html",
+        {"invoice": invoice, "line": line, "page": page, "query": query},
+    )
+
+
+@require_POST
+@allow(*FINANCE)
+def invoice_approve(request, pk):
+    invoice = get_object_or_404(invoices_for(request.user), pk=pk)
+    try:
+        services.approve_invoice(invoice_id=invoice.pk, by=request.user)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, f"Invoice {invoice.reference} approved.")
+    return redirect("invoicing:detail", pk=invoice.pk)
+
+
+@allow(*FINANCE)
+def invoice_dispute(request, pk):
+    return _review(
+        request,
+        pk,
+        DisputeForm,
+        services.dispute_invoice,
+        "disputed",
+        "invoicing/invoice_dispute.html",
+    )
+
+
+@allow(*FINANCE)
+def invoice_pay(request, pk):
+    return _review(
+        request, pk, PaymentForm, services.pay_invoice, "paid", "invoicing/invoice_pay.html"
+    )
+
+
+def _review(request, pk, form_class, service, done, template):
+    invoice = get_object_or_404(selectors.with_deadlines(invoices_for(request.user)), pk=pk)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(invoice_id=invoice.pk, by=request.user, **form.cleaned_data)
+        except Conflict as conflict:
+            messages.error(request, str(conflict))
+            return redirect("invoicing:detail", pk=invoice.pk)
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, f"Invoice {invoice.reference} {done}.")
+            return redirect("invoicing:detail", pk=invoice.pk)
+    return render(request, template, {"invoice": invoice, "form": form})
+
+
+@allow(*FINANCE)
+def board(request):
+    board = selectors.payment_board()
+    if wants_csv(request):
+        return csv_response(
+            "payment-board", exports.INVOICE_HEADER, exports.invoice_rows(board["invoices"])
+        )
+    page, query = paginate(request, board["invoices"])
+    rates = selectors.on_time_payment_rates()
+    return render(
+        request, "invoicing/board.html", {**board, "page": page, "query": query, "rates": rates}
+    )
+
+
+@allow(*FINANCE)
+def payment_run_list(request):
+    page, query = paginate(request, payment_runs_for(request.user).select_related("created_by"))
+    return render(request, "invoicing/paymentrun_list.html", {"page": page, "query": query})
+
+
+@allow(*FINANCE)
+def payment_run_new(request):
+    form = PaymentRunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            run = services.run_payments(
+                by=request.user,
+                invoice_ids=[invoice.pk for invoice in data["invoices"]],
+                paid_on=data["paid_on"],
+                reference=data["reference"],
+            )
+        except Conflict as conflict:
+            form.add_error(None, str(conflict))
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, f"Payment run {run.reference}: {run.invoices.count()} paid.")
+            return redirect("invoicing:payment_run", pk=run.pk)
+    approved = selectors.with_deadlines(
+        invoices_for(request.user).filter(status=InvoiceStatus.APPROVED)
+    ).order_by("due_by", "pk")
+    chosen = {str(pk) for pk in form["invoices"].value() or []}
+    return render(
+        request,
+        "invoicing/paymentrun_new.html",
+        {"form": form, "approved": approved, "chosen": chosen},
+    )
+
+
+@allow(*FINANCE)
+def payment_run_detail(request, pk):
+    run = get_object_or_404(payment_runs_for(request.user).select_related("created_by"), pk=pk)
+    invoices = selectors.with_deadlines(run.invoices.all()).order_by("provider__name", "pk")
+    if wants_csv(request):
+        return csv_response(
+            f"payment-run-{run.reference}", exports.PAYMENT_HEADER, exports.payment_rows(invoices)
+        )
+    return render(request, "invoicing/paymentrun_detail.html", {"run": run, "invoices": invoices})
+
+
+@allow(*READERS)
+def package_delivery(request, package_id):
+    package = get_object_or_404(
+        packages_for(request.user)
+        .select_related("zone", "provider", "flexible_plan")
+        .prefetch_related("visits"),
+        pk=package_id,
+    )
+    weeks = selectors.planned_against_delivered(package)
+    return render(request, "invoicing/package_delivery.html", {"package": package, "weeks": weeks})

@@ -1,0 +1,276 @@
+"""/api/v1/packages/: record, read and move care packages through their lifecycle.
+
+Every answer that shows a person's identity is written to the access log.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import Role
+from core.roles import role_permission
+from zones.postcodes import normalise_postcode
+
+from . import rules, selectors, services
+from .filters import PackageFilter
+from .models import Package, Person, Priority, Purpose, Source, Visit
+from .nhs import normalise_nhs_number
+from .permissions import (
+    HAND_BACK_ROLES,
+    PACKAGE_READERS,
+    PACKAGE_WRITERS,
+    may_work_in_zone,
+    packages_for,
+)
+
+
+def _django_to_drf(check, value):
+    """Run a rule from packages.rules, reporting its ValidationError the DRF way."""
+    try:
+        return check(value)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.messages) from error
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    # Declared, not derived from the model: a known NHS number is not a uniqueness error.
+    nhs_number = serializers.CharField(max_length=20)
+    postcode = serializers.CharField(max_length=10)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "nhs_number",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "address_line",
+            "postcode",
+        ]
+        read_only_fields = ["id"]
+
+    def validate_nhs_number(self, value):
+        return _django_to_drf(normalise_nhs_number, value)
+
+    def validate_postcode(self, value):
+        postcode = _django_to_drf(normalise_postcode, value)
+        _django_to_drf(selectors.zone_for_postcode, postcode)
+        return postcode
+
+    def validate_date_of_birth(self, value):
+        _django_to_drf(rules.check_date_of_birth, value)
+        return value
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    days = serializers.ListField(child=serializers.CharField(max_length=3))
+    time = serializers.TimeField(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"])
+    duration_minutes = serializers.IntegerField()
+    carers = serializers.IntegerField(default=1)
+    purpose = serializers.ChoiceField(choices=Purpose.choices)
+
+    class Meta:
+        model = Visit
+        fields = ["id", "days", "time", "duration_minutes", "carers", "purpose"]
+        read_only_fields = ["id"]
+
+    def validate_days(self, value):
+        return _django_to_drf(rules.clean_days, value)
+
+    def validate_carers(self, value):
+        _django_to_drf(rules.check_carers, value)
+        return value
+
+    def validate(self, attrs):
+        try:
+            rules.check_duration(attrs["duration_minutes"], attrs["purpose"])
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"duration_minutes": error.messages}) from error
+        return attrs
+
+
+class FlexiblePlanSerializer(serializers.Serializer):
+    week_hours = serializers.ListField(
+        child=serializers.DecimalField(max_digits=6, decimal_places=2)
+    )
+    contingency_hours = serializers.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("0")
+    )
+    total_hours = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True)
+    cap_hours = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True)
+
+    def validate_week_hours(self, value):
+        return _django_to_drf(rules.check_week_hours, value)
+
+    def validate_contingency_hours(self, value):
+        _django_to_drf(rules.check_contingency, value)
+        return value
+
+
+class PackageSerializer(serializers.ModelSerializer):
+    """A package with its person (identity), visits and plan; the POST body has the same shape."""
+
+    person = PersonSerializer()
+    visits = VisitSerializer(many=True)
+    flexible_plan = FlexiblePlanSerializer(required=False, allow_null=True)
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    source = serializers.ChoiceField(choices=Source.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.STANDARD)
+
+    class Meta:
+        model = Package
+        fields = [
+            "id",
+            "status",
+            "zone",
+            "person",
+            "source",
+            "priority",
+            "start_date",
+            "hospital_ready_on",
+            "needs",
+            "visits",
+            "flexible_plan",
+            "weekly_hours",
+            "submitted_at",
+            "placed_at",
+            "provider",
+            "escalated",
+            "escalated_at",
+            "brokering_round",
+            "ended_on",
+            "cancel_reason",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "weekly_hours",
+            "submitted_at",
+            "placed_at",
+            "escalated",
+            "escalated_at",
+            "brokering_round",
+            "ended_on",
+            "cancel_reason",
+            "created_at",
+        ]
+
+    def validate_visits(self, value):
+        if not value:
+            raise serializers.ValidationError("Add at least one visit.")
+        return value
+
+    def validate(self, attrs):
+        zone = selectors.zone_for_postcode(attrs["person"]["postcode"])
+        if not may_work_in_zone(self.context["request"].user, zone):
+            message = services.OUTSIDE_YOUR_ZONES.format(zone=zone.code)
+            raise serializers.ValidationError({"person": {"postcode": [message]}})
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class EndSerializer(serializers.Serializer):
+    ended_on = serializers.DateField(required=False, allow_null=True)
+
+
+class PackageViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = PackageSerializer
+    filterset_class = PackageFilter
+
+    def get_permissions(self):
+        if self.action == "hand_back":
+            return [role_permission(*HAND_BACK_ROLES)()]
+        return [role_permission(*PACKAGE_WRITERS, read_roles=(*PACKAGE_READERS, Role.PROVIDER))()]
+
+    def get_queryset(self):
+        return selectors.with_details(packages_for(self.request.user)).order_by("-created_at")
+
+    def _respond(self, package_id, status_code=status.HTTP_200_OK, packages=None):
+        """The package as it is now, logged as a view of its person."""
+        packages = self.get_queryset() if packages is None else selectors.with_details(packages)
+        package = packages.get(pk=package_id)
+        services.log_person_access(
+            person_id=package.person_id,
+            user=self.request.user,
+            request_or_ip=self.request,
+            via=f"{self.request.method} {self.request.path}",
+        )
+        return Response(self.get_serializer(package).data, status=status_code)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        services.log_people_access(
+            person_ids=[package.person_id for package in page],
+            user=request.user,
+            request_or_ip=request,
+            via=f"GET {request.path}",
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._respond(self.get_object().pk)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        package = services.create_package(
+            by=request.user,
+            person=data.pop("person"),
+            visits=data.pop("visits"),
+            flexible_plan=data.pop("flexible_plan", None),
+            package=data,
+        )
+        return self._respond(package.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=PackageSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        package = services.submit_package(package_id=self.get_object().pk, by=request.user)
+        return self._respond(package.pk)
+
+    @extend_schema(request=ReasonSerializer, responses=PackageSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        package_id = self.get_object().pk
+        body = _parsed(ReasonSerializer, request)
+        services.cancel_package(package_id=package_id, by=request.user, reason=body["reason"])
+        return self._respond(package_id)
+
+    @extend_schema(request=ReasonSerializer, responses=PackageSerializer)
+    @action(detail=True, methods=["post"], url_path="hand-back")
+    def hand_back(self, request, pk=None):
+        package_id = self.get_object().pk
+        body = _parsed(ReasonSerializer, request)
+        services.hand_back_package(package_id=package_id, by=request.user, reason=body["reason"])
+        # Handed back, it is no longer the provider's to see: this answer is its last look.
+        return self._respond(package_id, packages=Package.objects.all())
+
+    @extend_schema(request=EndSerializer, responses=PackageSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        package_id = self.get_object().pk
+        body = _parsed(EndSerializer, request)
+        services.end_package(package_id=package_id, by=request.user, ended_on=body.get("ended_on"))
+        return self._respond(package_id)
+
+
+def _parsed(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

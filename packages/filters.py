@@ -1,0 +1,38 @@
+"""The package filters, one definition for the list pages and the API.
+
+Zones and providers are named by code (`?zone=ZN&provider=PROV-A`), as in
+every URL and payload of the contract.
+"""
+
+import django_filters
+from django import forms
+
+from providers.models import Provider
+from zones.models import Zone
+
+from .models import PackageStatus, Priority, Source
+from .permissions import broker_zone_ids
+
+YES_NO_ANY = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+def _zones(request):
+    """The zones offered in the filter: a zone-limited broker sees only its own."""
+    zones = Zone.objects.all()
+    zone_ids = broker_zone_ids(request.user) if request is not None else None
+    return zones if zone_ids is None else zones.filter(pk__in=zone_ids)
+
+
+class PackageFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=PackageStatus.choices, widget=forms.CheckboxSelectMultiple
+    )
+    zone = django_filters.ModelChoiceFilter(
+        queryset=_zones, to_field_name="code", empty_label="All zones"
+    )
+    provider = django_filters.ModelChoiceFilter(
+        queryset=Provider.objects.all(), to_field_name="code", empty_label="All providers"
+    )
+    priority = django_filters.ChoiceFilter(choices=Priority.choices, empty_label="Any priority")
+    source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
+    escalated = django_filters.BooleanFilter(widget=forms.Select(choices=YES_NO_ANY))

@@ -1,0 +1,107 @@
+"""The rules a referral must meet, defined once.
+
+The page's forms and the API's serializers call these to report each problem
+at its field; `services.create_package` calls them again so that no caller
+can save a package that breaks them.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .models import (
+    DAYS,
+    MAX_VISIT_MINUTES,
+    MIN_MEDICATION_VISIT_MINUTES,
+    MIN_VISIT_MINUTES,
+    Purpose,
+)
+
+PLAN_WEEKS = 4
+
+
+def clean_days(days) -> list[str]:
+    """Days of the week in calendar order, each once: ["wed", "mon"] -> ["mon", "wed"]."""
+    chosen = {str(day).lower() for day in days or ()}
+    unknown = chosen - set(DAYS)
+    if unknown:
+        raise ValidationError(
+            f"Days must be from {', '.join(DAYS)}; not {', '.join(sorted(unknown))}.",
+            code="invalid_day",
+        )
+    if not chosen:
+        raise ValidationError("Choose at least one day for the visit.", code="no_days")
+    return [day for day in DAYS if day in chosen]
+
+
+def minimum_minutes(purpose: str) -> int:
+    return MIN_MEDICATION_VISIT_MINUTES if purpose == Purpose.MEDICATION else MIN_VISIT_MINUTES
+
+
+def check_duration(minutes: int, purpose: str) -> None:
+    """At least 30 minutes (15 to check medication), at most a day."""
+    if minutes < minimum_minutes(purpose):
+        raise ValidationError(
+            f"A medication visit lasts at least {MIN_MEDICATION_VISIT_MINUTES} minutes."
+            if purpose == Purpose.MEDICATION
+            else f"A visit lasts at least {MIN_VISIT_MINUTES} minutes "
+            f"({MIN_MEDICATION_VISIT_MINUTES} only for a medication visit).",
+            code="too_short",
+        )
+    if minutes > MAX_VISIT_MINUTES:
+        raise ValidationError(
+            f"A visit lasts at most {MAX_VISIT_MINUTES} minutes (a day).", code="too_long"
+        )
+
+
+def check_carers(carers: int) -> None:
+    if carers not in (1, 2):
+        raise ValidationError(
+            "A visit needs one carer, or two for a double-handed call.", code="invalid_carers"
+        )
+
+
+def check_date_of_birth(born) -> None:
+    if born > timezone.localdate():
+        raise ValidationError("Date of birth must be in the past.", code="future_birth")
+
+
+def check_week_hours(week_hours) -> list[Decimal]:
+    """A flexible plan has exactly four weeks of hours, none negative."""
+    if len(week_hours) != PLAN_WEEKS:
+        raise ValidationError(
+            f"A flexible plan has exactly {PLAN_WEEKS} weeks of hours.", code="plan_weeks"
+        )
+    hours = [Decimal(str(week)) for week in week_hours]
+    if any(week < 0 for week in hours):
+        raise ValidationError("Weekly hours cannot be negative.", code="negative_hours")
+    return hours
+
+
+def check_contingency(hours) -> None:
+    if hours < 0:
+        raise ValidationError("Contingency hours cannot be negative.", code="negative_hours")
+
+
+def visit_errors(visit: dict) -> dict[str, list[str]]:
+    """Every rule one visit breaks, by field ({} when it is fine)."""
+    errors = {}
+    for field, check in (
+        ("days", lambda: clean_days(visit.get("days"))),
+        ("duration_minutes", lambda: check_duration(visit["duration_minutes"], visit["purpose"])),
+        ("carers", lambda: check_carers(visit.get("carers", 1))),
+    ):
+        try:
+            check()
+        except ValidationError as error:
+            errors[field] = error.messages
+    return errors
+
+
+def weekly_carer_hours(visits) -> Decimal:
+    """Carer hours a week: duration x carers x days, summed, in hours (2 places)."""
+    minutes = sum(
+        v["duration_minutes"] * v.get("carers", 1) * len(clean_days(v["days"])) for v in visits
+    )
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))

@@ -1,0 +1,320 @@
+"""Everything that changes a person or a package: one transaction each, taking the acting user.
+
+A status change locks the package row and checks the one transition map
+(`models.TRANSITIONS`): an action the status forbids raises
+`core.errors.Conflict`. Brokerage hears of submits, hand-backs and
+cancellations through `packages.signals`, sent inside the transaction (its
+receivers enqueue work with `transaction.on_commit`).
+"""
+
+import ipaddress
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import Conflict
+from zones.postcodes import normalise_postcode
+
+from . import rules, signals
+from .models import (
+    TRANSITIONS,
+    EventKind,
+    FlexiblePlan,
+    HandBack,
+    Package,
+    PackageEvent,
+    PackageStatus,
+    Person,
+    PersonAccess,
+    Priority,
+    Source,
+    Visit,
+)
+from .nhs import normalise_nhs_number
+from .permissions import may_work_in_zone
+from .selectors import zone_for_postcode
+
+OUTSIDE_YOUR_ZONES = "This postcode is in zone {zone}, outside the zones you broker."
+PAST_TENSE = {
+    "submit": "submitted",
+    "cancel": "cancelled",
+    "place": "placed",
+    "hand_back": "handed back",
+    "end": "ended",
+}
+PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "address_line")
+
+
+def create_package(
+    *, by, person: dict, package: dict, visits: list[dict], flexible_plan: dict | None = None
+) -> Package:
+    """Record a referral as a draft package; a known NHS number reuses (and updates) its person.
+
+    `person`: nhs_number, given_name, family_name, date_of_birth, address_line,
+    postcode. `package`: source, priority, start_date, and optionally
+    hospital_ready_on and needs. `visits`: days, time, duration_minutes,
+    carers, purpose. `flexible_plan`: week_hours (four) and contingency_hours.
+    Raises ValidationError naming the field for any broken rule; saves nothing then.
+    """
+    nhs_number, postcode, zone = _check_referral(
+        by=by, person=person, package=package, visits=visits, flexible_plan=flexible_plan
+    )
+    with transaction.atomic():
+        person_row, _ = Person.objects.update_or_create(
+            nhs_number=nhs_number,
+            defaults={"postcode": postcode, **{field: person[field] for field in PERSON_FIELDS}},
+        )
+        source = package["source"]
+        created = Package.objects.create(
+            person=person_row,
+            zone=zone,
+            source=source,
+            priority=package.get("priority") or Priority.STANDARD,
+            start_date=package["start_date"],
+            hospital_ready_on=(
+                package.get("hospital_ready_on") if source == Source.HOSPITAL_DISCHARGE else None
+            ),
+            needs=package.get("needs") or "",
+            weekly_hours=rules.weekly_carer_hours(visits),
+            created_by=by,
+        )
+        for visit in visits:
+            Visit.objects.create(
+                package=created,
+                days=rules.clean_days(visit["days"]),
+                time=visit["time"],
+                duration_minutes=visit["duration_minutes"],
+                carers=visit.get("carers", 1),
+                purpose=visit["purpose"],
+            )
+        if flexible_plan is not None:
+            weeks = rules.check_week_hours(flexible_plan["week_hours"])
+            FlexiblePlan.objects.create(
+                package=created,
+                week1_hours=weeks[0],
+                week2_hours=weeks[1],
+                week3_hours=weeks[2],
+                week4_hours=weeks[3],
+                contingency_hours=Decimal(str(flexible_plan.get("contingency_hours") or 0)),
+            )
+        record_event(package_id=created.pk, kind=EventKind.CREATED, by=by)
+    return created
+
+
+def _check_referral(*, by, person, package, visits, flexible_plan):
+    """Every rule of a referral; returns the NHS number, postcode and zone, or raises."""
+    errors = {}
+    nhs_number = postcode = zone = None
+    try:
+        nhs_number = normalise_nhs_number(person.get("nhs_number"))
+    except ValidationError as error:
+        errors["nhs_number"] = error.messages
+    try:
+        postcode = normalise_postcode(person.get("postcode"))
+        zone = zone_for_postcode(postcode)
+        if not may_work_in_zone(by, zone):
+            raise ValidationError(OUTSIDE_YOUR_ZONES.format(zone=zone.code))
+    except ValidationError as error:
+        errors["postcode"] = error.messages
+    try:
+        rules.check_date_of_birth(person["date_of_birth"])
+    except ValidationError as error:
+        errors["date_of_birth"] = error.messages
+    if not visits:
+        errors["visits"] = ["Add at least one visit."]
+    for number, visit in enumerate(visits, start=1):
+        for field, messages in rules.visit_errors(visit).items():
+            errors.setdefault("visits", []).extend(
+                f"Visit {number}, {field}: {message}" for message in messages
+            )
+    if flexible_plan is not None:
+        try:
+            rules.check_week_hours(flexible_plan.get("week_hours") or [])
+            rules.check_contingency(Decimal(str(flexible_plan.get("contingency_hours") or 0)))
+        except ValidationError as error:
+            errors["flexible_plan"] = error.messages
+    if package.get("source") not in Source.values:
+        errors["source"] = ["Choose where the referral comes from."]
+    if errors:
+        raise ValidationError(errors)
+    return nhs_number, postcode, zone
+
+
+def record_event(*, package_id, kind, by=None, provider=None, detail="") -> PackageEvent:
+    """Add an entry to the package's timeline."""
+    return PackageEvent.objects.create(
+        package_id=package_id,
+        kind=kind,
+        at=timezone.now(),
+        by=by,
+        provider_id=getattr(provider, "pk", provider),
+        detail=detail,
+    )
+
+
+def _locked(package_id, action) -> Package:
+    """The package row, locked, if its status allows `action`; Conflict otherwise."""
+    package = Package.objects.select_for_update().get(pk=package_id)
+    if not package.allows(action):
+        raise Conflict(
+            f"This package is {package.get_status_display().lower()}: "
+            f"it cannot be {PAST_TENSE[action]}."
+        )
+    return package
+
+
+def _move(package, action, **changes) -> Package:
+    package.status = TRANSITIONS[action][1]
+    for field, value in changes.items():
+        setattr(package, field, value)
+    package.save(update_fields=["status", *changes, "updated_at"])
+    return package
+
+
+def _required_reason(reason) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Give a reason."]})
+    return reason
+
+
+@transaction.atomic
+def submit_package(*, package_id, by) -> Package:
+    """Draft -> open: brokering starts (brokerage reacts to `package_submitted`)."""
+    package = _locked(package_id, "submit")
+    now = timezone.now()
+    _move(
+        package,
+        "submit",
+        submitted_at=now,
+        waiting_since=now,
+        brokering_round=package.brokering_round + 1,
+        escalated=False,
+        escalated_at=None,
+    )
+    record_event(package_id=package.pk, kind=EventKind.SUBMITTED, by=by)
+    signals.package_submitted.send(sender=Package, package_id=package.pk)
+    return package
+
+
+@transaction.atomic
+def cancel_package(*, package_id, by, reason) -> Package:
+    """Draft or open -> cancelled, with the reason on the timeline."""
+    reason = _required_reason(reason)
+    package = _locked(package_id, "cancel")
+    _move(
+        package,
+        "cancel",
+        cancelled_at=timezone.now(),
+        cancel_reason=reason,
+        escalated=False,
+        escalated_at=None,
+    )
+    record_event(package_id=package.pk, kind=EventKind.CANCELLED, by=by, detail=reason)
+    signals.package_cancelled.send(sender=Package, package_id=package.pk)
+    return package
+
+
+@transaction.atomic
+def hand_back_package(*, package_id, by, reason) -> Package:
+    """Placed -> open again: the provider returns it and brokering restarts without it."""
+    reason = _required_reason(reason)
+    package = _locked(package_id, "hand_back")
+    provider = package.provider
+    now = timezone.now()
+    HandBack.objects.create(package=package, provider=provider, reason=reason, at=now, by=by)
+    _move(
+        package,
+        "hand_back",
+        provider=None,
+        placed_at=None,
+        waiting_since=now,
+        escalated=False,
+        escalated_at=None,
+        brokering_round=package.brokering_round + 1,
+    )
+    record_event(
+        package_id=package.pk,
+        kind=EventKind.HANDED_BACK,
+        by=by,
+        provider=provider,
+        detail=reason,
+    )
+    signals.package_handed_back.send(sender=Package, package_id=package.pk)
+    return package
+
+
+@transaction.atomic
+def end_package(*, package_id, by, ended_on=None) -> Package:
+    """Placed -> ended; `ended_on` is the last day of care (today by default, never later)."""
+    package = _locked(package_id, "end")
+    today = timezone.localdate()
+    ended_on = ended_on or today
+    if ended_on > today:
+        raise ValidationError({"ended_on": ["The last day of care cannot be in the future."]})
+    if ended_on < package.start_date:
+        raise ValidationError({"ended_on": ["The last day of care cannot be before it started."]})
+    _move(package, "end", ended_at=timezone.now(), ended_on=ended_on)
+    record_event(
+        package_id=package.pk, kind=EventKind.ENDED, by=by, detail=f"Last day {ended_on:%d/%m/%Y}"
+    )
+    return package
+
+
+@transaction.atomic
+def mark_placed(*, package_id, provider, by, kind=EventKind.PLACED, detail="") -> Package:
+    """Open -> placed with `provider` (a Provider or its id): an offer accepted, or assigned."""
+    package = _locked(package_id, "place")
+    _move(
+        package,
+        "place",
+        provider_id=getattr(provider, "pk", provider),
+        placed_at=timezone.now(),
+        escalated=False,
+        escalated_at=None,
+    )
+    record_event(package_id=package.pk, kind=kind, by=by, provider=provider, detail=detail)
+    return package
+
+
+@transaction.atomic
+def set_escalated(*, package_id, escalated: bool) -> bool:
+    """Mark an open package as needing a broker (or not); True if it changed."""
+    changed = Package.objects.filter(
+        pk=package_id, status=PackageStatus.OPEN, escalated=not escalated
+    ).update(
+        escalated=escalated,
+        escalated_at=timezone.now() if escalated else None,
+        updated_at=timezone.now(),
+    )
+    if changed and escalated:
+        record_event(package_id=package_id, kind=EventKind.ESCALATED)
+    return bool(changed)
+
+
+def log_person_access(*, person_id, user, request_or_ip, via) -> PersonAccess:
+    """Append to the access log: `user` saw person `person_id` through `via`."""
+    return PersonAccess.objects.create(
+        person_id=person_id, user=user, at=timezone.now(), ip_address=_ip(request_or_ip), via=via
+    )
+
+
+def log_people_access(*, person_ids, user, request_or_ip, via) -> None:
+    """The same for a list that shows several people at once (one row each)."""
+    now, ip = timezone.now(), _ip(request_or_ip)
+    PersonAccess.objects.bulk_create(
+        PersonAccess(person_id=pk, user=user, at=now, ip_address=ip, via=via)
+        for pk in dict.fromkeys(person_ids)
+    )
+
+
+def _ip(request_or_ip):
+    address = getattr(request_or_ip, "META", {}).get("REMOTE_ADDR") or (
+        request_or_ip if isinstance(request_or_ip, str) else None
+    )
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None

@@ -1,0 +1,190 @@
+"""/api/v1/providers/, /api/v1/contracts/ and /api/v1/capacity/."""
+
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from accounts.models import Role
+from core.roles import role_permission
+from zones.models import Zone
+from zones.permissions import MARKET_MANAGERS, MARKET_READERS
+
+from . import selectors, services
+from .filters import CapacityFilter, ContractFilter, ProviderFilter
+from .models import Capacity, Contract, Provider
+from .permissions import CAPACITY_DECLARERS, capacity_for, contracts_for, providers_for
+
+READERS = (*MARKET_READERS, Role.PROVIDER)
+
+
+class ProviderContractSerializer(serializers.ModelSerializer):
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = ["id", "zone", "role", "share_percent"]
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    weekly_hours_cap = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        min_value=0,
+        allow_null=True,
+        required=False,
+        coerce_to_string=False,
+        help_text="Weekly hours the provider may hold in placed packages; null for no cap.",
+    )
+    contracts = ProviderContractSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Provider
+        fields = [
+            "code",
+            "name",
+            "cqc_location_id",
+            "cqc_rating",
+            "status",
+            "lot",
+            "weekly_hours_cap",
+            "hourly_rate",
+            "contact_email",
+            "weekend_uplift_percent",
+            "bank_holiday_uplift_percent",
+            "pay_tolerance_minutes",
+            "pay_rounding_minutes",
+            "is_eligible",
+            "contracts",
+        ]
+        read_only_fields = ["is_eligible"]
+        extra_kwargs = {"code": {"validators": []}}
+
+    def create(self, validated_data):
+        return services.create_provider(by=self.context["request"].user, **validated_data)
+
+    def update(self, provider, validated_data):
+        services.update_provider(
+            provider_id=provider.pk, by=self.context["request"].user, **validated_data
+        )
+        return _provider_queryset().get(pk=provider.pk)
+
+
+def _provider_queryset(queryset=None):
+    queryset = Provider.objects.all() if queryset is None else queryset
+    return queryset.prefetch_related("contracts__zone")
+
+
+class ProviderViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Providers by code: staff read all, a provider user only its own; commissioners shape them."""
+
+    serializer_class = ProviderSerializer
+    lookup_field = "code"
+    lookup_value_regex = r"[A-Za-z0-9_-]+"
+    filterset_class = ProviderFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    permission_classes = [role_permission(*MARKET_MANAGERS, read_roles=READERS)]
+
+    def get_queryset(self):
+        return _provider_queryset(providers_for(self.request.user))
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    zone = serializers.SlugRelatedField(slug_field="code", queryset=Zone.objects.all())
+    provider = serializers.SlugRelatedField(slug_field="code", queryset=Provider.objects.all())
+    zone_name = serializers.CharField(source="zone.name", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = ["id", "zone", "provider", "role", "share_percent", "zone_name", "provider_name"]
+        # Every rule (one contract per provider and zone, one primary, rota
+        # shares) is the service's, with messages naming the field.
+        validators = []
+
+    def create(self, validated_data):
+        return services.add_contract(by=self.context["request"].user, **validated_data)
+
+
+class ContractViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A provider's place in a zone; a provider user sees its own contracts only."""
+
+    serializer_class = ContractSerializer
+    filterset_class = ContractFilter
+    permission_classes = [role_permission(*MARKET_MANAGERS, read_roles=READERS)]
+
+    def get_queryset(self):
+        return selectors.contracts_in_order(contracts_for(self.request.user))
+
+    def perform_destroy(self, contract):
+        services.remove_contract(contract_id=contract.pk, by=self.request.user)
+
+
+class CapacitySerializer(serializers.ModelSerializer):
+    provider = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Provider.objects.all(),
+        required=False,
+        help_text="A provider user may leave this out: it is always its own organisation.",
+    )
+    zone = serializers.SlugRelatedField(slug_field="code", queryset=Zone.objects.all())
+
+    class Meta:
+        model = Capacity
+        fields = ["id", "provider", "zone", "week_start", "hours", "declared_at"]
+        read_only_fields = ["declared_at"]
+        validators = []  # a second declaration for the same week replaces the first
+
+    def get_fields(self):
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        if getattr(user, "role", None) == Role.PROVIDER:
+            # Another organisation's code is answered as unknown: not revealing it.
+            fields["provider"].queryset = providers_for(user)
+            fields["provider"].error_messages["does_not_exist"] = (
+                "You can declare capacity only for your own organisation."
+            )
+        return fields
+
+    def validate(self, attrs):
+        if "provider" not in attrs:
+            user = self.context["request"].user
+            if user.role != Role.PROVIDER:
+                raise serializers.ValidationError({"provider": ["This field is required."]})
+            attrs["provider"] = user.provider
+        return attrs
+
+
+class CapacityViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Spare hours by zone and week. POST for a week already declared replaces it (200)."""
+
+    serializer_class = CapacitySerializer
+    filterset_class = CapacityFilter
+    permission_classes = [role_permission(*CAPACITY_DECLARERS, read_roles=READERS)]
+
+    def get_queryset(self):
+        return selectors.capacity_list(capacity_for(self.request.user))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        capacity, created = services.declare_capacity(by=request.user, **serializer.validated_data)
+        return Response(
+            self.get_serializer(capacity).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

@@ -1,0 +1,57 @@
+"""Filters of the provider, contract and capacity lists, shared by the pages and the API."""
+
+import django_filters
+from django.db.models import Q
+
+from zones.models import Zone
+
+from .models import Capacity, Contract, ContractRole, CqcRating, Lot, Provider, ProviderStatus
+
+
+class ProviderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Name, code or CQC location ID")
+    status = django_filters.ChoiceFilter(choices=ProviderStatus.choices, empty_label="Any status")
+    cqc_rating = django_filters.ChoiceFilter(
+        choices=CqcRating.choices, empty_label="Any rating", label="CQC rating"
+    )
+    lot = django_filters.TypedChoiceFilter(
+        choices=Lot.choices, coerce=int, empty_label="Any lot", label="Lot"
+    )
+    zone = django_filters.CharFilter(
+        field_name="contracts__zone__code", lookup_expr="iexact", label="Zone code", distinct=True
+    )
+
+    class Meta:
+        model = Provider
+        fields = ["q", "status", "cqc_rating", "lot", "zone"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(name__icontains=value) | Q(code__icontains=value) | Q(cqc_location_id=value)
+        )
+
+
+class ContractFilter(django_filters.FilterSet):
+    zone = django_filters.CharFilter(field_name="zone__code", lookup_expr="iexact")
+    provider = django_filters.CharFilter(field_name="provider__code", lookup_expr="iexact")
+    role = django_filters.ChoiceFilter(choices=ContractRole.choices)
+
+    class Meta:
+        model = Contract
+        fields = ["zone", "provider", "role"]
+
+
+class CapacityFilter(django_filters.FilterSet):
+    provider = django_filters.CharFilter(field_name="provider__code", lookup_expr="iexact")
+    zone = django_filters.ModelChoiceFilter(
+        queryset=Zone.objects.all(), to_field_name="code", empty_label="Any zone"
+    )
+    week_start = django_filters.DateFilter(label="Week starting")
+    week_from = django_filters.DateFilter(
+        field_name="week_start", lookup_expr="gte", label="Weeks from"
+    )
+
+    class Meta:
+        model = Capacity
+        fields = ["provider", "zone", "week_start", "week_from"]

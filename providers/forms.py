@@ -1,0 +1,166 @@
+"""Forms of the provider pages: a provider, a contract in a zone, declared capacity."""
+
+import datetime
+
+from django import forms
+
+from accounts.models import Role
+from zones.forms import run_service
+from zones.permissions import zones_for
+
+from . import services
+from .models import ContractRole, CqcRating, Lot, Provider, ProviderStatus
+from .permissions import providers_for
+from .selectors import week_start
+
+WEEKS_AHEAD = 8
+
+
+class ProviderForm(forms.Form):
+    code = forms.CharField(
+        max_length=20,
+        help_text="Letters, numbers and hyphens, e.g. EXE-VALLEY. Other systems use it: it "
+        "cannot be changed later.",
+    )
+    name = forms.CharField(max_length=200)
+    cqc_location_id = forms.CharField(
+        label="CQC location ID",
+        max_length=20,
+        required=False,
+        help_text="For example, 1-123456789.",
+    )
+    cqc_rating = forms.ChoiceField(label="CQC rating", choices=CqcRating.choices)
+    status = forms.ChoiceField(choices=ProviderStatus.choices)
+    lot = forms.TypedChoiceField(
+        choices=Lot.choices, coerce=int, widget=forms.RadioSelect, initial=Lot.FRAMEWORK
+    )
+    weekly_hours_cap = forms.DecimalField(
+        label="Weekly hours cap",
+        required=False,
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        help_text="Most hours a week it may hold in placed packages (e.g. 600). Leave empty "
+        "for no cap.",
+    )
+    hourly_rate = forms.DecimalField(
+        label="Hourly rate (£)",
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
+        help_text="The contracted base rate for an hour of care, e.g. 24.96.",
+    )
+    contact_email = forms.EmailField(required=False)
+    weekend_uplift_percent = forms.DecimalField(
+        label="Weekend uplift (%)", min_value=0, max_digits=5, decimal_places=2, initial=0
+    )
+    bank_holiday_uplift_percent = forms.DecimalField(
+        label="Bank holiday uplift (%)", min_value=0, max_digits=5, decimal_places=2, initial=0
+    )
+    pay_tolerance_minutes = forms.IntegerField(
+        label="Pay tolerance (minutes)",
+        min_value=0,
+        max_value=60,
+        initial=5,
+        help_text="A visit this many minutes short of planned or less is paid as planned.",
+    )
+    pay_rounding_minutes = forms.IntegerField(
+        label="Pay rounding (minutes)",
+        min_value=1,
+        max_value=60,
+        initial=5,
+        help_text="Otherwise delivered time is rounded down to this many minutes.",
+    )
+
+    def __init__(self, *args, provider=None, **kwargs):
+        self.provider = provider
+        if provider is not None:
+            kwargs.setdefault(
+                "initial", {name: getattr(provider, name) for name in self.base_fields}
+            )
+        super().__init__(*args, **kwargs)
+        if provider is not None:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = "Other systems use it: it cannot be changed."
+
+    def save(self, *, by):
+        """The created or changed provider, or None with the service's errors on the form."""
+        data = dict(self.cleaned_data)
+        data["cqc_location_id"] = data["cqc_location_id"] or ""
+        if self.provider is None:
+            return run_service(self, services.create_provider, by=by, **data)
+        data.pop("code")
+        return run_service(
+            self, services.update_provider, provider_id=self.provider.pk, by=by, **data
+        )
+
+
+class ContractForm(forms.Form):
+    """Add a provider to a zone (from the zone's page)."""
+
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.none(), to_field_name="code", empty_label="Choose a provider"
+    )
+    role = forms.ChoiceField(
+        choices=ContractRole.choices, widget=forms.RadioSelect, initial=ContractRole.FRAMEWORK
+    )
+    share_percent = forms.IntegerField(
+        label="Share (%)",
+        min_value=0,
+        max_value=100,
+        initial=0,
+        help_text="In a rota zone, the primary's and secondary's shares of first offers "
+        "(80 and 20 in Bury); 0 for framework providers.",
+    )
+
+    def __init__(self, *args, zone, **kwargs):
+        self.zone = zone
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = Provider.objects.exclude(contracts__zone=zone).order_by(
+            "name"
+        )
+
+    def save(self, *, by):
+        return run_service(self, services.add_contract, by=by, zone=self.zone, **self.cleaned_data)
+
+
+def week_choices(today=None):
+    """This week and the next few, as (Monday, "w/c 5 Jan 2026") choices."""
+    first = week_start(today)
+    weeks = [first + datetime.timedelta(weeks=n) for n in range(WEEKS_AHEAD + 1)]
+    return [(monday.isoformat(), f"Week starting {monday.day} {monday:%b %Y}") for monday in weeks]
+
+
+class CapacityForm(forms.Form):
+    """Spare hours a provider can take on in a zone in a week."""
+
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.none(), to_field_name="code", empty_label="Choose a provider"
+    )
+    zone = forms.ModelChoiceField(queryset=None, to_field_name="code", empty_label="Choose a zone")
+    week_start = forms.TypedChoiceField(
+        label="Week", choices=(), coerce=datetime.date.fromisoformat
+    )
+    hours = forms.DecimalField(
+        label="Spare hours",
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
+        help_text="Carer hours a week you can take on in this zone; 0 if none.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].queryset = zones_for(user).order_by("name")
+        self.fields["week_start"].choices = week_choices()
+        if user.role == Role.PROVIDER:
+            # A provider user declares for its own organisation only: no choice to make.
+            del self.fields["provider"]
+        else:
+            self.fields["provider"].queryset = providers_for(user).order_by("name")
+
+    def save(self, *, by):
+        data = dict(self.cleaned_data)
+        data.setdefault("provider", self.user.provider)
+        return run_service(self, services.declare_capacity, by=by, **data)

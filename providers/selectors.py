@@ -1,0 +1,91 @@
+"""Reads of the market shared by pages and API: providers, a zone's contracts, the rota, capacity."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, IntegerField, Value, When
+from django.utils import timezone
+
+from zones.models import AllocationMode
+
+from .models import Capacity, Contract, ContractRole
+
+ROLE_ORDER = Case(
+    When(role=ContractRole.PRIMARY, then=Value(0)),
+    When(role=ContractRole.SECONDARY, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def week_start(on: datetime.date | None = None) -> datetime.date:
+    """The Monday of the UK week `on` (default today) falls in."""
+    on = on or timezone.localdate()
+    return on - datetime.timedelta(days=on.weekday())
+
+
+def provider_list(queryset):
+    """Providers for the list page and its CSV, with the number of zones each works in."""
+    return queryset.annotate(zone_count=Count("contracts", distinct=True))
+
+
+def contracts_in_order(queryset):
+    """Contracts primary first, then secondary, then framework providers by name."""
+    return queryset.select_related("zone", "provider").order_by(
+        ROLE_ORDER, "zone__code", "provider__name"
+    )
+
+
+@dataclass(frozen=True)
+class RotaPeriod:
+    """Who leads a rota zone now: the contract primary in even periods, the secondary in odd."""
+
+    number: int
+    starts: datetime.date
+    ends: datetime.date
+    lead: Contract
+    other: Contract
+    swapped: bool
+    lead_share: int
+    other_share: int
+
+
+def rota_period(zone, contracts, on: datetime.date | None = None) -> RotaPeriod | None:
+    """This rota period of a rota zone, from its already loaded `contracts`; None if not a rota.
+
+    The two swap roles each new period of `rotation_weeks` weeks: the acting
+    primary gets the primary's share of first offers (80 of 100 with 80/20).
+    """
+    if zone.allocation_mode != AllocationMode.ROTA:
+        return None
+    by_role = {c.role: c for c in contracts}
+    primary, secondary = by_role.get(ContractRole.PRIMARY), by_role.get(ContractRole.SECONDARY)
+    if primary is None or secondary is None:
+        return None
+    number = zone.rotation_period(on or timezone.localdate())
+    starts, ends = zone.rotation_period_dates(number)
+    swapped = bool(number % 2)
+    lead, other = (secondary, primary) if swapped else (primary, secondary)
+    return RotaPeriod(
+        number=number,
+        starts=starts,
+        ends=ends,
+        lead=lead,
+        other=other,
+        swapped=swapped,
+        # The shares belong to the roles, not to the providers holding them.
+        lead_share=primary.share_percent,
+        other_share=secondary.share_percent,
+    )
+
+
+def capacity_list(queryset):
+    return queryset.select_related("provider", "zone").order_by(
+        "-week_start", "zone__code", "provider__name"
+    )
+
+
+def recent_and_coming_capacity(provider, *, weeks_back: int = 4):
+    """A provider's declared capacity from a few weeks ago onwards, newest week first."""
+    since = week_start() - datetime.timedelta(weeks=weeks_back)
+    return capacity_list(Capacity.objects.filter(provider=provider, week_start__gte=since))

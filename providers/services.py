@@ -1,0 +1,193 @@
+"""Writes to the market: providers, their contracts in zones, and the capacity they declare."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.models import Role
+from zones.audit import acting
+from zones.models import AllocationMode, Zone
+
+from .models import Capacity, Contract, ContractRole, Provider
+
+# Words used in page URLs next to provider codes (/providers/new/, /providers/capacity/).
+RESERVED_CODES = {"new", "capacity", "contracts"}
+
+PROVIDER_FIELDS = {
+    "name",
+    "cqc_location_id",
+    "cqc_rating",
+    "status",
+    "lot",
+    "weekly_hours_cap",
+    "hourly_rate",
+    "contact_email",
+    "weekend_uplift_percent",
+    "bank_holiday_uplift_percent",
+    "pay_tolerance_minutes",
+    "pay_rounding_minutes",
+}
+ROTA_ROLES = (ContractRole.PRIMARY, ContractRole.SECONDARY)
+
+
+def create_provider(*, by, code: str, name: str, hourly_rate: Decimal, **fields) -> Provider:
+    """A new provider organisation; `fields` are any of PROVIDER_FIELDS."""
+    _check_fields(fields)
+    if str(code).lower() in RESERVED_CODES:
+        raise ValidationError({"code": [f"{code} is a reserved word: choose another code."]})
+    provider = Provider(code=code, name=name, hourly_rate=hourly_rate, **fields)
+    with acting(by), _unique_code_race(), transaction.atomic():
+        provider.full_clean()
+        provider.save()
+    return provider
+
+
+def update_provider(*, provider_id: int, by, **changes) -> Provider:
+    """Change some of a provider's details (its code stays: other systems use it)."""
+    code = changes.pop("code", None)
+    _check_fields(changes)
+    with acting(by), transaction.atomic():
+        provider = Provider.objects.select_for_update().get(pk=provider_id)
+        if code is not None and code != provider.code:
+            raise ValidationError(
+                {"code": ["A provider's code cannot be changed: other systems use it."]}
+            )
+        for field, value in changes.items():
+            setattr(provider, field, value)
+        provider.full_clean()
+        provider.save()
+    return provider
+
+
+def add_contract(
+    *, by, zone: Zone, provider: Provider, role: str, share_percent: int = 0
+) -> Contract:
+    """Give a provider a place in a zone.
+
+    A zone has one primary and one secondary at most, a provider one contract
+    per zone, and in a rota zone the primary's and secondary's shares
+    together stay within 100%.
+    """
+    with acting(by), _contract_race(), transaction.atomic():
+        # Locking the zone serialises contract changes in it, so the checks
+        # below cannot be raced by a second request.
+        zone = Zone.objects.select_for_update().get(pk=zone.pk)
+        contract = Contract(zone=zone, provider=provider, role=role, share_percent=share_percent)
+        contract.full_clean(validate_constraints=False)
+        _check_contract(contract)
+        contract.save()
+    return contract
+
+
+def remove_contract(*, contract_id: int, by) -> None:
+    with acting(by), transaction.atomic():
+        contract = Contract.objects.select_related("zone", "provider").get(pk=contract_id)
+        contract.delete()
+
+
+def declare_capacity(
+    *, by, provider: Provider, zone: Zone, week_start: datetime.date, hours: Decimal
+) -> tuple[Capacity, bool]:
+    """Record a provider's spare hours in a zone for a week; a second declaration replaces the first.
+
+    Returns the capacity and whether it was new.
+    """
+    if by is not None and by.role == Role.PROVIDER and by.provider_id != provider.pk:
+        raise ValidationError(
+            {"provider": ["You can declare capacity only for your own organisation."]}
+        )
+    if week_start.weekday() != 0:
+        monday = week_start - datetime.timedelta(days=week_start.weekday())
+        raise ValidationError(
+            {
+                "week_start": [
+                    f"{week_start:%Y-%m-%d} is a {week_start:%A}: a week starts on a Monday "
+                    f"(that week's is {monday:%Y-%m-%d})."
+                ]
+            }
+        )
+    candidate = Capacity(provider=provider, zone=zone, week_start=week_start, hours=hours)
+    candidate.full_clean(validate_unique=False, validate_constraints=False)
+    with acting(by), transaction.atomic():
+        return Capacity.objects.update_or_create(
+            provider=provider, zone=zone, week_start=week_start, defaults={"hours": hours}
+        )
+
+
+def _check_fields(fields):
+    unknown = set(fields) - PROVIDER_FIELDS
+    if unknown:
+        raise TypeError(f"unknown provider fields: {', '.join(sorted(unknown))}")
+
+
+def _check_contract(contract):
+    zone, provider = contract.zone, contract.provider
+    others = list(zone.contracts.select_related("provider"))
+    existing = next((c for c in others if c.provider_id == provider.pk), None)
+    if existing is not None:
+        raise ValidationError(
+            {
+                "provider": [
+                    f"{provider.name} already has a contract in {zone.name} "
+                    f"(as {existing.get_role_display().lower()}): remove it first to change it."
+                ]
+            }
+        )
+    if contract.role in ROTA_ROLES:
+        holder = next((c for c in others if c.role == contract.role), None)
+        if holder is not None:
+            raise ValidationError(
+                {
+                    "role": [
+                        f"{zone.name} already has a {contract.get_role_display().lower()} "
+                        f"provider ({holder.provider.name}): a zone has one at most."
+                    ]
+                }
+            )
+        partner = next((c for c in others if c.role in ROTA_ROLES), None)
+        total = contract.share_percent + (partner.share_percent if partner else 0)
+        if zone.allocation_mode == AllocationMode.ROTA and total > 100:
+            raise ValidationError(
+                {
+                    "share_percent": [
+                        f"With {partner.provider.name}'s {partner.share_percent}% the primary's "
+                        f"and secondary's shares would add up to {total}%: in a rota zone "
+                        "they may not exceed 100%."
+                    ]
+                }
+            )
+
+
+class _unique_code_race:
+    """A provider created twice at once: the loser gets a 400, not a 500."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is not None and issubclass(kind, IntegrityError) and "code" in str(error):
+            raise ValidationError(
+                {"code": ["A provider with this code already exists."]}
+            ) from error
+        return False
+
+
+class _contract_race:
+    """The database's constraints catch what the zone lock cannot (a contract made elsewhere)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None or not issubclass(kind, IntegrityError):
+            return False
+        text = str(error)
+        if "contract_one_per_zone" in text:
+            field, message = "provider", "This provider already has a contract in this zone."
+        elif "primary" in text or "secondary" in text:
+            field, message = "role", "This zone already has a provider in this role."
+        else:
+            return False
+        raise ValidationError({field: [message]}) from error

@@ -1,0 +1,175 @@
+"""Provider pages: list (filter, CSV), a provider, its forms, contracts in a zone, capacity."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.models import Role
+from core.exports import csv_response
+from core.pages import paginate, wants_csv
+from core.roles import has_role, require_role
+from zones.audit import recent_changes
+from zones.permissions import MARKET_MANAGERS, MARKET_READERS, zones_for
+
+from . import selectors, services
+from .filters import CapacityFilter, ProviderFilter
+from .forms import CapacityForm, ContractForm, ProviderForm
+from .permissions import CAPACITY_DECLARERS, capacity_for, contracts_for, providers_for
+
+PROVIDER_CSV_HEADER = [
+    "code",
+    "name",
+    "cqc_location_id",
+    "cqc_rating",
+    "status",
+    "lot",
+    "weekly_hours_cap",
+    "hourly_rate",
+    "zones",
+    "contact_email",
+]
+CAPACITY_CSV_HEADER = ["provider", "zone", "week_start", "hours", "declared_at"]
+
+
+@login_required
+def provider_list(request):
+    require_role(request.user, *MARKET_READERS)
+    filters = ProviderFilter(request.GET, queryset=providers_for(request.user))
+    providers = selectors.provider_list(filters.qs)
+    if wants_csv(request):
+        rows = (
+            [
+                p.code,
+                p.name,
+                p.cqc_location_id,
+                p.cqc_rating,
+                p.status,
+                p.lot,
+                p.weekly_hours_cap,
+                p.hourly_rate,
+                p.zone_count,
+                p.contact_email,
+            ]
+            for p in providers
+        )
+        return csv_response("providers", PROVIDER_CSV_HEADER, rows)
+    page, query = paginate(request, providers)
+    return render(
+        request,
+        "providers/provider_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": query,
+            "can_manage": has_role(request.user, *MARKET_MANAGERS),
+        },
+    )
+
+
+@login_required
+def provider_detail(request, code):
+    require_role(request.user, *MARKET_READERS, Role.PROVIDER)
+    provider = get_object_or_404(providers_for(request.user), code=code)
+    return render(
+        request,
+        "providers/provider_detail.html",
+        {
+            "provider": provider,
+            "contracts": selectors.contracts_in_order(provider.contracts.all()),
+            "capacity": selectors.recent_and_coming_capacity(provider),
+            "this_week": selectors.week_start(),
+            "changes": recent_changes(tag="provider", code=provider.code),
+            "can_manage": has_role(request.user, *MARKET_MANAGERS),
+            "can_open_zones": has_role(request.user, *MARKET_READERS),
+        },
+    )
+
+
+@login_required
+def provider_create(request):
+    require_role(request.user, *MARKET_MANAGERS)
+    form = ProviderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        provider = form.save(by=request.user)
+        if provider is not None:
+            messages.success(request, f"Provider {provider.name} added.")
+            return redirect("providers:detail", code=provider.code)
+    return render(request, "providers/provider_form.html", {"form": form, "provider": None})
+
+
+@login_required
+def provider_edit(request, code):
+    require_role(request.user, *MARKET_MANAGERS)
+    provider = get_object_or_404(providers_for(request.user), code=code)
+    form = ProviderForm(request.POST or None, provider=provider)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(by=request.user)
+        if saved is not None:
+            messages.success(request, f"Provider {saved.name} saved.")
+            return redirect("providers:detail", code=saved.code)
+    return render(request, "providers/provider_form.html", {"form": form, "provider": provider})
+
+
+@login_required
+def contract_add(request, zone):
+    """Add a provider to a zone; the zone's page holds this form, errors come back here."""
+    require_role(request.user, *MARKET_MANAGERS)
+    zone = get_object_or_404(zones_for(request.user), code=zone)
+    form = ContractForm(request.POST or None, zone=zone)
+    if request.method == "POST" and form.is_valid():
+        contract = form.save(by=request.user)
+        if contract is not None:
+            messages.success(
+                request, f"{contract.provider.name} added to {zone.name} as {contract.role}."
+            )
+            return redirect("zones:detail", code=zone.code)
+    return render(request, "providers/contract_form.html", {"form": form, "zone": zone})
+
+
+@login_required
+def contract_remove(request, pk):
+    require_role(request.user, *MARKET_MANAGERS)
+    contract = get_object_or_404(
+        contracts_for(request.user).select_related("zone", "provider"), pk=pk
+    )
+    if request.method == "POST":
+        services.remove_contract(contract_id=contract.pk, by=request.user)
+        messages.success(
+            request, f"{contract.provider.name} no longer has a contract in {contract.zone.name}."
+        )
+        return redirect("zones:detail", code=contract.zone.code)
+    return render(request, "providers/contract_remove.html", {"contract": contract})
+
+
+@login_required
+def capacity(request):
+    """The provider portal's capacity page; staff see every provider's declarations."""
+    require_role(request.user, *MARKET_READERS, Role.PROVIDER)
+    can_declare = has_role(request.user, *CAPACITY_DECLARERS)
+    form = CapacityForm(request.POST or None, user=request.user) if can_declare else None
+    if request.method == "POST":
+        require_role(request.user, *CAPACITY_DECLARERS)
+        if form.is_valid():
+            result = form.save(by=request.user)
+            if result is not None:
+                declared, _ = result
+                messages.success(
+                    request,
+                    f"{declared.provider.name}: {declared.hours} spare hours in "
+                    f"{declared.zone.name} in the week starting {declared.week_start:%d %b %Y}.",
+                )
+                return redirect("providers:capacity")
+    filters = CapacityFilter(request.GET, queryset=capacity_for(request.user))
+    declarations = selectors.capacity_list(filters.qs)
+    if wants_csv(request):
+        rows = (
+            [c.provider.code, c.zone.code, c.week_start, c.hours, c.declared_at]
+            for c in declarations
+        )
+        return csv_response("capacity", CAPACITY_CSV_HEADER, rows)
+    page, query = paginate(request, declarations)
+    return render(
+        request,
+        "providers/capacity_list.html",
+        {"form": form, "filters": filters, "page": page, "query": query},
+    )

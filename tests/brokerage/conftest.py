@@ -1,0 +1,21 @@
+"""Brokering tests run Celery tasks inline (eager); tests about the worker start a real one."""
+
+import pytest
+
+from brokerage.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks(request):
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Users are made by the dozen here; the real hasher's cost is not what these tests are about.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,101 @@
+"""/api/v1/zones/: zones by code, and the postcode lookup."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from accounts.models import Role
+from core.roles import role_permission
+
+from . import selectors, services
+from .filters import ZoneFilter
+from .models import Zone
+from .permissions import MARKET_MANAGERS, MARKET_READERS, zones_for
+
+
+class ZoneSerializer(serializers.ModelSerializer):
+    postcode_districts = serializers.ListField(
+        child=serializers.CharField(max_length=10, allow_blank=True),
+        help_text='Outward codes, e.g. ["EX1", "EX2"]; each belongs to one zone only.',
+    )
+
+    class Meta:
+        model = Zone
+        fields = [
+            "code",
+            "name",
+            "postcode_districts",
+            "allocation_mode",
+            "offer_window_minutes",
+            "urgent_offer_window_minutes",
+            "rotation_weeks",
+        ]
+        extra_kwargs = {
+            "code": {
+                "validators": [],  # uniqueness is the service's to check, with a clearer message
+            }
+        }
+
+    def to_representation(self, zone):
+        data = super().to_representation(zone)
+        data["postcode_districts"] = selectors.district_names(zone)
+        return data
+
+    def create(self, validated_data):
+        return services.create_zone(by=self.context["request"].user, **validated_data)
+
+    def update(self, zone, validated_data):
+        zone = services.update_zone(
+            zone_id=zone.pk, by=self.context["request"].user, **validated_data
+        )
+        return selectors.with_districts(Zone.objects.filter(pk=zone.pk)).get()
+
+
+class ZoneViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Zones: every signed-in role reads them; commissioners and admins shape them."""
+
+    serializer_class = ZoneSerializer
+    lookup_field = "code"
+    lookup_value_regex = r"[A-Za-z0-9_-]+"
+    filterset_class = ZoneFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    permission_classes = [
+        role_permission(*MARKET_MANAGERS, read_roles=(*MARKET_READERS, Role.PROVIDER))
+    ]
+
+    def get_queryset(self):
+        return selectors.with_districts(zones_for(self.request.user))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "postcode", OpenApiTypes.STR, required=True, description="e.g. EX1 1AA, any case"
+            )
+        ],
+        responses={200: ZoneSerializer},
+    )
+    @action(detail=False, url_path="lookup", filterset_class=None, pagination_class=None)
+    def lookup(self, request):
+        """The zone covering a postcode: 404 when none does, 400 when it is malformed."""
+        postcode = request.query_params.get("postcode", "")
+        if not postcode.strip():
+            raise serializers.ValidationError({"postcode": ["Enter a postcode, like EX2 4QD."]})
+        try:
+            zone = selectors.zone_for_postcode(postcode)
+        except selectors.PostcodeNotCovered as error:
+            raise NotFound(error.messages[0]) from error
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"postcode": error.messages}) from error
+        zone = get_object_or_404(self.get_queryset(), pk=zone.pk)
+        return Response(self.get_serializer(zone).data)

@@ -1,0 +1,62 @@
+"""The audit trail of the market (zones, providers, contracts, capacity): who changed what, when.
+
+django-auditlog records every change; a service names the acting user with
+`acting(by)` so that changes made through the API (token authentication
+happens after the middleware) or a command are attributed too. Each market
+model tags its entries with the codes of the zone and provider it is about
+(`get_additional_data`), so that a zone's or provider's page can show the
+changes to everything hanging off it.
+"""
+
+import contextlib
+from dataclasses import dataclass
+
+from auditlog.context import set_actor
+from auditlog.models import LogEntry
+
+RECENT = 10
+
+
+def acting(by):
+    """Attribute the audit entries written inside this block to `by` (None: the system)."""
+    return set_actor(by) if by is not None else contextlib.nullcontext()
+
+
+@dataclass(frozen=True)
+class Change:
+    when: object
+    who: str
+    action: str
+    what: str
+    kind: str
+    fields: list[tuple[str, str, str]]
+
+
+def recent_changes(*, tag: str, code: str, limit: int = RECENT) -> list[Change]:
+    """The latest changes tagged with `tag` = `code` (e.g. zone=EXETER), newest first."""
+    entries = (
+        LogEntry.objects.filter(**{f"additional_data__{tag}": code})
+        .select_related("actor", "content_type")
+        .order_by("-timestamp", "-pk")[:limit]
+    )
+    return [_change(entry) for entry in entries]
+
+
+def _change(entry) -> Change:
+    action = LogEntry.Action(entry.action).label
+    fields = [
+        (name, _blank(values[0]), _blank(values[1]))
+        for name, values in entry.changes_display_dict.items()
+    ]
+    return Change(
+        when=entry.timestamp,
+        who=entry.actor.username if entry.actor else "system",
+        action=str(action),
+        what=entry.object_repr,
+        kind=str(entry.content_type.model_class()._meta.verbose_name).capitalize(),
+        fields=fields,
+    )
+
+
+def _blank(value) -> str:
+    return "" if value in (None, "None") else str(value)

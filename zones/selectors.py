@@ -1,0 +1,52 @@
+"""Reads of zones shared by the pages, the API and other apps (a package's zone from its postcode)."""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+
+from .models import Zone
+from .postcodes import district_sort_key, normalise_postcode
+
+
+class PostcodeNotCovered(ValidationError):
+    """A well-formed postcode whose district is in no zone.
+
+    A ValidationError, so that a caller checking a referral's postcode can
+    treat it like a malformed one (400 naming the field); the lookup tells the
+    two apart to answer 404.
+    """
+
+    def __init__(self, postcode: str):
+        self.postcode = postcode
+        self.district = postcode.split(" ")[0]
+        super().__init__(
+            f"No zone covers {postcode}: its district {self.district} is in no zone.",
+            code="postcode_not_covered",
+        )
+
+
+def zone_for_postcode(postcode: str) -> Zone:
+    """The zone covering `postcode` (any case and spacing).
+
+    Raises ValidationError for a malformed postcode and PostcodeNotCovered
+    (also a ValidationError) when no zone covers its district.
+    """
+    normalised = normalise_postcode(postcode)
+    zone = Zone.objects.filter(districts__district=normalised.split(" ")[0]).first()
+    if zone is None:
+        raise PostcodeNotCovered(normalised)
+    return zone
+
+
+def with_districts(queryset):
+    """Zones with their districts loaded in one extra query (`zone.districts.all()`)."""
+    return queryset.prefetch_related("districts")
+
+
+def zone_list(queryset):
+    """Zones for the list page and its CSV: districts and the number of contracted providers."""
+    return with_districts(queryset).annotate(provider_count=Count("contracts", distinct=True))
+
+
+def district_names(zone) -> list[str]:
+    """A zone's districts in reading order (EX2 before EX10), from the prefetched rows."""
+    return sorted((d.district for d in zone.districts.all()), key=district_sort_key)

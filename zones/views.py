@@ -1,0 +1,130 @@
+"""Zone pages: the list (filter, CSV), a zone, create and edit forms, the postcode lookup."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.models import Role
+from core.exports import csv_response
+from core.pages import paginate, wants_csv
+from core.roles import has_role, require_role
+
+from . import selectors
+from .audit import recent_changes
+from .filters import ZoneFilter
+from .forms import PostcodeLookupForm, ZoneForm
+from .permissions import MARKET_MANAGERS, MARKET_READERS, zones_for
+from .postcodes import normalise_postcode
+
+CSV_HEADER = [
+    "code",
+    "name",
+    "postcode_districts",
+    "allocation_mode",
+    "offer_window_minutes",
+    "urgent_offer_window_minutes",
+    "rotation_weeks",
+    "providers",
+]
+
+
+@login_required
+def zone_list(request):
+    require_role(request.user, *MARKET_READERS)
+    filters = ZoneFilter(request.GET, queryset=zones_for(request.user))
+    zones = selectors.zone_list(filters.qs)
+    if wants_csv(request):
+        return csv_response("zones", CSV_HEADER, (_csv_row(zone) for zone in zones))
+    page, query = paginate(request, zones)
+    return render(
+        request,
+        "zones/zone_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "query": query,
+            "lookup_form": PostcodeLookupForm(),
+            "can_manage": has_role(request.user, *MARKET_MANAGERS),
+        },
+    )
+
+
+def _csv_row(zone):
+    return [
+        zone.code,
+        zone.name,
+        " ".join(selectors.district_names(zone)),
+        zone.allocation_mode,
+        zone.offer_window_minutes,
+        zone.urgent_offer_window_minutes,
+        zone.rotation_weeks,
+        zone.provider_count,
+    ]
+
+
+@login_required
+def zone_detail(request, code):
+    require_role(request.user, *MARKET_READERS)
+    zone = get_object_or_404(selectors.with_districts(zones_for(request.user)), code=code)
+    return render(
+        request,
+        "zones/zone_detail.html",
+        {
+            "zone": zone,
+            "districts": selectors.district_names(zone),
+            "changes": recent_changes(tag="zone", code=zone.code),
+            "can_manage": has_role(request.user, *MARKET_MANAGERS),
+        },
+    )
+
+
+@login_required
+def zone_create(request):
+    require_role(request.user, *MARKET_MANAGERS)
+    form = ZoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        zone = form.save(by=request.user)
+        if zone is not None:
+            messages.success(request, f"Zone {zone.name} created.")
+            return redirect("zones:detail", code=zone.code)
+    return render(request, "zones/zone_form.html", {"form": form, "zone": None})
+
+
+@login_required
+def zone_edit(request, code):
+    require_role(request.user, *MARKET_MANAGERS)
+    zone = get_object_or_404(selectors.with_districts(zones_for(request.user)), code=code)
+    form = ZoneForm(request.POST or None, zone=zone)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(by=request.user)
+        if saved is not None:
+            messages.success(request, f"Zone {saved.name} saved.")
+            return redirect("zones:detail", code=saved.code)
+    return render(request, "zones/zone_form.html", {"form": form, "zone": zone})
+
+
+@login_required
+def postcode_lookup(request):
+    """Which zone covers a postcode: for everyone who signs in, providers included."""
+    require_role(request.user, *MARKET_READERS, Role.PROVIDER)
+    form = PostcodeLookupForm(request.GET or None)
+    zone = postcode = None
+    if form.is_valid():
+        try:
+            zone = selectors.zone_for_postcode(form.cleaned_data["postcode"])
+            postcode = normalise_postcode(form.cleaned_data["postcode"])
+        except selectors.PostcodeNotCovered as error:
+            form.add_error("postcode", error.messages[0])
+        except ValidationError as error:
+            form.add_error("postcode", error)
+    return render(
+        request,
+        "zones/postcode_lookup.html",
+        {
+            "form": form,
+            "zone": zone,
+            "postcode": postcode,
+            "can_open_zone": has_role(request.user, *MARKET_READERS),
+        },
+    )
