@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from brokerage.models import Offer
-from invoicing.models import Invoice, InvoiceLine
+from invoicing.models import DeliveredVisit, Invoice, InvoiceLine
 from packages.models import HandBack, Package, Person
 from providers.models import Capacity, Contract, Provider
 from zones.models import ROTATION_EPOCH, PostcodeDistrict, Zone
@@ -65,13 +65,12 @@ def insert_select(model, columns: dict[str, str], source: str, params=None):
     for field in model._meta.concrete_fields:
         if field.column in columns or field.primary_key or field.null:
             continue
-        if not field.has_default():
+        default = field.get_default()
+        if default is None:
             raise RuntimeError(f"{model.__name__}.{field.name} needs a value in the generator")
         names.append(field.column)
         expressions.append(f"%(default_{field.column})s")
-        defaults.append(
-            (f"default_{field.column}", field.get_db_prep_save(field.get_default(), connection))
-        )
+        defaults.append((f"default_{field.column}", field.get_db_prep_save(default, connection)))
     sql = (
         f"INSERT INTO {_table(model)} ({', '.join(connection.ops.quote_name(n) for n in names)}) "
         f"SELECT {', '.join(expressions)} FROM {source}"
@@ -101,7 +100,8 @@ def generate(scale: Scale, *, now: datetime.datetime | None = None, log=print) -
         ("hand_backs", _hand_backs),
         ("offers", _offers),
         ("capacity", _capacity),
-        # TEMP ("invoices", _invoices),
+        ("invoices", _invoices),
+        ("delivered_visits", _delivered_visits),
     ]
     for name, step in steps:
         started = time.perf_counter()
@@ -119,6 +119,7 @@ def generate(scale: Scale, *, now: datetime.datetime | None = None, log=print) -
         Offer,
         Invoice,
         InvoiceLine,
+        DeliveredVisit,
     ):
         table = model._meta.db_table
         _execute(
@@ -269,7 +270,7 @@ def _people(scale, now, today):
 def _packages(scale, now, today):
     _execute(
         """CREATE TEMP TABLE package_plan AS
-        SELECT i AS id, person_id, 1 + mod(person_id * 7919, %(zones)s) AS zone_id,
+        SELECT i AS id, person_id, 1 + mod(person_id::bigint * 7919, %(zones)s) AS zone_id,
                submitted_at,
                -- Minutes to fill: log-normal, median about 55, a long tail.
                LEAST(exp(ln(55) + 1.1 * sqrt(-2 * ln(1 - u1)) * cos(2 * pi() * u2)), 7200)
@@ -277,8 +278,8 @@ def _packages(scale, now, today):
                ((2 + u3 * 40) * 7)::int AS duration_days, u1, u2, u3, u4, u5, u6
         FROM (
             SELECT i, 1 + floor(random() * %(people)s)::int AS person_id,
-                   %(now)s - make_interval(mins => (%(span)s * (1 - i::float / %(n)s))
-                                           + random() * 60) AS submitted_at,
+                   %(now)s - make_interval(secs => ((%(span)s * (1 - i::float / %(n)s))
+                                           + random() * 60) * 60) AS submitted_at,
                    random() AS u1, random() AS u2, random() AS u3, random() AS u4,
                    random() AS u5, random() AS u6
             FROM generate_series(1, %(n)s) AS i
@@ -296,9 +297,9 @@ def _packages(scale, now, today):
         SELECT p.*,
                CASE WHEN u4 < 0.01 THEN 'draft'
                     WHEN u4 < 0.04 THEN 'cancelled'
-                    WHEN submitted_at + make_interval(mins => fill_minutes) > %(now)s
+                    WHEN submitted_at + make_interval(secs => (fill_minutes) * 60) > %(now)s
                          OR (u4 < 0.06 AND submitted_at > %(now)s - interval '60 days') THEN 'open'
-                    WHEN submitted_at + make_interval(mins => fill_minutes)
+                    WHEN submitted_at + make_interval(secs => (fill_minutes) * 60)
                          + make_interval(days => duration_days) < %(now)s THEN 'ended'
                     ELSE 'placed' END AS status,
                zp.provider_id AS chosen_provider, zp.n AS zone_providers, zp.idx AS first_idx
@@ -309,8 +310,8 @@ def _packages(scale, now, today):
     )
     _execute("ANALYZE package_state")
     placed = "s.status IN ('placed', 'ended')"
-    placed_at = "s.submitted_at + make_interval(mins => s.fill_minutes)"
-    ended_at = f"{placed_at} + make_interval(days => s.duration_days)"
+    placed_at = "(s.submitted_at + make_interval(secs => s.fill_minutes * 60))"
+    ended_at = f"({placed_at} + make_interval(days => s.duration_days))"
     return insert_select(
         Package,
         {
@@ -354,7 +355,7 @@ def _hand_backs(scale, now, today):
             "package_id": "s.id",
             "provider_id": "zp.provider_id",
             "reason": "'Cannot staff the visits'",
-            "at": "LEAST(s.submitted_at + make_interval(mins => s.fill_minutes) "
+            "at": "LEAST(s.submitted_at + make_interval(secs => (s.fill_minutes) * 60) "
             "+ make_interval(days => floor(s.u3 * 28)::int), %(now)s)",
         },
         """package_state AS s JOIN zone_providers zp ON zp.zone_id = s.zone_id
@@ -379,21 +380,22 @@ def _offers(scale, now, today):
                 WHEN s.j = s.k - 1 AND s.status IN ('placed', 'ended') THEN 'accepted'
                 WHEN s.j = s.k - 1 AND s.status = 'cancelled' THEN 'withdrawn'
                 WHEN s.j = s.k - 1 AND s.sent + interval '240 minutes' > %(now)s THEN 'pending'
+                WHEN s.j = s.k - 1 THEN 'expired'
                 WHEN {declined} THEN 'declined'
                 ELSE 'expired' END""",
             "sent_at": "s.sent",
             "expires_at": "s.sent + interval '240 minutes'",
             "answered_at": f"""CASE
                 WHEN s.j = s.k - 1 AND s.status IN ('placed', 'ended')
-                    THEN s.submitted_at + make_interval(mins => s.fill_minutes)
+                    THEN s.submitted_at + make_interval(secs => (s.fill_minutes) * 60)
                 WHEN s.j = s.k - 1 THEN NULL
-                WHEN {declined} THEN s.sent + make_interval(mins => s.fill_minutes / s.k * 0.8)
+                WHEN {declined} THEN s.sent + make_interval(secs => (s.fill_minutes / s.k * 0.8) * 60)
                 END""",
             "decline_reason": f"""CASE WHEN s.j < s.k - 1 AND {declined}
                 THEN 'no_capacity' ELSE '' END""",
         },
         """(
-            SELECT s.*, j, s.submitted_at + make_interval(mins => s.fill_minutes * j / s.k) AS sent
+            SELECT s.*, j, s.submitted_at + make_interval(secs => (s.fill_minutes * j / s.k) * 60) AS sent
             FROM (
                 SELECT s.*, LEAST(1 + floor(s.u3 * s.u3 * 4)::int, s.zone_providers) AS k
                 FROM package_state s WHERE s.status <> 'draft'
@@ -499,3 +501,38 @@ def _invoices(scale, now, today):
         WHERE t.invoice_id = inv.id"""
     )
     return rows
+
+
+def _delivered_visits(scale, now, today):
+    """The last 4 weeks of call monitoring for live packages: one record a day each,
+    a little short of the planned time now and then."""
+    planned = "round(p.weekly_hours * 60 / 7)::int"
+    actual = f"({planned} - floor(random() * 0.2 * {planned})::int)"
+    return insert_select(
+        DeliveredVisit,
+        {
+            "package_id": "p.id",
+            "provider_id": "p.provider_id",
+            "date": "d::date",
+            "actual_start": "TIME '08:00'",
+            "actual_end": "TIME '08:00' + make_interval(mins => a.minutes)",
+            "carers": "1",
+            "planned_start": "TIME '08:00'",
+            "planned_minutes": planned,
+            "planned_carers": "1",
+            "actual_minutes": "a.minutes",
+            "payable_minutes": f"CASE WHEN a.minutes >= {planned} - 5 THEN {planned} "
+            "ELSE a.minutes - mod(a.minutes, 5) END",
+            "recorded_at": "d + interval '1 day'",
+        },
+        f"""{_table(Package)} p
+        CROSS JOIN LATERAL generate_series(
+            GREATEST(%(first)s::date, (p.placed_at AT TIME ZONE 'Europe/London')::date),
+            %(last)s::date, interval '1 day') AS d
+        CROSS JOIN LATERAL (SELECT LEAST({actual}, 1439) AS minutes) AS a
+        WHERE p.status = 'placed' AND p.weekly_hours > 0""",
+        {
+            "first": today - datetime.timedelta(days=PERIOD_DAYS),
+            "last": today - datetime.timedelta(days=1),
+        },
+    )

@@ -19,7 +19,8 @@ def _database_ok():
 def _broker_ok():
     try:
         with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            # One attempt: a health probe must answer quickly, and its caller retries.
+            conn.ensure_connection(max_retries=0, timeout=2)
         return True, "ok"
     except Exception as exc:
         return False, type(exc).__name__

@@ -132,7 +132,7 @@ def offer_accept(request, pk):
 @login_required
 def offer_decline(request, pk):
     offer = _visible_offer(request, pk)
-    form = DeclineForm(request.POST or None)
+    form = DeclineForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.decline_offer(
@@ -195,7 +195,7 @@ def package_offers(request, pk):
 @login_required
 def package_assign(request, pk):
     package = _broker_package(request, pk)
-    form = AssignForm(request.POST or None)
+    form = AssignForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.assign_package(

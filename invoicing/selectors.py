@@ -231,6 +231,7 @@ def planned_against_delivered(package, today=None) -> list[dict]:
         weeks.append(
             {
                 "week_start": monday,
+                "week_end": sunday,
                 "planned_visits": len(occurrences),
                 "planned_hours": schedule.commissioned_hours(package, monday, sunday),
                 "delivered_visits": sum(1 for v in week if not v.missed),

@@ -58,6 +58,13 @@ def allow(*roles):
     return decorator
 
 
+def _posted(request, files=False):
+    """Form arguments: bound to what was posted (even nothing), unbound on GET."""
+    if request.method != "POST":
+        return ()
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
 @allow(*READERS)
 def visit_list(request):
     visits = DeliveredVisitFilter(
@@ -80,7 +87,7 @@ def visit_list(request):
 
 @allow(*VISIT_RECORDERS)
 def visit_upload(request):
-    form = VisitUploadForm(request.POST or None, request.FILES or None)
+    form = VisitUploadForm(*_posted(request, files=True))
     rows = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -116,7 +123,7 @@ def invoice_list(request):
 @allow(*INVOICE_BUILDERS)
 def invoice_new(request):
     by_post = request.user.role != Role.PROVIDER
-    form = (ReceivedInvoiceForm if by_post else InvoiceForm)(request.POST or None)
+    form = (ReceivedInvoiceForm if by_post else InvoiceForm)(*_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             invoice = services.build_invoice(by=request.user, **form.cleaned_data)
@@ -138,7 +145,11 @@ def invoice_detail(request, pk):
     return render(
         request,
         "invoicing/invoice_detail.html",
-        {"invoice": invoice, "may_review": request.user.role in FINANCE},
+        {
+            "invoice": invoice,
+            "may_review": request.user.role in FINANCE,
+            "actions": services.allowed_actions(invoice),
+        },
     )
 
 
@@ -202,7 +213,7 @@ def invoice_pay(request, pk):
 
 def _review(request, pk, form_class, service, done, template):
     invoice = get_object_or_404(selectors.with_deadlines(invoices_for(request.user)), pk=pk)
-    form = form_class(request.POST or None)
+    form = form_class(*_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             service(invoice_id=invoice.pk, by=request.user, **form.cleaned_data)
@@ -239,7 +250,7 @@ def payment_run_list(request):
 
 @allow(*FINANCE)
 def payment_run_new(request):
-    form = PaymentRunForm(request.POST or None)
+    form = PaymentRunForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.models import Role
 from core.roles import role_permission
 from zones.postcodes import normalise_postcode
+from zones.selectors import zone_for_postcode
 
 from . import rules, selectors, services
 from .filters import PackageFilter
@@ -59,7 +60,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def validate_postcode(self, value):
         postcode = _django_to_drf(normalise_postcode, value)
-        _django_to_drf(selectors.zone_for_postcode, postcode)
+        _django_to_drf(zone_for_postcode, postcode)
         return postcode
 
     def validate_date_of_birth(self, value):
@@ -168,7 +169,7 @@ class PackageSerializer(serializers.ModelSerializer):
         return value
 
     def validate(self, attrs):
-        zone = selectors.zone_for_postcode(attrs["person"]["postcode"])
+        zone = zone_for_postcode(attrs["person"]["postcode"])
         if not may_work_in_zone(self.context["request"].user, zone):
             message = services.OUTSIDE_YOUR_ZONES.format(zone=zone.code)
             raise serializers.ValidationError({"person": {"postcode": [message]}})

@@ -15,6 +15,7 @@ from providers.models import Provider
 from zones.models import Zone
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 class Person(models.Model):

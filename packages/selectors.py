@@ -1,24 +1,11 @@
 """Reads that the package pages and the API share."""
 
-from django.core.exceptions import ValidationError
 from django.db.models import Case, Prefetch, When
 from django.db.models.functions import Coalesce
 
-from zones.models import PostcodeDistrict, Zone
-from zones.postcodes import postcode_district
+from accounts.models import Role
 
-from .models import PackageEvent, PackageStatus, Priority
-
-NO_ZONE = "No zone covers postcode district {district}: check the postcode."
-
-
-def zone_for_postcode(postcode: str) -> Zone:
-    """The zone whose districts include `postcode`'s; ValidationError if malformed or uncovered."""
-    district = postcode_district(postcode)
-    row = PostcodeDistrict.objects.select_related("zone").filter(district=district).first()
-    if row is None:
-        raise ValidationError(NO_ZONE.format(district=district), code="no_zone")
-    return row.zone
+from .models import DAY_NAMES, DAYS, PackageEvent, PackageStatus, Priority
 
 
 def with_details(packages):
@@ -57,3 +44,27 @@ def other_packages_of(person_id, packages, exclude_pk=None):
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     return others.order_by("-created_at")
+
+
+def visit_grid(visits):
+    """The week as a grid: a row for each time of day, a cell for each day with its visits."""
+    times = sorted({visit.time for visit in visits})
+    rows = [
+        {
+            "time": time,
+            "cells": [
+                [visit for visit in visits if visit.time == time and day in visit.days]
+                for day in DAYS
+            ],
+        }
+        for time in times
+    ]
+    return {"days": DAY_NAMES, "rows": rows}
+
+
+def timeline_for(package, user):
+    """The package's timeline as `user` may see it: a provider sees only its own offers' events."""
+    events = package.events.all()
+    if user.role == Role.PROVIDER:
+        return [e for e in events if e.provider_id in (None, user.provider_id)]
+    return list(events)

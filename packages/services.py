@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from core.errors import Conflict
 from zones.postcodes import normalise_postcode
+from zones.selectors import zone_for_postcode
 
 from . import rules, signals
 from .models import (
@@ -34,7 +35,6 @@ from .models import (
 )
 from .nhs import normalise_nhs_number
 from .permissions import may_work_in_zone
-from .selectors import zone_for_postcode
 
 OUTSIDE_YOUR_ZONES = "This postcode is in zone {zone}, outside the zones you broker."
 PAST_TENSE = {

@@ -1,5 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "packages"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.package_list, name="list"),
+    path("worklist/", views.worklist, name="worklist"),
+    path("drafts/", views.drafts, name="drafts"),
+    path("ours/", views.provider_list, name="provider_list"),
+    path("new/", views.package_create, name="create"),
+    path("new/zone/", views.zone_lookup, name="zone_lookup"),
+    path("new/person/", views.person_check, name="person_check"),
+    path("<int:pk>/", views.package_detail, name="detail"),
+    path("<int:pk>/submit/", views.package_submit, name="submit"),
+    path("<int:pk>/cancel/", views.package_cancel, name="cancel"),
+    path("<int:pk>/end/", views.package_end, name="end"),
+    path("<int:pk>/hand-back/", views.package_hand_back, name="hand_back"),
+]

@@ -41,11 +41,6 @@ class ZoneSerializer(serializers.ModelSerializer):
             }
         }
 
-    def to_representation(self, zone):
-        data = super().to_representation(zone)
-        data["postcode_districts"] = selectors.district_names(zone)
-        return data
-
     def create(self, validated_data):
         return services.create_zone(by=self.context["request"].user, **validated_data)
 

@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from . import selectors, services
+from . import services
 from .models import MAX_WINDOW_MINUTES, AllocationMode
 
 
@@ -62,7 +62,7 @@ class ZoneForm(forms.Form):
                 {
                     "code": zone.code,
                     "name": zone.name,
-                    "postcode_districts": ", ".join(selectors.district_names(zone)),
+                    "postcode_districts": ", ".join(zone.postcode_districts),
                     "allocation_mode": zone.allocation_mode,
                     "offer_window_minutes": zone.offer_window_minutes,
                     "urgent_offer_window_minutes": zone.urgent_offer_window_minutes,

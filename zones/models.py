@@ -6,6 +6,8 @@ from auditlog.registry import auditlog
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from .postcodes import district_sort_key
+
 code_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Use letters, numbers, hyphens and underscores only."
 )
@@ -76,6 +78,11 @@ class Zone(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    @property
+    def postcode_districts(self) -> list[str]:
+        """The districts in reading order (EX2 before EX10); uses prefetched rows if loaded."""
+        return sorted((d.district for d in self.districts.all()), key=district_sort_key)
 
     def get_additional_data(self):
         # The zone's code tags every audit entry about it, so that its page can

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from .models import Zone
-from .postcodes import district_sort_key, normalise_postcode
+from .postcodes import normalise_postcode
 
 
 class PostcodeNotCovered(ValidationError):
@@ -45,8 +45,3 @@ def with_districts(queryset):
 def zone_list(queryset):
     """Zones for the list page and its CSV: districts and the number of contracted providers."""
     return with_districts(queryset).annotate(provider_count=Count("contracts", distinct=True))
-
-
-def district_names(zone) -> list[str]:
-    """A zone's districts in reading order (EX2 before EX10), from the prefetched rows."""
-    return sorted((d.district for d in zone.districts.all()), key=district_sort_key)

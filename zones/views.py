@@ -54,7 +54,7 @@ def _csv_row(zone):
     return [
         zone.code,
         zone.name,
-        " ".join(selectors.district_names(zone)),
+        " ".join(zone.postcode_districts),
         zone.allocation_mode,
         zone.offer_window_minutes,
         zone.urgent_offer_window_minutes,
@@ -72,7 +72,6 @@ def zone_detail(request, code):
         "zones/zone_detail.html",
         {
             "zone": zone,
-            "districts": selectors.district_names(zone),
             "changes": recent_changes(tag="zone", code=zone.code),
             "can_manage": has_role(request.user, *MARKET_MANAGERS),
         },

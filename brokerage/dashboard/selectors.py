@@ -12,7 +12,11 @@ from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from packages.models import Package, PackageStatus, Priority, Source
+from brokerage.models import Offer, OfferStatus
+from invoicing.selectors import on_time_payment_rates, spend_by_zone
+from packages.models import HandBack, Package, PackageStatus, Priority, Source
+from providers.models import Capacity, Provider
+from zones.models import ROTATION_EPOCH
 
 from .aggregates import Minutes, Percentile
 
@@ -166,3 +170,177 @@ def time_to_fill_by_week(scope):
         weeks.append({"week_start": monday, **_fill_numbers(rows.get(monday))})
         monday += datetime.timedelta(weeks=1)
     return weeks
+
+
+# --- Providers ---------------------------------------------------------------
+
+
+_OFFER_MEASURES = {
+    "offers": Count("pk"),
+    "accepted": Count("pk", filter=Q(status=OfferStatus.ACCEPTED)),
+    "declined": Count("pk", filter=Q(status=OfferStatus.DECLINED)),
+    "expired": Count("pk", filter=Q(status=OfferStatus.EXPIRED)),
+    "median_answer": Percentile(
+        Minutes("sent_at", "answered_at"),
+        0.5,
+        filter=Q(status__in=(OfferStatus.ACCEPTED, OfferStatus.DECLINED)),
+    ),
+}
+
+
+def provider_performance(scope):
+    """Per provider, for offers sent and hand-backs between `since` and `until` in the zones:
+
+    offers received; acceptance rate (accepted out of those accepted, declined
+    or left to expire: a withdrawn or pending offer was never the provider's
+    to answer); median minutes to answer; hand-backs; weekly hours placed now;
+    spare capacity declared for the weeks of the window against the weekly
+    hours of packages placed with it in that time; and invoices paid on time
+    over the last 12 months (invoicing's measure). Sorted by offers received.
+    """
+    offers = _in_scope(
+        Offer.objects.filter(sent_at__gte=scope.start, sent_at__lt=scope.end),
+        scope,
+        "package__zone_id",
+    )
+    rows = {}
+
+    def merge(queryset, key="provider_id"):
+        for row in queryset:
+            rows.setdefault(row.pop(key), {}).update(row)
+
+    merge(offers.order_by().values("provider_id").annotate(**_OFFER_MEASURES))
+    merge(
+        _in_scope(
+            HandBack.objects.filter(at__gte=scope.start, at__lt=scope.end),
+            scope,
+            "package__zone_id",
+        )
+        .order_by()
+        .values("provider_id")
+        .annotate(hand_backs=Count("pk"))
+    )
+    packages = _in_scope(Package.objects.exclude(provider=None), scope)
+    merge(
+        packages.filter(status=PackageStatus.PLACED)
+        .order_by()
+        .values("provider_id")
+        .annotate(placed_hours=Sum("weekly_hours"))
+    )
+    merge(
+        packages.filter(placed_at__gte=scope.start, placed_at__lt=scope.end)
+        .order_by()
+        .values("provider_id")
+        .annotate(new_hours=Sum("weekly_hours"))
+    )
+    first_monday = scope.since - datetime.timedelta(days=scope.since.weekday())
+    merge(
+        _in_scope(Capacity.objects.filter(week_start__range=(first_monday, scope.until)), scope)
+        .order_by()
+        .values("provider_id")
+        .annotate(capacity_hours=Sum("hours"))
+    )
+    providers = {
+        pk: (code, name)
+        for pk, code, name in Provider.objects.filter(pk__in=rows).values_list("pk", "code", "name")
+    }
+    on_time = {
+        row["provider"]: row
+        for row in on_time_payment_rates(today=scope.today, provider_ids=list(rows))
+    }
+    result = [
+        _provider_numbers(*providers[pk], row, on_time.get(providers[pk][0], {}))
+        for pk, row in rows.items()
+    ]
+    result.sort(key=lambda r: (-r["offers"], -r["placed_hours"], r["provider"]))
+    return result
+
+
+def _provider_numbers(code, name, row, paid):
+    answerable = row.get("accepted", 0) + row.get("declined", 0) + row.get("expired", 0)
+    return {
+        "provider": code,
+        "name": name,
+        "offers": row.get("offers", 0),
+        "accepted": row.get("accepted", 0),
+        "declined": row.get("declined", 0),
+        "expired": row.get("expired", 0),
+        "acceptance_percent": _percent(row.get("accepted", 0), answerable),
+        "median_answer_minutes": _round(row.get("median_answer")),
+        "hand_backs": row.get("hand_backs", 0),
+        "placed_hours": row.get("placed_hours") or Decimal("0.00"),
+        "capacity_hours": row.get("capacity_hours") or Decimal("0.00"),
+        "new_hours": row.get("new_hours") or Decimal("0.00"),
+        "invoices": paid.get("invoices", 0),
+        "paid_on_time_percent": None if paid.get("percent") is None else float(paid["percent"]),
+    }
+
+
+def placed_hours_by_zone(scope):
+    """Each provider's share of the weekly hours placed (live packages) in each zone."""
+    rows = list(
+        _in_scope(Package.objects.filter(status=PackageStatus.PLACED), scope)
+        .order_by()
+        .values("zone__code", "zone__name", "provider__code", "provider__name")
+        .annotate(hours=Sum("weekly_hours"), packages=Count("pk"))
+    )
+    zone_hours = {}
+    for row in rows:
+        zone_hours[row["zone__code"]] = zone_hours.get(row["zone__code"], 0) + row["hours"]
+    result = [
+        {
+            "zone": row["zone__code"],
+            "zone_name": row["zone__name"],
+            "provider": row["provider__code"],
+            "provider_name": row["provider__name"],
+            "packages": row["packages"],
+            "hours": row["hours"],
+            "share_percent": _percent(row["hours"], zone_hours[row["zone__code"]]),
+        }
+        for row in rows
+    ]
+    result.sort(key=lambda r: (r["zone"], -r["hours"], r["provider"]))
+    return result
+
+
+# --- Spend ---------------------------------------------------------------------
+
+PERIOD_DAYS = 28
+
+
+def period_start(day: datetime.date) -> datetime.date:
+    """The first day of the 4-week period `day` falls in (periods run from ROTATION_EPOCH)."""
+    return day - datetime.timedelta(days=(day - ROTATION_EPOCH).days % PERIOD_DAYS)
+
+
+def spend_by_zone_and_period(scope):
+    """Commissioned, delivered and payable hours and pounds per zone, for each 4-week
+    period that overlaps the window (invoicing's spend measure, period by period)."""
+    zone_ids = None if scope.zone_ids is None else set(scope.zone_ids)
+    codes = None if zone_ids is None else set(scope.zones().values_list("code", flat=True))
+    periods = []
+    start = period_start(scope.since)
+    while start <= scope.until:
+        end = start + datetime.timedelta(days=PERIOD_DAYS - 1)
+        zones = [
+            row
+            for row in spend_by_zone(start=start, end=end)
+            if codes is None or row["zone"] in codes
+        ]
+        periods.append({"start": start, "end": end, "zones": zones, "total": _spend_total(zones)})
+        start = end + datetime.timedelta(days=1)
+    return periods
+
+
+SPEND_MEASURES = (
+    "commissioned_hours",
+    "commissioned_pounds",
+    "delivered_hours",
+    "delivered_pounds",
+    "payable_hours",
+    "payable_pounds",
+)
+
+
+def _spend_total(zones):
+    return {m: sum((z[m] for z in zones), Decimal("0.00")) for m in SPEND_MEASURES}

@@ -9,4 +9,6 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.UnfilledPage.as_view(), name="index"),
     path("time-to-fill/", views.TimeToFillPage.as_view(), name="time_to_fill"),
+    path("providers/", views.ProvidersPage.as_view(), name="providers"),
+    path("spend/", views.SpendPage.as_view(), name="spend"),
 ]

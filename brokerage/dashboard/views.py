@@ -6,6 +6,7 @@ page's CSV download (`?format=csv&table=NAME`), so the two never disagree.
 
 from dataclasses import dataclass, field
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.utils.http import urlencode
 from django.views import View
 
 from core.exports import csv_response
-from core.pages import paginate, wants_csv
+from core.pages import PAGE_SIZE, wants_csv
 from core.roles import RoleRequiredMixin
 from zones.models import PostcodeDistrict
 
@@ -43,9 +44,23 @@ class Table:
     numeric_from: int = 1  # columns from this one on are numbers, aligned right
     paginated: bool = False
     page: object = field(default=None)
+    previous_href: str = ""
+    next_href: str = ""
 
     def paginate(self, request):
-        self.page, _ = paginate(request, self.rows)
+        """Show one page of rows; each table has its own page parameter (`NAME-page`)."""
+        parameter = f"{self.name}-page"
+        self.page = Paginator(self.rows, PAGE_SIZE).get_page(request.GET.get(parameter))
+
+        def href(number):
+            query = request.GET.copy()
+            query[parameter] = number
+            return "?" + query.urlencode()
+
+        if self.page.has_previous():
+            self.previous_href = href(self.page.previous_page_number())
+        if self.page.has_next():
+            self.next_href = href(self.page.next_page_number())
         return self
 
 
@@ -62,11 +77,19 @@ def _hours(value):
     return text or "0"
 
 
-def _packages_href(zone_code):
-    return reverse("packages:list") + "?" + urlencode({"zone": zone_code, "status": "open"})
+def _open_packages_hrefs(zones):
+    """The packages list filtered to each zone's open packages, by zone code."""
+    base = reverse("packages:list")
+    return {z["zone"]: f"{base}?{urlencode({'zone': z['zone'], 'status': 'open'})}" for z in zones}
 
 
-SECTIONS = [("index", "Unfilled now"), ("time_to_fill", "Time to fill")]
+SECTIONS = [
+    ("index", "Unfilled now"),
+    ("time_to_fill", "Time to fill"),
+    ("providers", "Providers"),
+    ("spend", "Spend"),
+]
+FILTERS = ("zone", "since", "until")
 
 
 class DashboardPage(RoleRequiredMixin, View):
@@ -84,6 +107,9 @@ class DashboardPage(RoleRequiredMixin, View):
             "uses_dates": self.uses_dates,
             "zone_choices": zone_choices(request.user),
             "chosen_zones": request.GET.getlist("zone"),
+            "filter_query": urlencode(
+                [(k, v) for k in FILTERS for v in request.GET.getlist(k) if v]
+            ),
         }
         if form.is_valid():
             scope = form.scope()
@@ -117,6 +143,7 @@ class UnfilledPage(DashboardPage):
         report = selectors.unfilled_by_zone(scope)
         zones = sorted(report["zones"], key=lambda z: (-z["hours"], -z["people"], z["zone"]))
         total = report["total"]
+        hrefs = _open_packages_hrefs(zones)
         table = Table(
             name="unfilled",
             caption="Unfilled packages by zone",
@@ -132,7 +159,7 @@ class UnfilledPage(DashboardPage):
             ],
             rows=[
                 [
-                    Link(z["zone"], _packages_href(z["zone"])),
+                    Link(z["zone"], hrefs[z["zone"]]),
                     z["name"],
                     z["packages"],
                     _hours(z["hours"]),
@@ -161,11 +188,11 @@ class UnfilledPage(DashboardPage):
                     {"label": "People waiting", "data": [z["people"] for z in charted]},
                 ],
             },
-            "map": _map_data(scope, zones),
+            "map": _map_data(scope, zones, hrefs),
         }
 
 
-def _map_data(scope, zones):
+def _map_data(scope, zones, hrefs):
     districts = {z["zone"]: [] for z in zones}
     rows = PostcodeDistrict.objects.filter(zone__in=scope.zones()).values_list(
         "zone__code", "district"
@@ -182,7 +209,7 @@ def _map_data(scope, zones):
             "hours": float(z["hours"]),
             "packages": z["packages"],
             "people": z["people"],
-            "href": _packages_href(z["zone"]),
+            "href": hrefs[z["zone"]],
         }
         for z in zones
     ]
@@ -266,5 +293,151 @@ class TimeToFillPage(DashboardPage):
                     },
                 ],
                 "max": 100,
+            },
+        }
+
+
+class ProvidersPage(DashboardPage):
+    template_name = "dashboard/providers.html"
+    section = "providers"
+
+    def numbers(self, scope):
+        providers = selectors.provider_performance(scope)
+        shares = selectors.placed_hours_by_zone(scope)
+        tables = [
+            Table(
+                name="providers",
+                caption="Provider performance",
+                header=[
+                    "Provider",
+                    "Name",
+                    "Offers received",
+                    "Accepted",
+                    "Declined",
+                    "Expired",
+                    "Acceptance rate",
+                    "Median time to answer (minutes)",
+                    "Hand-backs",
+                    "Weekly hours placed now",
+                    "Spare capacity declared (hours)",
+                    "Weekly hours newly placed",
+                    "Invoices paid on time (12 months)",
+                ],
+                rows=[
+                    [
+                        p["provider"],
+                        p["name"],
+                        p["offers"],
+                        p["accepted"],
+                        p["declined"],
+                        p["expired"],
+                        _percent(p["acceptance_percent"]),
+                        _text(p["median_answer_minutes"]),
+                        p["hand_backs"],
+                        _hours(p["placed_hours"]),
+                        _hours(p["capacity_hours"]),
+                        _hours(p["new_hours"]),
+                        _percent(p["paid_on_time_percent"]),
+                    ]
+                    for p in providers
+                ],
+                numeric_from=2,
+                paginated=True,
+            ),
+            Table(
+                name="shares",
+                caption="Share of placed hours in each zone",
+                header=["Zone", "Provider", "Name", "Live packages", "Weekly hours", "Share"],
+                rows=[
+                    [
+                        s["zone"],
+                        s["provider"],
+                        s["provider_name"],
+                        s["packages"],
+                        _hours(s["hours"]),
+                        _percent(s["share_percent"]),
+                    ]
+                    for s in shares
+                ],
+                numeric_from=3,
+                paginated=True,
+            ),
+        ]
+        charted = providers[:15]
+        return {
+            "tables": tables,
+            "provider_count": len(providers),
+            "chart": {
+                "type": "bar",
+                "labels": [p["provider"] for p in charted],
+                "datasets": [
+                    {"label": "Offers received", "data": [p["offers"] for p in charted]},
+                    {"label": "Accepted", "data": [p["accepted"] for p in charted]},
+                    {"label": "Hand-backs", "data": [p["hand_backs"] for p in charted]},
+                ],
+            },
+        }
+
+
+SPEND_HEADER = [
+    "Commissioned hours",
+    "Commissioned £",
+    "Delivered hours",
+    "Delivered £",
+    "Payable hours",
+    "Payable £",
+]
+
+
+def _spend_cells(row):
+    return [f"{row[m]:.2f}" for m in selectors.SPEND_MEASURES]
+
+
+class SpendPage(DashboardPage):
+    template_name = "dashboard/spend.html"
+    section = "spend"
+
+    def numbers(self, scope):
+        periods = selectors.spend_by_zone_and_period(scope)
+        label = "{start:%-d %b} to {end:%-d %b %Y}".format
+        tables = [
+            Table(
+                name="periods",
+                caption="Spend by 4-week period",
+                header=["Period", *SPEND_HEADER],
+                rows=[[label(**p), *_spend_cells(p["total"])] for p in periods],
+            ),
+            Table(
+                name="zones",
+                caption="Spend by zone and period",
+                header=["Period", "Zone", "Name", *SPEND_HEADER],
+                rows=[
+                    [label(**p), z["zone"], z["zone_name"], *_spend_cells(z)]
+                    for p in periods
+                    for z in p["zones"]
+                ],
+                numeric_from=3,
+                paginated=True,
+            ),
+        ]
+        return {
+            "tables": tables,
+            "chart": {
+                "type": "bar",
+                "labels": [label(**p) for p in periods],
+                "datasets": [
+                    {
+                        "label": "Commissioned £",
+                        "data": [float(p["total"]["commissioned_pounds"]) for p in periods],
+                    },
+                    {
+                        "label": "Delivered £",
+                        "data": [float(p["total"]["delivered_pounds"]) for p in periods],
+                    },
+                    {
+                        "label": "Payable £",
+                        "data": [float(p["total"]["payable_pounds"]) for p in periods],
+                    },
+                ],
             },
         }

@@ -4,6 +4,7 @@ reviewing, paying, payment runs) and deadlines (warning finance)."""
 
 from .deadlines import check_invoice_deadlines
 from .invoices import (
+    allowed_actions,
     approve_invoice,
     build_invoice,
     dispute_invoice,
@@ -14,6 +15,7 @@ from .visits import VisitImportRejected, import_visits, record_visit
 
 __all__ = [
     "VisitImportRejected",
+    "allowed_actions",
     "approve_invoice",
     "build_invoice",
     "check_invoice_deadlines",

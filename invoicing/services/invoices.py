@@ -275,6 +275,11 @@ def _attach(visits, lines):
         raise Conflict("Some of these visits were put on another invoice meanwhile: try again.")
 
 
+def allowed_actions(invoice) -> list[str]:
+    """The actions the invoice's status allows (for showing only the buttons that work)."""
+    return [action for action, (sources, _, _) in TRANSITIONS.items() if invoice.status in sources]
+
+
 def approve_invoice(*, invoice_id, by) -> Invoice:
     return _transition(invoice_id=invoice_id, action="approve", by=by, approved_at=timezone.now())
 

@@ -1,7 +1,5 @@
 from django import template
 
-from ..selectors import district_names
-
 register = template.Library()
 
 MODE_COLOURS = {"rota": "purple", "cascade": "blue", "broadcast": "turquoise"}
@@ -10,7 +8,7 @@ MODE_COLOURS = {"rota": "purple", "cascade": "blue", "broadcast": "turquoise"}
 @register.filter
 def districts(zone):
     """A zone's districts in reading order, from its prefetched rows: "EX1, EX2, EX10"."""
-    return ", ".join(district_names(zone))
+    return ", ".join(zone.postcode_districts)
 
 
 @register.inclusion_tag("zones/includes/mode_tag.html")

@@ -1,0 +1,266 @@
+"""The referral form (person, package, visits, flexible plan) and the action forms of a package.
+
+Each field is checked with the same rules (packages.rules, nhs, postcodes,
+zone lookup) that the API and the service use, so that every problem shows
+at its own field.
+"""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from zones.postcodes import normalise_postcode
+from zones.selectors import zone_for_postcode
+
+from . import rules
+from .models import DAY_NAMES, DAYS, Priority, Purpose, Source
+from .nhs import normalise_nhs_number
+from .permissions import may_work_in_zone
+from .services import OUTSIDE_YOUR_ZONES
+
+DAY_CHOICES = list(zip(DAYS, DAY_NAMES, strict=True))
+
+
+class DateInput(forms.MultiWidget):
+    """Day, month and year in three boxes: the GOV.UK date input pattern."""
+
+    def __init__(self, attrs=None):
+        box = {"inputmode": "numeric"}
+        super().__init__([forms.TextInput(box), forms.TextInput(box), forms.TextInput(box)], attrs)
+
+    def decompress(self, value):
+        return [value.day, value.month, value.year] if value else [None, None, None]
+
+
+class DateField(forms.MultiValueField):
+    """A date entered as day, month and year; rendered by packages/includes/date_input.html."""
+
+    widget = DateInput
+
+    def __init__(self, *, label, **kwargs):
+        self.name_for_errors = label[0].lower() + label[1:]
+        not_real = f"The {self.name_for_errors} must be a real date"
+        super().__init__(
+            fields=[forms.IntegerField(error_messages={"invalid": not_real}) for _ in range(3)],
+            require_all_fields=False,
+            label=label,
+            error_messages={
+                "required": f"Enter the {self.name_for_errors}",
+                "incomplete": f"The {self.name_for_errors} must include a day, month and year",
+            },
+            **kwargs,
+        )
+
+    def compress(self, data_list):
+        if not data_list or all(value in (None, "") for value in data_list):
+            return None
+        day, month, year = data_list
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            raise ValidationError(f"The {self.name_for_errors} must be a real date") from None
+
+
+class PersonForm(forms.Form):
+    nhs_number = forms.CharField(
+        label="NHS number", max_length=20, help_text="10 digits, for example 943 476 5919"
+    )
+    given_name = forms.CharField(label="Given name", max_length=100)
+    family_name = forms.CharField(label="Family name", max_length=100)
+    date_of_birth = DateField(label="Date of birth", help_text="For example, 17 5 1938")
+    address_line = forms.CharField(
+        label="Address", max_length=255, help_text="House number or name, street and town"
+    )
+    postcode = forms.CharField(label="Postcode", max_length=10)
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        # As the broker types, htmx POSTs the one field (never in a URL) and shows the answer.
+        for name, url, target in (
+            ("nhs_number", "packages:person_check", "#nhs-check"),
+            ("postcode", "packages:zone_lookup", "#postcode-zone"),
+        ):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-post": reverse(url),
+                    "hx-trigger": "load, input changed delay:400ms, change",
+                    "hx-target": target,
+                    "hx-params": name,
+                    "autocomplete": "off",
+                    "spellcheck": "false",
+                }
+            )
+
+    def clean_nhs_number(self):
+        return normalise_nhs_number(self.cleaned_data["nhs_number"])
+
+    def clean_date_of_birth(self):
+        rules.check_date_of_birth(self.cleaned_data["date_of_birth"])
+        return self.cleaned_data["date_of_birth"]
+
+    def clean_postcode(self):
+        postcode = normalise_postcode(self.cleaned_data["postcode"])
+        zone = zone_for_postcode(postcode)
+        if not may_work_in_zone(self.user, zone):
+            raise ValidationError(OUTSIDE_YOUR_ZONES.format(zone=zone.code))
+        return postcode
+
+
+class ReferralForm(forms.Form):
+    source = forms.ChoiceField(
+        label="Where does the referral come from?",
+        choices=Source.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where the referral comes from"},
+    )
+    hospital_ready_on = DateField(
+        label="Date the person is ready to leave hospital",
+        required=False,
+        help_text="Every day they wait is a delayed discharge. For example, 22 11 2026",
+    )
+    priority = forms.ChoiceField(
+        label="Priority",
+        choices=Priority.choices,
+        widget=forms.RadioSelect,
+        initial=Priority.STANDARD,
+        help_text="Urgent: hospital discharge, crisis or end of life",
+    )
+    start_date = DateField(
+        label="Start date",
+        help_text="It may be in the past when care was arranged in an emergency",
+    )
+    needs = forms.CharField(
+        label="Care needs and skills required (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Providers see this before they accept: do not include names or addresses",
+    )
+
+    def clean(self):
+        data = super().clean()
+        from_hospital = data.get("source") == Source.HOSPITAL_DISCHARGE
+        if (
+            from_hospital
+            and not data.get("hospital_ready_on")
+            and "hospital_ready_on" not in self.errors
+        ):
+            self.add_error(
+                "hospital_ready_on", "Enter the date the person is ready to leave hospital"
+            )
+        return data
+
+
+class VisitForm(forms.Form):
+    days = forms.MultipleChoiceField(
+        label="Days",
+        choices=DAY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one day for the visit"},
+    )
+    time = forms.TimeField(
+        label="Time",
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+        error_messages={"required": "Enter the time of the visit", "invalid": "Enter a real time"},
+    )
+    duration_minutes = forms.IntegerField(
+        label="Minutes",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={"required": "Enter how many minutes the visit lasts"},
+    )
+    carers = forms.TypedChoiceField(
+        label="Carers",
+        choices=[(1, "1"), (2, "2 (double-handed)")],
+        coerce=int,
+        initial=1,
+        widget=forms.RadioSelect,
+    )
+    purpose = forms.ChoiceField(
+        label="Purpose",
+        choices=[("", "Choose"), *Purpose.choices],
+        error_messages={"required": "Choose what the visit is for"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if {"days", "duration_minutes", "carers", "purpose"} <= data.keys():
+            for field, messages in rules.visit_errors(data).items():
+                self.add_error(field, messages)
+        return data
+
+
+class BaseVisitFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.visits():
+            raise ValidationError("Add at least one visit")
+
+    def visits(self) -> list[dict]:
+        """The visits entered and not removed, as the service takes them."""
+        return [
+            {key: value for key, value in form.cleaned_data.items() if key != "DELETE"}
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+VisitFormSet = forms.formset_factory(
+    VisitForm, formset=BaseVisitFormSet, extra=0, min_num=1, can_delete=True
+)
+
+
+def _week_hours(label):
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        error_messages={"min_value": "Hours cannot be negative"},
+    )
+
+
+class FlexiblePlanForm(forms.Form):
+    use_plan = forms.BooleanField(label="Agree a flexible 4-week plan", required=False)
+    week1_hours = _week_hours("Week 1")
+    week2_hours = _week_hours("Week 2")
+    week3_hours = _week_hours("Week 3")
+    week4_hours = _week_hours("Week 4")
+    contingency_hours = _week_hours("Contingency hours")
+
+    WEEKS = ("week1_hours", "week2_hours", "week3_hours", "week4_hours")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("use_plan"):
+            for number, field in enumerate(self.WEEKS, start=1):
+                if data.get(field) is None and field not in self.errors:
+                    self.add_error(field, f"Enter the hours for week {number}")
+        return data
+
+    def plan(self) -> dict | None:
+        if not self.cleaned_data.get("use_plan"):
+            return None
+        return {
+            "week_hours": [self.cleaned_data[field] for field in self.WEEKS],
+            "contingency_hours": self.cleaned_data.get("contingency_hours") or 0,
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give a reason"},
+    )
+
+
+class EndForm(forms.Form):
+    ended_on = DateField(
+        label="Last day of care", required=False, help_text="Leave empty if it is today"
+    )

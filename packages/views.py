@@ -1,0 +1,408 @@
+"""Package pages: record a referral, the worklist, the lists, a package and its actions.
+
+Every page that shows a person's identity writes to the access log.
+"""
+
+from contextlib import contextmanager
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from brokerage.templatetags.govuk import govuk_error_summary
+from core.errors import Conflict
+from core.exports import csv_response
+from core.pages import paginate, wants_csv
+from core.roles import has_role, require_role
+from zones.postcodes import normalise_postcode
+from zones.selectors import zone_for_postcode
+
+from . import rules, selectors, services
+from .filters import PackageFilter
+from .forms import (
+    EndForm,
+    FlexiblePlanForm,
+    PersonForm,
+    ReasonForm,
+    ReferralForm,
+    VisitFormSet,
+)
+from .models import Package, PackageStatus, Person
+from .nhs import normalise_nhs_number
+from .permissions import (
+    HAND_BACK_ROLES,
+    PACKAGE_READERS,
+    PACKAGE_WRITERS,
+    may_work_in_zone,
+    packages_for,
+)
+
+
+def _iso(moment):
+    return timezone.localtime(moment).isoformat(timespec="minutes") if moment else ""
+
+
+# Each CSV column: its header and how to read it from a package.
+LIST_COLUMNS = [
+    ("id", lambda p: p.pk),
+    ("status", lambda p: p.status),
+    ("zone", lambda p: p.zone.code),
+    ("postcode_district", lambda p: p.person.postcode_district),
+    ("source", lambda p: p.source),
+    ("priority", lambda p: p.priority),
+    ("start_date", lambda p: p.start_date),
+    ("weekly_hours", lambda p: p.weekly_hours),
+    ("provider", lambda p: p.provider.code if p.provider else ""),
+    ("escalated", lambda p: "yes" if p.escalated else "no"),
+    ("submitted_at", lambda p: _iso(p.submitted_at)),
+    ("placed_at", lambda p: _iso(p.placed_at)),
+]
+WORKLIST_COLUMNS = [
+    *LIST_COLUMNS[:1],
+    *LIST_COLUMNS[2:8],
+    ("waiting_since", lambda p: _iso(p.waiting_from)),
+    ("waiting_minutes", lambda p: int((timezone.now() - p.waiting_from).total_seconds() // 60)),
+    ("escalated", lambda p: "yes" if p.escalated else "no"),
+    ("hospital_ready_on", lambda p: p.hospital_ready_on or ""),
+]
+# A provider's own packages carry the people's identity (and are logged).
+PROVIDER_COLUMNS = [
+    *LIST_COLUMNS[:2],
+    ("nhs_number", lambda p: p.person.nhs_number),
+    ("name", lambda p: p.person.full_name),
+    ("date_of_birth", lambda p: p.person.date_of_birth),
+    ("address", lambda p: p.person.address_line),
+    ("postcode", lambda p: p.person.postcode),
+    *LIST_COLUMNS[2:3],
+    *LIST_COLUMNS[6:8],
+    ("placed_at", lambda p: _iso(p.placed_at)),
+    ("ended_on", lambda p: p.ended_on or ""),
+]
+
+
+def _csv(filename, columns, packages):
+    return csv_response(
+        filename,
+        [header for header, _ in columns],
+        ([cell(package) for _, cell in columns] for package in packages),
+    )
+
+
+def _filtered(request, packages):
+    filters = PackageFilter(request.GET, queryset=packages, request=request)
+    return filters, filters.qs
+
+
+# --- lists ---------------------------------------------------------------------
+
+
+@login_required
+def worklist(request):
+    """Open packages, urgent first, then longest waiting; the table refreshes itself."""
+    require_role(request.user, *PACKAGE_WRITERS)
+    filters, packages = _filtered(request, packages_for(request.user))
+    packages = selectors.worklist(packages).select_related("person")
+    if wants_csv(request):
+        return _csv("worklist", WORKLIST_COLUMNS, packages)
+    page, _ = paginate(request, packages)
+    template = "packages/package_worklist.html"
+    if request.htmx:
+        template = "packages/includes/worklist_table.html"
+    return render(request, template, {"filters": filters, "page": page, "now": timezone.now()})
+
+
+@login_required
+def drafts(request):
+    require_role(request.user, *PACKAGE_WRITERS)
+    filters, packages = _filtered(request, packages_for(request.user))
+    packages = (
+        packages.filter(status=PackageStatus.DRAFT)
+        .select_related("zone", "person", "provider", "created_by")
+        .order_by("-created_at")
+    )
+    if wants_csv(request):
+        return _csv("draft-packages", LIST_COLUMNS, packages)
+    page, _ = paginate(request, packages)
+    return render(request, "packages/package_drafts.html", {"filters": filters, "page": page})
+
+
+@login_required
+def package_list(request):
+    require_role(request.user, *PACKAGE_READERS)
+    filters, packages = _filtered(request, packages_for(request.user))
+    packages = packages.select_related("zone", "person", "provider").order_by("-created_at")
+    if wants_csv(request):
+        return _csv("packages", LIST_COLUMNS, packages)
+    page, _ = paginate(request, packages)
+    return render(
+        request,
+        "packages/package_list.html",
+        {"filters": filters, "page": page, "can_record": has_role(request.user, *PACKAGE_WRITERS)},
+    )
+
+
+@login_required
+def provider_list(request):
+    """A provider's packages (placed with it, then ended), with the people's details."""
+    require_role(request.user, Role.PROVIDER)
+    packages = (
+        packages_for(request.user)
+        .select_related("zone", "person")
+        .order_by("status", "-placed_at", "-pk")
+    )
+    status = request.GET.get("status")
+    if status in (PackageStatus.PLACED, PackageStatus.ENDED):
+        packages = packages.filter(status=status)
+    if wants_csv(request):
+        packages = list(packages)
+        _log_people(request, packages)
+        return _csv("our-packages", PROVIDER_COLUMNS, packages)
+    page, _ = paginate(request, packages)
+    _log_people(request, page)
+    return render(request, "packages/package_provider_list.html", {"page": page, "status": status})
+
+
+def _log_people(request, packages):
+    services.log_people_access(
+        person_ids=[package.person_id for package in packages],
+        user=request.user,
+        request_or_ip=request,
+        via=request.path,
+    )
+
+
+# --- recording a referral ------------------------------------------------------
+
+
+@login_required
+def package_create(request):
+    require_role(request.user, *PACKAGE_WRITERS)
+    data = request.POST if request.method == "POST" else None
+    person_form = PersonForm(data, user=request.user)
+    referral_form = ReferralForm(data)
+    visit_formset = VisitFormSet(data, prefix="visits")
+    plan_form = FlexiblePlanForm(data, prefix="plan")
+    if data is not None and all(
+        form.is_valid() for form in (person_form, referral_form, visit_formset, plan_form)
+    ):
+        package = _create(request, person_form, referral_form, visit_formset, plan_form)
+        if package is not None:
+            return redirect("packages:detail", pk=package.pk)
+    return render(
+        request,
+        "packages/package_create.html",
+        {
+            "person_form": person_form,
+            "referral_form": referral_form,
+            "visit_formset": visit_formset,
+            "plan_form": plan_form,
+            "errors": _error_summary(person_form, referral_form, plan_form, formset=visit_formset),
+            "weekly_hours": _weekly_hours(visit_formset),
+        },
+    )
+
+
+def _create(request, person_form, referral_form, visit_formset, plan_form):
+    """Save (and, if asked, submit) the referral in one go; None when the service refuses it."""
+    submit = request.POST.get("action") == "submit"
+    try:
+        with transaction.atomic():
+            package = services.create_package(
+                by=request.user,
+                person=person_form.cleaned_data,
+                package=referral_form.cleaned_data,
+                visits=visit_formset.visits(),
+                flexible_plan=plan_form.plan(),
+            )
+            if submit:
+                services.submit_package(package_id=package.pk, by=request.user)
+    except ValidationError as error:
+        # The forms check every rule first, so this is a rare race: say what it was.
+        person_form.add_error(None, error.messages)
+        return None
+    messages.success(
+        request,
+        f"Package {package.pk} submitted for brokering"
+        if submit
+        else f"Package {package.pk} saved as a draft",
+    )
+    return package
+
+
+def _error_summary(*forms_, formset=None):
+    """The GOV.UK error summary's entries for the forms, and the visits of a formset."""
+    visit_forms = formset.forms if formset is not None else ()
+    errors = govuk_error_summary(*forms_, *visit_forms)["errors"]
+    if formset is not None:
+        errors += [{"href": "#visits", "message": m} for m in formset.non_form_errors()]
+    return errors
+
+
+def _weekly_hours(visit_formset):
+    """The weekly carer hours of the visits as entered so far (JavaScript keeps it live)."""
+    if not visit_formset.is_bound or not visit_formset.is_valid():
+        return None
+    return rules.weekly_carer_hours(visit_formset.visits())
+
+
+@login_required
+@require_POST
+def zone_lookup(request):
+    """htmx: the zone of the postcode being typed (POSTed, so that it never sits in a URL)."""
+    require_role(request.user, *PACKAGE_WRITERS)
+    raw = request.POST.get("postcode", "").strip()
+    context = {"raw": raw}
+    if raw:
+        try:
+            context["zone"] = zone = zone_for_postcode(normalise_postcode(raw))
+        except ValidationError as error:
+            context["error"] = error.messages[0]
+        else:
+            context["outside"] = not may_work_in_zone(request.user, zone)
+    return render(request, "packages/includes/zone_lookup.html", context)
+
+
+@login_required
+@require_POST
+def person_check(request):
+    """htmx: is the NHS number valid, and is the person already known (with their packages)?"""
+    require_role(request.user, *PACKAGE_WRITERS)
+    raw = request.POST.get("nhs_number", "")
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    context = {"complete": len(digits) >= 10}
+    try:
+        context["nhs_number"] = normalise_nhs_number(raw)
+    except ValidationError as error:
+        context["error"] = error.messages[0]
+    else:
+        person = Person.objects.filter(nhs_number=context["nhs_number"]).first()
+        if person is not None:
+            context["person"] = person
+            context["packages"] = selectors.other_packages_of(person.pk, packages_for(request.user))
+            services.log_person_access(
+                person_id=person.pk, user=request.user, request_or_ip=request, via=request.path
+            )
+    return render(request, "packages/includes/person_check.html", context)
+
+
+# --- a package -----------------------------------------------------------------
+
+
+def _package_or_404(request, pk):
+    try:
+        return selectors.package_page(packages_for(request.user), pk)
+    except Package.DoesNotExist:
+        raise Http404("No such package") from None
+
+
+@login_required
+def package_detail(request, pk):
+    require_role(request.user, *PACKAGE_READERS, Role.PROVIDER)
+    return _detail(request, _package_or_404(request, pk))
+
+
+def _detail(request, package, status=200, **forms_):
+    """The package page; `forms_` are bound action forms to show with their errors."""
+    user = request.user
+    services.log_person_access(
+        person_id=package.person_id, user=user, request_or_ip=request, via=request.path
+    )
+    is_writer = has_role(user, *PACKAGE_WRITERS)
+    context = {
+        "package": package,
+        "grid": selectors.visit_grid(package.visits.all()),
+        "events": selectors.timeline_for(package, user),
+        "others": selectors.other_packages_of(package.person_id, packages_for(user), package.pk),
+        "can_submit": is_writer and package.allows("submit"),
+        "can_cancel": is_writer and package.allows("cancel"),
+        "can_end": is_writer and package.allows("end"),
+        "can_hand_back": has_role(user, *HAND_BACK_ROLES) and package.allows("hand_back"),
+        "cancel_form": forms_.get("cancel_form") or ReasonForm(prefix="cancel"),
+        "end_form": forms_.get("end_form") or EndForm(prefix="end"),
+        "hand_back_form": forms_.get("hand_back_form") or ReasonForm(prefix="hand_back"),
+        "errors": _error_summary(*forms_.values()),
+        "now": timezone.now(),
+    }
+    return render(request, "packages/package_detail.html", context, status=status)
+
+
+@contextmanager
+def _refusal_as_message(request):
+    """A transition the package's status forbids is shown as a message on its page."""
+    try:
+        yield
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+
+
+@login_required
+@require_POST
+def package_submit(request, pk):
+    require_role(request.user, *PACKAGE_WRITERS)
+    package = _package_or_404(request, pk)
+    with _refusal_as_message(request):
+        services.submit_package(package_id=package.pk, by=request.user)
+        messages.success(request, f"Package {pk} submitted for brokering")
+    return redirect("packages:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def package_cancel(request, pk):
+    require_role(request.user, *PACKAGE_WRITERS)
+    package = _package_or_404(request, pk)
+    form = ReasonForm(request.POST, prefix="cancel")
+    if not form.is_valid():
+        return _detail(request, package, status=400, cancel_form=form)
+    with _refusal_as_message(request):
+        services.cancel_package(
+            package_id=package.pk, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"Package {pk} cancelled")
+    return redirect("packages:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def package_end(request, pk):
+    require_role(request.user, *PACKAGE_WRITERS)
+    package = _package_or_404(request, pk)
+    form = EndForm(request.POST, prefix="end")
+    if form.is_valid():
+        with _refusal_as_message(request):
+            try:
+                services.end_package(
+                    package_id=package.pk, by=request.user, ended_on=form.cleaned_data["ended_on"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Package {pk} ended")
+    if form.errors:
+        return _detail(request, package, status=400, end_form=form)
+    return redirect("packages:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def package_hand_back(request, pk):
+    require_role(request.user, *HAND_BACK_ROLES)
+    package = _package_or_404(request, pk)
+    form = ReasonForm(request.POST, prefix="hand_back")
+    if not form.is_valid():
+        return _detail(request, package, status=400, hand_back_form=form)
+    with _refusal_as_message(request):
+        services.hand_back_package(
+            package_id=package.pk, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"Package {pk} handed back: brokering starts again")
+    if packages_for(request.user).filter(pk=pk).exists():
+        return redirect("packages:detail", pk=pk)
+    # Handed back, a provider no longer sees the package.
+    return redirect("packages:provider_list")

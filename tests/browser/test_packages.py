@@ -1,0 +1,114 @@
+"""A broker records a hospital discharge with a double-handed call and submits it."""
+
+import re
+
+from playwright.sync_api import expect
+
+from packages.models import EventKind, Package, PackageStatus
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import BrokerFactory, PackageFactory, PersonFactory, ZoneFactory
+
+
+def test_broker_records_and_submits_a_hospital_discharge(browser_page, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    tab = browser_page
+    ZoneFactory(code="EXE", name="Exeter", districts=["EX1", "EX2", "EX4"])
+    known = PersonFactory(nhs_number="9434765919", given_name="Ada", family_name="Ashworth")
+    PackageFactory(person=known, zone__code="EXE", status=PackageStatus.ENDED)
+    broker = BrokerFactory(username="dana.broker")
+    sign_in(tab, broker)
+
+    tab.goto("/packages/worklist/")
+    tab.get_by_role("button", name="Record a referral").click()
+    expect(tab.get_by_role("heading", name="Record a referral")).to_be_visible()
+
+    tab.get_by_label("NHS number").fill("943 476 5919")
+    expect(tab.locator("#nhs-check")).to_contain_text("943 476 5919 is valid")
+    expect(tab.locator("[data-known-person]")).to_contain_text("Known person: Ada Ashworth")
+    tab.get_by_label("Given name").fill("Ada")
+    tab.get_by_label("Family name").fill("Ashworth")
+    birth = tab.get_by_role("group", name="Date of birth")
+    birth.get_by_label("Day").fill("17")
+    birth.get_by_label("Month").fill("5")
+    birth.get_by_label("Year").fill("1938")
+    tab.get_by_label("Address").fill("1 Fore Street, Exeter")
+    tab.get_by_label("Postcode").fill("ex2 4qd")
+    expect(tab.locator("#postcode-zone")).to_contain_text("Exeter (EXE)")
+
+    tab.get_by_label("Hospital discharge").check()
+    ready = tab.get_by_role("group", name="Date the person is ready to leave hospital")
+    ready.get_by_label("Day").fill("22")
+    ready.get_by_label("Month").fill("11")
+    ready.get_by_label("Year").fill("2026")
+    tab.get_by_label("Urgent").check()
+    start = tab.get_by_role("group", name="Start date")
+    start.get_by_label("Day").fill("23")
+    start.get_by_label("Month").fill("11")
+    start.get_by_label("Year").fill("2026")
+
+    # Visit 1: every morning, 45 minutes, double-handed.
+    first = tab.locator("[data-visit]").nth(0)
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+        first.get_by_label(day).check()
+    first.get_by_label("Time").fill("08:00")
+    first.get_by_label("Minutes").fill("45")
+    first.get_by_label("2 (double-handed)").check()
+    first.get_by_label("Purpose").select_option("personal_care")
+    expect(tab.locator("[data-weekly-hours]")).to_have_text("10.5")
+
+    # Visit 2: a 15-minute medication check on weekdays.
+    tab.get_by_role("button", name="Add another visit").click()
+    second = tab.locator("[data-visit]").nth(1)
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
+        second.get_by_label(day).check()
+    second.get_by_label("Time").fill("12:30")
+    second.get_by_label("Minutes").fill("15")
+    second.get_by_label("Purpose").select_option("medication")
+    expect(tab.locator("[data-weekly-hours]")).to_have_text("11.75")
+    screenshot(tab, "packages_referral_form")
+
+    tab.get_by_role("button", name="Save and submit for brokering").click()
+    expect(tab.get_by_role("heading", name=re.compile(r"^Package \d+"))).to_contain_text("Open")
+    expect(tab.locator(".govuk-notification-banner")).to_contain_text("submitted for brokering")
+    grid = tab.locator("table.app-visit-grid")
+    expect(grid.locator(".app-visit-grid__cell--double")).to_have_count(7)
+    expect(grid).to_contain_text("2 carers")
+    screenshot(tab, "packages_package_submitted")
+
+    package = Package.objects.exclude(status=PackageStatus.ENDED).get()
+    assert package.status == PackageStatus.OPEN
+    assert package.person == known
+    assert package.weekly_hours == package.weekly_hours.__class__("11.75")
+    assert list(package.events.values_list("kind", flat=True)) == [
+        EventKind.CREATED,
+        EventKind.SUBMITTED,
+    ]
+
+    tab.goto("/packages/worklist/")
+    expect(tab.get_by_role("link", name=f"Package {package.pk}")).to_be_visible()
+    screenshot(tab, "packages_worklist")
+
+
+def test_broker_sees_every_problem_at_its_field(browser_page, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    tab = browser_page
+    ZoneFactory(code="EXE", name="Exeter", districts=["EX2"])
+    sign_in(tab, BrokerFactory(username="dana.broker"))
+    tab.goto("/packages/new/")
+    tab.get_by_label("NHS number").fill("943 476 5918")
+    expect(tab.locator("#nhs-check")).to_contain_text("valid 10-digit NHS number")
+    tab.get_by_label("Postcode").fill("SW1A 1AA")
+    expect(tab.locator("#postcode-zone")).to_contain_text("No zone covers")
+    first = tab.locator("[data-visit]").nth(0)
+    first.get_by_label("Monday").check()
+    first.get_by_label("Minutes").fill("20")
+    first.get_by_label("Purpose").select_option("meal")
+    tab.get_by_role("button", name="Save as a draft").click()
+    summary = tab.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Enter a valid 10-digit NHS number")
+    expect(summary).to_contain_text("No zone covers")
+    expect(summary).to_contain_text("at least 30 minutes")
+    expect(summary).to_contain_text("Enter the time of the visit")
+    screenshot(tab, "packages_referral_errors")
+    assert not Package.objects.exists()

@@ -1,0 +1,128 @@
+"""The dashboard pages: who may see them, what they show, their CSV, and their query counts."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from brokerage.models import Offer, OfferStatus
+from tests import factories
+
+PAGES = ["/dashboard/", "/dashboard/time-to-fill/", "/dashboard/providers/", "/dashboard/spend/"]
+
+
+def _csv(response):
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_role_matrix(page, users, market, url):
+    anonymous = page().get(url)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")
+    assert page(users["provider"]).get(url).status_code == 403
+    for role in ("admin", "commissioner", "broker", "finance"):
+        assert page(users[role]).get(url).status_code == 200, role
+
+
+def test_unfilled_page_shows_totals_chart_and_map(page, commissioner, market):
+    response = page(commissioner).get("/dashboard/")
+    content = response.content.decode()
+    assert '<p class="govuk-heading-xl" id="total-packages">6</p>' in content
+    assert '<p class="govuk-heading-xl" id="total-people">4</p>' in content
+    assert 'id="unfilled-chart-data"' in content
+    assert 'id="unfilled-map-data"' in content
+    assert response.context["map"][0]["zone"] == "ZA"  # the most unfilled hours first
+    assert "/packages/?zone=ZA&amp;status=open" in content
+
+
+def test_unfilled_csv_holds_the_table(page, commissioner, market):
+    rows = _csv(page(commissioner).get("/dashboard/", {"format": "csv", "table": "unfilled"}))
+    assert rows[0][:5] == ["Zone", "Name", "Open packages", "Weekly hours", "People"]
+    by_zone = {row[0]: row for row in rows[1:]}
+    assert by_zone["ZA"][1:5] == ["Alpha", "3", "17.25", "2"]
+    assert by_zone["ZB"][1:5] == ["Bravo", "3", "11.5", "3"]
+    assert by_zone["ZA"][6:8] == ["2", "4"]
+    assert by_zone["ZC"][2] == "0"
+
+
+def test_unknown_csv_table_is_404(page, commissioner, market):
+    assert page(commissioner).get("/dashboard/", {"format": "csv", "table": "x"}).status_code == 404
+
+
+def test_time_to_fill_page_and_csv(page, commissioner, market):
+    yesterday = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    response = page(commissioner).get("/dashboard/time-to-fill/", {"since": yesterday})
+    assert response.context["summary"]["median_minutes"] == 75.0
+    assert "Within 1.5 hours (target 70%)" in response.content.decode()
+    rows = _csv(
+        page(commissioner).get(
+            "/dashboard/time-to-fill/", {"since": yesterday, "format": "csv", "table": "priorities"}
+        )
+    )
+    assert rows[1:] == [
+        ["Urgent", "1", "45.0", "45.0", "100%", "100%"],
+        ["Standard", "5", "90.0", "228.0", "60%", "80%"],
+    ]
+
+
+def test_bad_filter_shows_the_error_at_the_field(page, commissioner, market):
+    response = page(commissioner).get("/dashboard/time-to-fill/", {"since": "31/02/2025"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in content
+    assert 'href="#id_since"' in content
+    assert "summary" not in response.context
+
+
+def test_zone_limited_broker_sees_only_their_zones(page, zone_broker, market):
+    response = page(zone_broker).get("/dashboard/")
+    assert [row[0].text for row in response.context["tables"][0].rows] == ["ZA"]
+    assert page(zone_broker).get("/dashboard/", {"zone": "ZB"}).context["form"].errors
+
+
+def _more_market(market, n):
+    """n more open and placed packages, offers and hand-backs spread over the zones."""
+    provider = market["provider"]
+    now = timezone.now()
+    for i in range(n):
+        zone = market[("ZA", "ZB", "ZC")[i % 3]]
+        factories.OpenPackageFactory(zone=zone, weekly_hours=Decimal("3"))
+        placed = factories.PlacedPackageFactory(
+            zone=zone,
+            provider=factories.ProviderFactory(),
+            submitted_at=now - datetime.timedelta(minutes=40 + i),
+            placed_at=now,
+        )
+        Offer.objects.create(
+            package=placed,
+            provider=placed.provider,
+            round=1,
+            status=OfferStatus.ACCEPTED,
+            sent_at=now - datetime.timedelta(minutes=30),
+            expires_at=now + datetime.timedelta(minutes=30),
+            answered_at=now,
+        )
+    factories.CapacityFactory(provider=provider, zone=market["ZA"])
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_query_counts_do_not_grow_with_the_data(page, commissioner, market, url):
+    client = page(commissioner)
+    client.get(url)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = count()
+    _more_market(market, 12)
+    assert count() == before
+    assert before <= 20

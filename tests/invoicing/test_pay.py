@@ -1,0 +1,136 @@
+"""The pay rule, as a table: actual against planned to payable minutes, rates and the cap."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from invoicing import pay
+
+TERMS = pay.PayTerms(hourly_rate=Decimal("24.96"))
+
+
+@pytest.mark.parametrize(
+    ("actual", "planned", "payable", "why"),
+    [
+        (45, 45, 45, "exactly as planned"),
+        (60, 45, 45, "capped at the planned duration"),
+        (44, 45, 45, "a minute short is within tolerance"),
+        (40, 45, 45, "five minutes short is still within tolerance"),
+        (39, 45, 35, "six minutes short: rounded down to 5 minutes"),
+        (37, 45, 35, "rounded down, not to the nearest"),
+        (35, 45, 35, "already a multiple of 5"),
+        (1, 45, 0, "a minute rounds down to nothing"),
+        (0, 45, 0, "missed: nothing"),
+        (25, 30, 30, "tolerance on a 30-minute call"),
+        (24, 30, 20, "past tolerance on a 30-minute call"),
+        (10, 15, 15, "a medication check 5 minutes short"),
+        (9, 15, 5, "a medication check 6 minutes short"),
+        (47, None, 45, "unplanned (flexible plan): rounded down, no cap"),
+    ],
+)
+def test_payable_minutes_for_one_carer(actual, planned, payable, why):
+    assert pay.payable_minutes(actual=actual, planned=planned, terms=TERMS) == payable, why
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "rounding", "actual", "planned", "payable"),
+    [
+        (0, 15, 44, 45, 30),
+        (0, 15, 45, 45, 45),
+        (10, 1, 35, 45, 45),
+        (10, 1, 34, 45, 34),
+    ],
+)
+def test_pay_rule_is_configurable_per_provider(tolerance, rounding, actual, planned, payable):
+    terms = pay.PayTerms(
+        hourly_rate=Decimal("20"), tolerance_minutes=tolerance, rounding_minutes=rounding
+    )
+    assert pay.payable_minutes(actual=actual, planned=planned, terms=terms) == payable
+
+
+@pytest.mark.parametrize(
+    ("delivered", "planned", "paid"),
+    [(2, 2, 2), (1, 2, 1), (2, 1, 1), (1, 1, 1), (2, None, 2)],
+)
+def test_double_handed_calls_are_paid_per_carer_up_to_the_plan(delivered, planned, paid):
+    assert pay.paid_carers(delivered=delivered, planned=planned) == paid
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "minutes"),
+    [
+        ("08:00", "08:45", 45),
+        ("23:40", "00:10", 30),
+        ("22:00", "07:00", 540),
+        ("08:00", "08:00", 0),
+    ],
+)
+def test_actual_minutes_an_end_before_the_start_is_past_midnight(start, end, minutes):
+    parse = datetime.time.fromisoformat
+    assert pay.actual_minutes(parse(start), parse(end)) == minutes
+
+
+@pytest.mark.parametrize(
+    ("planned", "actual", "after"),
+    [("08:00", "08:31", 31), ("08:00", "07:50", -10), ("23:50", "00:20", 30), ("00:10", "23:55", -15)],
+)
+def test_minutes_after_the_planned_time_across_midnight(planned, actual, after):
+    parse = datetime.time.fromisoformat
+    assert pay.minutes_after(parse(planned), parse(actual)) == after
+
+
+UPLIFTS = pay.PayTerms(
+    hourly_rate=Decimal("24.96"),
+    weekend_uplift_percent=Decimal("10"),
+    bank_holiday_uplift_percent=Decimal("50"),
+)
+
+
+@pytest.mark.parametrize(
+    ("day", "rate", "why"),
+    [
+        (datetime.date(2025, 3, 12), Decimal("24.96"), "a Wednesday"),
+        (datetime.date(2025, 3, 15), Decimal("27.4560"), "a Saturday: weekend uplift"),
+        (datetime.date(2025, 3, 16), Decimal("27.4560"), "a Sunday: weekend uplift"),
+        (datetime.date(2025, 12, 25), Decimal("37.44"), "Christmas Day, a Thursday"),
+        (datetime.date(2025, 8, 25), Decimal("37.44"), "Late Summer Bank Holiday"),
+        (datetime.date(2026, 12, 26), Decimal("37.44"), "Boxing Day on a Saturday: the higher"),
+        (datetime.date(2026, 12, 28), Decimal("37.44"), "Boxing Day's substitute Monday"),
+        (datetime.date(2025, 3, 17), Decimal("24.96"), "St Patrick's Day is not England's"),
+    ],
+)
+def test_weekend_and_bank_holiday_rates(day, rate, why):
+    assert pay.hourly_rate_on(day, UPLIFTS) == rate, why
+
+
+def test_uplifts_never_stack_a_higher_weekend_uplift_wins_on_a_weekend_bank_holiday():
+    terms = pay.PayTerms(
+        hourly_rate=Decimal("20"),
+        weekend_uplift_percent=Decimal("30"),
+        bank_holiday_uplift_percent=Decimal("25"),
+    )
+    assert pay.hourly_rate_on(datetime.date(2026, 12, 26), terms) == Decimal("26.00")
+
+
+def test_amount_is_exact_pence_rounded_once():
+    # 45 minutes at 24.96 is 18.72; 3 x 25 minutes at 27.456 is 34.32.
+    assert pay.amount([(45, Decimal("24.96"))]) == Decimal("18.72")
+    assert pay.amount([(25, Decimal("27.456"))] * 3) == Decimal("34.32")
+    # 10 minutes at 24.96 is 4.16; one minute is 0.416 -> 0.42 (half up, once).
+    assert pay.amount([(1, Decimal("24.96"))]) == Decimal("0.42")
+    assert pay.amount([]) == Decimal("0.00")
+
+
+def test_apply_cap_shares_the_allowance_in_order():
+    assert pay.apply_cap([60, 60, 60], 150) == [60, 60, 30]
+    assert pay.apply_cap([60, 60], 0) == [0, 0]
+    assert pay.apply_cap([60, 60], -30) == [0, 0]
+
+
+def test_plan_cycles_are_four_weeks_from_the_start():
+    start = datetime.date(2025, 3, 1)
+    assert pay.plan_cycle(start, start) == 0
+    assert pay.plan_cycle(start, datetime.date(2025, 3, 28)) == 0
+    assert pay.plan_cycle(start, datetime.date(2025, 3, 29)) == 1
+    assert pay.cycle_dates(start, 1) == (datetime.date(2025, 3, 29), datetime.date(2025, 4, 25))
