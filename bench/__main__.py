@@ -1,7 +1,7 @@
 """Run every benchmark, each in its own process (each points Django at its own database).
 
-    python -m bench            # all of them
-    python -m bench brokering  # some of them
+python -m bench            # all of them
+python -m bench brokering  # some of them
 """
 
 import subprocess

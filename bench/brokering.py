@@ -1,6 +1,6 @@
 """Benchmark of brokering with a real Celery worker on Redis and PostgreSQL.
 
-    python -m bench.brokering [--packages 300] [--rate 20] [--race-packages 100]
+    python -m bench.brokering [--packages 300] [--rate 10] [--race-packages 100]
 
 Creates a dedicated database next to the one in DATABASE_URL, named
 `<name>_bench_brokering` (dropped and made afresh each run), starts a Celery
@@ -10,8 +10,9 @@ worker subprocess on a queue of its own on CELERY_BROKER_URL, and measures:
   offer's `sent_at`, over `--packages` packages submitted at `--rate` a second;
 - decline -> next offer: from a declined offer's `answered_at` to the next
   offer's `sent_at`, over the same packages;
-- accepts under 50 concurrent API clients: every client tries to accept its
-  own offer of each of `--race-packages` broadcast packages, all at once;
+- accepts under 50 concurrent clients of the HTTP API (served by gunicorn
+  as in production): every client tries to accept its own offer of each of
+  `--race-packages` broadcast packages, all at once;
   every package must end with exactly one accepted offer (zero double
   placements).
 
@@ -21,7 +22,9 @@ latency target was met).
 """
 
 import argparse
+import http.client
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -61,8 +64,8 @@ def use_own_queue():
 
 
 def run_worker():
-    """The worker subprocess: the project's Celery app, consuming only the bench's queue."""
-    configure_environment()
+    """The worker subprocess (its environment already points at the bench database): the
+    project's Celery app, consuming only the bench's queue."""
     app = use_own_queue()
     app.worker_main(
         ["worker", "-Q", QUEUE, "--loglevel=WARNING", "--without-gossip", "--without-mingle"]
@@ -117,13 +120,13 @@ def start_worker(log):
     sys.exit("The Celery worker did not answer within 60 s.")
 
 
-def stop_worker(worker):
-    worker.terminate()
+def stop(process):
+    process.terminate()
     try:
-        worker.wait(timeout=30)
+        process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+        process.kill()
+        process.wait()
 
 
 # --- The market ------------------------------------------------------------
@@ -251,11 +254,11 @@ def submit_to_first_offer(package_ids, broker, rate):
     complete = wait_until(
         lambda: offered.values("package_id").distinct().count(), len(package_ids), "offered"
     )
-    submitted = dict(
-        Package.objects.filter(pk__in=package_ids).values_list("pk", "submitted_at")
-    )
+    submitted = dict(Package.objects.filter(pk__in=package_ids).values_list("pk", "submitted_at"))
     firsts = offered.values("package_id").annotate(first=Min("sent_at"))
-    return [(row["first"] - submitted[row["package_id"]]).total_seconds() for row in firsts], complete
+    return [
+        (row["first"] - submitted[row["package_id"]]).total_seconds() for row in firsts
+    ], complete
 
 
 def decline_to_next_offer(package_ids, rate):
@@ -278,11 +281,34 @@ def decline_to_next_offer(package_ids, rate):
     ], complete
 
 
-def accept_race(package_ids):
-    """50 API clients, each accepting its own offer of every package, all at the same time."""
-    from django.db import connection
+def start_web_server(log):
+    """gunicorn serving the project on a free local port, as in production (gthread workers)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    workers = str(2 * (os.cpu_count() or 1))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "brokerage.wsgi", "--bind", f"127.0.0.1:{port}"]
+        + ["--workers", workers, "--worker-class", "gthread", "--threads", "4"],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            log(f"gunicorn {server.pid} serving on port {port} ({workers} workers x 4 threads)")
+            return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit("gunicorn did not start within 60 s.")
+
+
+def accept_race(package_ids, port):
+    """50 API clients over HTTP, each accepting its own offer of every package, all at once."""
     from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
 
     from brokerage.models import Offer
 
@@ -301,15 +327,17 @@ def accept_race(package_ids):
     codes = []
 
     def client(user_id):
-        api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {tokens[user_id]}")
+        headers = {"Authorization": f"Token {tokens[user_id]}", "Content-Length": "0"}
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine = []
         barrier.wait()
         for package_id in package_ids:
-            offer_id = offers[user_id][package_id]
-            mine.append(api.post(f"/api/v1/offers/{offer_id}/accept/").status_code)
-        codes.extend(mine)
+            connection.request("POST", f"/api/v1/offers/{offers[user_id][package_id]}/accept/", headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append(response.status)
         connection.close()
+        codes.extend(mine)
 
     threads = [threading.Thread(target=client, args=(user_id,)) for user_id in offers]
     for thread in threads:
@@ -318,7 +346,7 @@ def accept_race(package_ids):
     started = time.monotonic()
     for thread in threads:
         thread.join()
-    return time.monotonic() - started, codes, len(offers)
+    return max(time.monotonic() - started, 1e-6), codes, len(offers)
 
 
 def double_placements(package_ids) -> int:
@@ -358,6 +386,7 @@ def run(args, log=print):
     name = create_database()
     log(f"database {name} created and migrated")
     worker = start_worker(log)
+    server, port = start_web_server(log)
     try:
         cascade, broadcast, broker = make_market(CLIENTS)
         package_ids = draft_packages(cascade, args.packages, first_number=1)
@@ -371,10 +400,11 @@ def run(args, log=print):
         for package_id in race_ids:
             packages_services.submit_package(package_id=package_id, by=broker)
         log(f"{CLIENTS} clients accepting {args.race_packages} packages at once ...")
-        elapsed, codes, clients = accept_race(race_ids)
+        elapsed, codes, clients = accept_race(race_ids, port)
         doubles = double_placements(race_ids)
     finally:
-        stop_worker(worker)
+        stop(server)
+        stop(worker)
         drop_database(name)
 
     winners = codes.count(200)
@@ -385,7 +415,7 @@ def run(args, log=print):
         latency_row("submit -> first offer", first),
         latency_row("decline -> next offer", after_decline),
         "",
-        f"accept race: {clients} concurrent API clients x {len(race_ids)} packages = "
+        f"accept race: {clients} concurrent HTTP API clients x {len(race_ids)} packages = "
         f"{len(codes)} accept requests in {elapsed:.2f} s",
         f"  {len(codes) / elapsed:.0f} requests/s, {winners / elapsed:.1f} accepted packages/s; "
         f"200: {winners}, 409: {codes.count(409)}, other: {len(codes) - winners - codes.count(409)}",
@@ -399,7 +429,7 @@ def run(args, log=print):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.brokering", description=__doc__)
     parser.add_argument("--packages", type=int, default=300)
-    parser.add_argument("--rate", type=float, default=20.0, help="submits (and declines) a second")
+    parser.add_argument("--rate", type=float, default=10.0, help="submits (and declines) a second")
     parser.add_argument("--race-packages", type=int, default=100)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -24,7 +24,7 @@ WHY_NOT_PENDING = {
     OfferStatus.ACCEPTED: "This offer has already been accepted.",
     OfferStatus.DECLINED: "This offer has already been declined.",
     OfferStatus.EXPIRED: "This offer has expired.",
-    OfferStatus.WITHDRAWN: "This offer was withdrawn: the package is no longer available.",
+    OfferStatus.WITHDRAWN: "This offer was withdrawn.",
 }
 
 
@@ -71,8 +71,8 @@ def _send_offers(package, choice) -> list[Offer]:
     now = timezone.now()
     expires_at = now + package.zone.offer_window(package.is_urgent)
     rota = {"rota_zone": package.zone, "rota_period": choice.rota_period}
-    offers = [
-        Offer.objects.create(
+    offers = Offer.objects.bulk_create(
+        Offer(
             package=package,
             provider=provider,
             round=package.brokering_round,
@@ -81,16 +81,23 @@ def _send_offers(package, choice) -> list[Offer]:
             **(rota if choice.rota_period is not None else {}),
         )
         for provider in choice.providers
-    ]
-    for offer in offers:
-        packages_services.record_event(
-            package_id=package.pk,
-            kind=EventKind.OFFERED,
-            provider=offer.provider,
-            detail=f"Offer {offer.pk}, to answer by {timezone.localtime(expires_at):%d %b %Y %H:%M}",
-        )
+    )
+    by_when = f"to answer by {timezone.localtime(expires_at):%d %b %Y %H:%M}"
+    _record(package.pk, EventKind.OFFERED, offers, by_when)
     notifications.notify_offers(package, offers)
     return offers
+
+
+def _record(package_id, kind, offers, detail, *, by=None):
+    """One timeline entry for offers that changed together (naming the provider when one)."""
+    providers = ", ".join(offer.provider.code for offer in offers)
+    packages_services.record_event(
+        package_id=package_id,
+        kind=kind,
+        by=by,
+        provider=offers[0].provider if len(offers) == 1 else None,
+        detail=f"{providers}: {detail}",
+    )
 
 
 def accept_offer(*, offer_id, by) -> Offer:
@@ -101,11 +108,14 @@ def accept_offer(*, offer_id, by) -> Offer:
     accepted offer per package and round.
     """
     try:
+        offer = Offer.objects.select_related("provider", "package").get(pk=offer_id)
+        # Most losers of a race are turned away here, without queueing for the lock.
+        if offer.status != OfferStatus.PENDING:
+            raise Conflict(_why_not(offer))
+        _require_available(offer.package)
         with transaction.atomic():
-            offer = Offer.objects.select_related("provider").get(pk=offer_id)
             package = _locked_package(offer.package_id)
-            if package.status != PackageStatus.OPEN:
-                raise Conflict("This package is no longer available: it has been placed or closed.")
+            _require_available(package)
             now = timezone.now()
             accepted = Offer.objects.filter(
                 pk=offer.pk,
@@ -114,7 +124,7 @@ def accept_offer(*, offer_id, by) -> Offer:
                 expires_at__gt=now,
             ).update(status=OfferStatus.ACCEPTED, answered_at=now, answered_by=by)
             if not accepted:
-                raise Conflict(_why_not_pending(offer.pk))
+                raise Conflict(_why_not(Offer.objects.get(pk=offer.pk)))
             packages_services.mark_placed(
                 package_id=package.pk,
                 provider=offer.provider,
@@ -129,11 +139,18 @@ def accept_offer(*, offer_id, by) -> Offer:
     return offer
 
 
-def _why_not_pending(offer_id) -> str:
-    offer = Offer.objects.get(pk=offer_id)
-    if offer.status == OfferStatus.PENDING:
-        return "This offer has expired."
-    return WHY_NOT_PENDING[offer.status]
+def _require_available(package):
+    if package.status != PackageStatus.OPEN:
+        raise Conflict("This package is no longer available: it has been placed or closed.")
+
+
+def _why_not(offer) -> str:
+    """Why an offer can no longer be answered, in the provider's words."""
+    if offer.status == OfferStatus.WITHDRAWN and offer.withdrawn_because:
+        because = WithdrawnBecause(offer.withdrawn_because).label.lower()
+        return f"This offer is no longer available: {because}."
+    # A pending offer that cannot be answered is past its window, not yet swept.
+    return WHY_NOT_PENDING.get(offer.status, "This offer has expired.")
 
 
 def decline_offer(*, offer_id, by, reason, detail="") -> Offer:
@@ -157,15 +174,9 @@ def decline_offer(*, offer_id, by, reason, detail="") -> Offer:
             decline_detail=detail,
         )
         if not declined:
-            raise Conflict(_why_not_pending(offer.pk))
+            raise Conflict(_why_not(Offer.objects.get(pk=offer.pk)))
         label = DeclineReason(reason).label + (f": {detail}" if detail else "")
-        packages_services.record_event(
-            package_id=offer.package_id,
-            kind=EventKind.DECLINED,
-            by=by,
-            provider=offer.provider,
-            detail=f"Offer {offer.pk}: {label}",
-        )
+        _record(offer.package_id, EventKind.DECLINED, [offer], label, by=by)
         _enqueue_brokering(offer.package_id)
     offer.refresh_from_db()
     return offer
@@ -187,13 +198,8 @@ def expire_offers() -> list[int]:
             )
             expired = list(due.select_related("provider"))
             due.update(status=OfferStatus.EXPIRED)
-            for offer in expired:
-                packages_services.record_event(
-                    package_id=package_id,
-                    kind=EventKind.EXPIRED,
-                    provider=offer.provider,
-                    detail=f"Offer {offer.pk} was not answered in time",
-                )
+            if expired:
+                _record(package_id, EventKind.EXPIRED, expired, "not answered in time")
     return package_ids
 
 
@@ -227,14 +233,8 @@ def _withdraw_pending(package_id, because, *, by=None) -> int:
     pending = Offer.objects.filter(package_id=package_id, status=OfferStatus.PENDING)
     withdrawn = list(pending.select_related("provider"))
     pending.update(status=OfferStatus.WITHDRAWN, withdrawn_because=because)
-    for offer in withdrawn:
-        packages_services.record_event(
-            package_id=package_id,
-            kind=EventKind.WITHDRAWN,
-            by=by,
-            provider=offer.provider,
-            detail=f"Offer {offer.pk}: {WithdrawnBecause(because).label}",
-        )
+    if withdrawn:
+        _record(package_id, EventKind.WITHDRAWN, withdrawn, WithdrawnBecause(because).label, by=by)
     return len(withdrawn)
 
 

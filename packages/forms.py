@@ -65,15 +65,27 @@ class DateField(forms.MultiValueField):
 
 class PersonForm(forms.Form):
     nhs_number = forms.CharField(
-        label="NHS number", max_length=20, help_text="10 digits, for example 943 476 5919"
+        label="NHS number",
+        max_length=20,
+        help_text="10 digits, for example 943 476 5919",
+        error_messages={"required": "Enter the NHS number"},
     )
-    given_name = forms.CharField(label="Given name", max_length=100)
-    family_name = forms.CharField(label="Family name", max_length=100)
+    given_name = forms.CharField(
+        label="Given name", max_length=100, error_messages={"required": "Enter the given name"}
+    )
+    family_name = forms.CharField(
+        label="Family name", max_length=100, error_messages={"required": "Enter the family name"}
+    )
     date_of_birth = DateField(label="Date of birth", help_text="For example, 17 5 1938")
     address_line = forms.CharField(
-        label="Address", max_length=255, help_text="House number or name, street and town"
+        label="Address",
+        max_length=255,
+        help_text="House number or name, street and town",
+        error_messages={"required": "Enter the address"},
     )
-    postcode = forms.CharField(label="Postcode", max_length=10)
+    postcode = forms.CharField(
+        label="Postcode", max_length=10, error_messages={"required": "Enter the postcode"}
+    )
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
@@ -86,7 +98,7 @@ class PersonForm(forms.Form):
             self.fields[name].widget.attrs.update(
                 {
                     "hx-post": reverse(url),
-                    "hx-trigger": "load, input changed delay:400ms, change",
+                    "hx-trigger": "input changed delay:400ms, change",
                     "hx-target": target,
                     "hx-params": name,
                     "autocomplete": "off",

@@ -1,11 +1,14 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
 app_name = "packages"
 
 urlpatterns = [
-    path("", views.package_list, name="list"),
+    # Each role's first page (the lists sit below, so the menu marks only the one in use).
+    path("", RedirectView.as_view(pattern_name="home"), name="index"),
+    path("all/", views.package_list, name="list"),
     path("worklist/", views.worklist, name="worklist"),
     path("drafts/", views.drafts, name="drafts"),
     path("ours/", views.provider_list, name="provider_list"),

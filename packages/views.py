@@ -188,8 +188,9 @@ def package_create(request):
     referral_form = ReferralForm(data)
     visit_formset = VisitFormSet(data, prefix="visits")
     plan_form = FlexiblePlanForm(data, prefix="plan")
+    # Every form is checked (a list, not a short-circuit) so that every problem shows at once.
     if data is not None and all(
-        form.is_valid() for form in (person_form, referral_form, visit_formset, plan_form)
+        [form.is_valid() for form in (person_form, referral_form, visit_formset, plan_form)]
     ):
         package = _create(request, person_form, referral_form, visit_formset, plan_form)
         if package is not None:
@@ -204,8 +205,21 @@ def package_create(request):
             "plan_form": plan_form,
             "errors": _error_summary(person_form, referral_form, plan_form, formset=visit_formset),
             "weekly_hours": _weekly_hours(visit_formset),
+            **_live_answers(request, person_form),
         },
     )
+
+
+def _live_answers(request, person_form):
+    """What htmx showed as the broker typed, for a form shown again with its errors."""
+    if not person_form.is_bound:
+        return {}
+    answers = {}
+    if "nhs_number" in person_form.cleaned_data:
+        answers["known"] = _known_person(request, person_form.cleaned_data["nhs_number"])
+    if "postcode" in person_form.cleaned_data:
+        answers["located"] = _zone_of(request, person_form.cleaned_data["postcode"])
+    return answers
 
 
 def _create(request, person_form, referral_form, visit_formset, plan_form):
@@ -257,6 +271,10 @@ def zone_lookup(request):
     """htmx: the zone of the postcode being typed (POSTed, so that it never sits in a URL)."""
     require_role(request.user, *PACKAGE_WRITERS)
     raw = request.POST.get("postcode", "").strip()
+    return render(request, "packages/includes/zone_lookup.html", _zone_of(request, raw))
+
+
+def _zone_of(request, raw):
     context = {"raw": raw}
     if raw:
         try:
@@ -265,7 +283,7 @@ def zone_lookup(request):
             context["error"] = error.messages[0]
         else:
             context["outside"] = not may_work_in_zone(request.user, zone)
-    return render(request, "packages/includes/zone_lookup.html", context)
+    return context
 
 
 @login_required
@@ -274,21 +292,28 @@ def person_check(request):
     """htmx: is the NHS number valid, and is the person already known (with their packages)?"""
     require_role(request.user, *PACKAGE_WRITERS)
     raw = request.POST.get("nhs_number", "")
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    context = {"complete": len(digits) >= 10}
+    context = {"complete": sum(ch.isdigit() for ch in raw) >= 10}
     try:
-        context["nhs_number"] = normalise_nhs_number(raw)
+        context.update(_known_person(request, normalise_nhs_number(raw)))
     except ValidationError as error:
         context["error"] = error.messages[0]
-    else:
-        person = Person.objects.filter(nhs_number=context["nhs_number"]).first()
-        if person is not None:
-            context["person"] = person
-            context["packages"] = selectors.other_packages_of(person.pk, packages_for(request.user))
-            services.log_person_access(
-                person_id=person.pk, user=request.user, request_or_ip=request, via=request.path
-            )
     return render(request, "packages/includes/person_check.html", context)
+
+
+def _known_person(request, nhs_number):
+    """The person with this NHS number, if known, and those of their packages the user may see.
+
+    Showing who they are is a view of their record, so it is logged.
+    """
+    context = {"nhs_number": nhs_number}
+    person = Person.objects.filter(nhs_number=nhs_number).first()
+    if person is not None:
+        context["person"] = person
+        context["packages"] = selectors.other_packages_of(person.pk, packages_for(request.user))
+        services.log_person_access(
+            person_id=person.pk, user=request.user, request_or_ip=request, via=request.path
+        )
+    return context
 
 
 # --- a package -----------------------------------------------------------------

@@ -14,9 +14,7 @@ class ProviderFilter(django_filters.FilterSet):
     cqc_rating = django_filters.ChoiceFilter(
         choices=CqcRating.choices, empty_label="Any rating", label="CQC rating"
     )
-    lot = django_filters.TypedChoiceFilter(
-        choices=Lot.choices, coerce=int, empty_label="Any lot", label="Lot"
-    )
+    lot = django_filters.ChoiceFilter(choices=Lot.choices, empty_label="Any lot", label="Lot")
     zone = django_filters.CharFilter(
         field_name="contracts__zone__code", lookup_expr="iexact", label="Zone code", distinct=True
     )

@@ -155,7 +155,7 @@ def capacity(request):
                 declared, _ = result
                 messages.success(
                     request,
-                    f"{declared.provider.name}: {declared.hours} spare hours in "
+                    f"{declared.provider.name}: {declared.hours.normalize():f} spare hours in "
                     f"{declared.zone.name} in the week starting {declared.week_start:%d %b %Y}.",
                 )
                 return redirect("providers:capacity")

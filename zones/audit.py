@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
+from django.core.exceptions import FieldDoesNotExist
 
 RECENT = 10
 
@@ -43,19 +44,41 @@ def recent_changes(*, tag: str, code: str, limit: int = RECENT) -> list[Change]:
 
 
 def _change(entry) -> Change:
-    action = LogEntry.Action(entry.action).label
-    fields = [
-        (name, _blank(values[0]), _blank(values[1]))
-        for name, values in entry.changes_display_dict.items()
-    ]
+    action = dict(LogEntry.Action.choices).get(entry.action, "change")
     return Change(
         when=entry.timestamp,
         who=entry.actor.username if entry.actor else "system",
         action=str(action),
         what=entry.object_repr,
         kind=str(entry.content_type.model_class()._meta.verbose_name).capitalize(),
-        fields=fields,
+        fields=_fields(entry),
     )
+
+
+def _fields(entry) -> list[tuple[str, str, str]]:
+    """(label, old, new) for each changed field, choices shown by their labels.
+
+    Relations are left out: the entry's object (e.g. "EXE-VALLEY in EXETER
+    (primary)") already names them, and looking each up would cost a query.
+    """
+    model = entry.content_type.model_class()
+    fields = []
+    for name, (old, new) in (entry.changes_dict or {}).items():
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if field.is_relation:
+            continue
+        labels = {str(value): label for value, label in field.choices or ()}
+        fields.append(
+            (
+                str(field.verbose_name).capitalize(),
+                labels.get(str(old), _blank(old)),
+                labels.get(str(new), _blank(new)),
+            )
+        )
+    return fields
 
 
 def _blank(value) -> str:

@@ -4,6 +4,8 @@ Hours and money are decimal strings (as everywhere in the API), percentages
 and minutes numbers (null when nothing was placed).
 """
 
+from decimal import Decimal
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -93,5 +95,52 @@ class TimeToFillBreakdownView(DashboardAPIView):
                 "by_zone": selectors.time_to_fill_by_zone(scope),
                 "by_priority": selectors.time_to_fill_by_priority(scope),
                 "by_week": selectors.time_to_fill_by_week(scope),
+            }
+        )
+
+
+def _decimals_as_text(row):
+    return {k: f"{v:.2f}" if isinstance(v, Decimal) else v for k, v in row.items()}
+
+
+class ProvidersView(DashboardAPIView):
+    @extend_schema(
+        summary="Provider performance and each provider's share of placed hours by zone",
+        parameters=[ZONE_PARAMETER, *DATE_PARAMETERS],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        scope = self.scope(request)
+        return Response(
+            {
+                "since": scope.since,
+                "until": scope.until,
+                "providers": [
+                    _decimals_as_text(row) for row in selectors.provider_performance(scope)
+                ],
+                "shares": [_decimals_as_text(row) for row in selectors.placed_hours_by_zone(scope)],
+            }
+        )
+
+
+class SpendView(DashboardAPIView):
+    @extend_schema(
+        summary="Commissioned, delivered and payable hours and pounds by zone per 4-week period",
+        parameters=[ZONE_PARAMETER, *DATE_PARAMETERS],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        periods = selectors.spend_by_zone_and_period(self.scope(request))
+        return Response(
+            {
+                "periods": [
+                    {
+                        "since": period["start"],
+                        "until": period["end"],
+                        "total": _decimals_as_text(period["total"]),
+                        "zones": [_decimals_as_text(zone) for zone in period["zones"]],
+                    }
+                    for period in periods
+                ]
             }
         )

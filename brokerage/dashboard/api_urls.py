@@ -12,4 +12,6 @@ urlpatterns = [
         api.TimeToFillBreakdownView.as_view(),
         name="dashboard-time-to-fill-breakdown",
     ),
+    path("dashboard/providers/", api.ProvidersView.as_view(), name="dashboard-providers"),
+    path("dashboard/spend/", api.SpendView.as_view(), name="dashboard-spend"),
 ]

@@ -284,12 +284,12 @@ class TimeToFillPage(DashboardPage):
                     {
                         "label": "Target within 1.5 hours (70%)",
                         "data": [selectors.FILL_TARGETS["within_90_minutes_percent"]] * len(weeks),
-                        "target": True,
+                        "target_of": 0,
                     },
                     {
                         "label": "Target within 4 hours (97%)",
                         "data": [selectors.FILL_TARGETS["within_4_hours_percent"]] * len(weeks),
-                        "target": True,
+                        "target_of": 1,
                     },
                 ],
                 "max": 100,
@@ -307,7 +307,7 @@ class ProvidersPage(DashboardPage):
         tables = [
             Table(
                 name="providers",
-                caption="Provider performance",
+                caption="Offers and answers",
                 header=[
                     "Provider",
                     "Name",
@@ -316,12 +316,8 @@ class ProvidersPage(DashboardPage):
                     "Declined",
                     "Expired",
                     "Acceptance rate",
-                    "Median time to answer (minutes)",
+                    "Median minutes to answer",
                     "Hand-backs",
-                    "Weekly hours placed now",
-                    "Spare capacity declared (hours)",
-                    "Weekly hours newly placed",
-                    "Invoices paid on time (12 months)",
                 ],
                 rows=[
                     [
@@ -334,9 +330,32 @@ class ProvidersPage(DashboardPage):
                         _percent(p["acceptance_percent"]),
                         _text(p["median_answer_minutes"]),
                         p["hand_backs"],
+                    ]
+                    for p in providers
+                ],
+                numeric_from=2,
+                paginated=True,
+            ),
+            Table(
+                name="capacity",
+                caption="Hours, capacity and payment",
+                header=[
+                    "Provider",
+                    "Name",
+                    "Weekly hours placed now",
+                    "Spare hours declared",
+                    "Weekly hours newly placed",
+                    "Invoices (12 months)",
+                    "Paid on time",
+                ],
+                rows=[
+                    [
+                        p["provider"],
+                        p["name"],
                         _hours(p["placed_hours"]),
                         _hours(p["capacity_hours"]),
                         _hours(p["new_hours"]),
+                        p["invoices"],
                         _percent(p["paid_on_time_percent"]),
                     ]
                     for p in providers
@@ -380,17 +399,25 @@ class ProvidersPage(DashboardPage):
 
 
 SPEND_HEADER = [
-    "Commissioned hours",
-    "Commissioned £",
-    "Delivered hours",
-    "Delivered £",
-    "Payable hours",
-    "Payable £",
+    "Hours commissioned",
+    "Hours delivered",
+    "Hours payable",
+    "£ commissioned",
+    "£ delivered",
+    "£ payable",
 ]
+SPEND_COLUMNS = (
+    "commissioned_hours",
+    "delivered_hours",
+    "payable_hours",
+    "commissioned_pounds",
+    "delivered_pounds",
+    "payable_pounds",
+)
 
 
 def _spend_cells(row):
-    return [f"{row[m]:.2f}" for m in selectors.SPEND_MEASURES]
+    return [f"{row[m]:.2f}" for m in SPEND_COLUMNS]
 
 
 class SpendPage(DashboardPage):
@@ -399,24 +426,22 @@ class SpendPage(DashboardPage):
 
     def numbers(self, scope):
         periods = selectors.spend_by_zone_and_period(scope)
-        label = "{start:%-d %b} to {end:%-d %b %Y}".format
+        label = "{start:%-d %b %Y}".format
         tables = [
             Table(
                 name="periods",
                 caption="Spend by 4-week period",
-                header=["Period", *SPEND_HEADER],
+                header=["Period starting", *SPEND_HEADER],
                 rows=[[label(**p), *_spend_cells(p["total"])] for p in periods],
             ),
             Table(
                 name="zones",
                 caption="Spend by zone and period",
-                header=["Period", "Zone", "Name", *SPEND_HEADER],
+                header=["Period starting", "Zone", *SPEND_HEADER],
                 rows=[
-                    [label(**p), z["zone"], z["zone_name"], *_spend_cells(z)]
-                    for p in periods
-                    for z in p["zones"]
+                    [label(**p), z["zone"], *_spend_cells(z)] for p in periods for z in p["zones"]
                 ],
-                numeric_from=3,
+                numeric_from=2,
                 paginated=True,
             ),
         ]

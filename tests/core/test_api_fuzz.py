@@ -14,20 +14,19 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
+from brokerage.wsgi import application
 from tests.factories import AdminFactory
 
 pytestmark = [pytest.mark.api_fuzz, pytest.mark.django_db]
 
 
-@pytest.fixture
-def api_schema(db):
-    from brokerage.wsgi import application
-
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
     # As Django's own test client does: the WSGI handler would otherwise close the
     # connection that holds the test's transaction at the end of each request.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+    yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
@@ -39,7 +38,8 @@ def admin_token(db, settings):
     return token.key
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# Loaded at collection, so each operation is a test of its own (and xdist spreads them).
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
 
 
 @schema.parametrize()

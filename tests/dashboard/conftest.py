@@ -14,6 +14,12 @@ def _minutes_ago(minutes):
     return timezone.now() - datetime.timedelta(minutes=minutes)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Every test signs in several users; the default hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def market(db):
     """Three zones; open, draft, cancelled, placed and handed-back packages.
@@ -60,7 +66,12 @@ def market(db):
     open_package(zb, p3, "7.50", submitted=120)
     open_package(zb, p1, "1.00")
     open_package(
-        zb, p4, "3.00", Source.HOSPITAL_DISCHARGE, submitted=10 * 24 * 60, waiting_since=_minutes_ago(30)
+        zb,
+        p4,
+        "3.00",
+        Source.HOSPITAL_DISCHARGE,
+        submitted=10 * 24 * 60,
+        waiting_since=_minutes_ago(30),
     )
     factories.PackageFactory(zone=za, person=p4, weekly_hours=Decimal("20"))
     factories.PackageFactory(

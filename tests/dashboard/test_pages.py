@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from brokerage.models import Offer, OfferStatus
@@ -39,7 +40,7 @@ def test_unfilled_page_shows_totals_chart_and_map(page, commissioner, market):
     assert 'id="unfilled-chart-data"' in content
     assert 'id="unfilled-map-data"' in content
     assert response.context["map"][0]["zone"] == "ZA"  # the most unfilled hours first
-    assert "/packages/?zone=ZA&amp;status=open" in content
+    assert reverse("packages:list") + "?zone=ZA&amp;status=open" in content
 
 
 def test_unfilled_csv_holds_the_table(page, commissioner, market):

@@ -17,11 +17,18 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Role, User
+from brokerage.demo.market import ACCOUNTS, DEMO_PASSWORD
 
 # Celery's warm shutdown finishes the task in hand; past this it is killed.
 STOP_TIMEOUT_SECONDS = 20
 WEB_START_TIMEOUT_SECONDS = 30
+
+WEB = ["django", "runserver", "--noreload", "--skip-checks"]
+# One worker that is also beat (-B), running one task at a time (solo).
+WORKER = ["celery", "-A", "brokerage", "worker", "-B", "--pool=solo", "--loglevel=INFO"]
+# A lone worker has no peers to sync with (mingle) or to tell it is alive (gossip,
+# heartbeat); without them it also starts and stops a second sooner each.
+LONE = ["--without-mingle", "--without-gossip", "--without-heartbeat"]
 
 
 class Command(BaseCommand):
@@ -33,16 +40,12 @@ class Command(BaseCommand):
 
     def handle(self, *, addr, port, **options):
         self.stopping = False
-        children = {
-            "web": self.start(
-                "django", "runserver", "--noreload", "--skip-checks", f"{addr}:{port}"
-            ),
-            "worker": self.start(
-                "celery", "-A", "brokerage", "worker", "-B", "--pool=solo", "--loglevel=INFO"
-            ),
-        }
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, self.request_stop)
+        children = {
+            "web": self.start(*WEB, f"{addr}:{port}"),
+            "worker": self.start(*WORKER, *LONE),
+        }
         try:
             if self.wait_for_port(addr, port, children):
                 self.print_welcome(f"http://{addr}:{port}")
@@ -110,14 +113,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
 
     def login_lines(self):
-        users = User.objects.filter(is_active=True).order_by("role", "username")
-        by_role = {}
-        for user in users:
-            by_role.setdefault(user.role, []).append(user.username)
-        if not by_role:
-            return ["No accounts yet: python manage.py create_account USERNAME --role admin"]
-        lines = ["Sign in as:"]
-        for role in Role:
-            if role in by_role:
-                lines.append(f"  {role.label:<13} {', '.join(by_role[role][:3])}")
+        lines = [f"Demo logins (seed_demo), all with the password {DEMO_PASSWORD}:"]
+        for username, role, _, _, purpose in ACCOUNTS:
+            lines.append(f"  {username:<20} {role.label:<16} {purpose}")
         return lines

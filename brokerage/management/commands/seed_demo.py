@@ -2,11 +2,13 @@
 
 from django.core.management.base import BaseCommand
 
+from brokerage.demo.history import seed_history
 from brokerage.demo.market import ACCOUNTS, DEMO_PASSWORD, seed_market
 
 # Each step adds what is missing and returns a line to print; add a step here.
 STEPS = [
     seed_market,
+    seed_history,
 ]
 
 

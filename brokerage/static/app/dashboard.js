@@ -17,15 +17,17 @@
       return;
     }
     var datasets = spec.datasets.map(function (dataset, index) {
-      var colour = dataset.target ? "#505a5f" : COLOURS[index % COLOURS.length];
+      // A target line is dashed, in the colour of the series it is the target for.
+      var target = typeof dataset.target_of === "number";
+      var colour = COLOURS[(target ? dataset.target_of : index) % COLOURS.length];
       return {
         label: dataset.label,
         data: dataset.data,
         backgroundColor: colour,
         borderColor: colour,
-        borderDash: dataset.target ? [6, 4] : [],
-        borderWidth: dataset.target ? 1.5 : 2,
-        pointRadius: dataset.target ? 0 : 3,
+        borderDash: target ? [6, 4] : [],
+        borderWidth: target ? 1.5 : 2,
+        pointRadius: target ? 0 : 3,
         spanGaps: true,
         fill: false
       };
@@ -87,7 +89,7 @@
       circle.bindPopup(summary + '<br><a href="' + encodeURI(zone.href) +
         '">Open packages in ' + escapeHtml(zone.zone) + "</a>");
     });
-    map.fitBounds(bounds, { padding: [40, 40], maxZoom: 10 });
+    map.fitBounds(bounds, { padding: [60, 60], maxZoom: 10 });
     element.map = map;
   }
 

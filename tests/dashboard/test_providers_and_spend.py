@@ -1,0 +1,132 @@
+"""Provider performance, placed-hour shares and spend, against numbers worked out by hand."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from brokerage.dashboard import selectors
+from brokerage.dashboard.filters import Scope, default_since
+from brokerage.models import DeclineReason, Offer, OfferStatus
+from packages.models import HandBack, PackageStatus
+from tests import factories
+
+PROVIDERS = "/api/v1/dashboard/providers/"
+
+
+def _scope(zone_ids=None):
+    today = timezone.localdate()
+    return Scope(zone_ids=zone_ids, since=default_since(today), until=today, today=today)
+
+
+@pytest.fixture
+def offers(market):
+    """PROV-X: accepted after 10 minutes, declined after 30, one expired, one withdrawn
+    (acceptance 1 of 3 = 33.3%, median answer 20 minutes), one hand-back; in ZB a
+    pending offer to PROV-Y."""
+    now = timezone.now()
+    x = market["provider"]
+    y = factories.ProviderFactory(code="PROV-Y")
+    answers = [
+        (OfferStatus.ACCEPTED, 10, market["ZA"]),
+        (OfferStatus.DECLINED, 30, market["ZA"]),
+        (OfferStatus.EXPIRED, None, market["ZA"]),
+        (OfferStatus.WITHDRAWN, None, market["ZB"]),
+    ]
+    for status, minutes, zone in answers:
+        package = factories.OpenPackageFactory(zone=zone)
+        sent = now - datetime.timedelta(hours=2)
+        Offer.objects.create(
+            package=package,
+            provider=x,
+            round=1,
+            status=status,
+            sent_at=sent,
+            expires_at=sent + datetime.timedelta(hours=1),
+            answered_at=sent + datetime.timedelta(minutes=minutes) if minutes else None,
+            decline_reason=DeclineReason.NO_CAPACITY if status == OfferStatus.DECLINED else "",
+        )
+    pending = factories.OpenPackageFactory(zone=market["ZB"])
+    Offer.objects.create(
+        package=pending,
+        provider=y,
+        round=1,
+        sent_at=now,
+        expires_at=now + datetime.timedelta(hours=1),
+    )
+    HandBack.objects.create(package=pending, provider=x, reason="No staff", at=now)
+    factories.PlacedPackageFactory(zone=market["ZA"], provider=y, weekly_hours=Decimal("5.25"))
+    return {"x": x, "y": y}
+
+
+def test_provider_performance(offers, market):
+    rows = {r["provider"]: r for r in selectors.provider_performance(_scope())}
+    x = rows["PROV-X"]
+    assert (x["offers"], x["accepted"], x["declined"], x["expired"]) == (4, 1, 1, 1)
+    assert x["acceptance_percent"] == 33.3
+    assert x["median_answer_minutes"] == 20.0
+    assert x["hand_backs"] == 1
+    # Live placements: four in ZA and two in ZB at 5.25 h (the ended one is not live).
+    assert x["placed_hours"] == Decimal("31.50")
+    y = rows["PROV-Y"]
+    assert (y["offers"], y["acceptance_percent"], y["median_answer_minutes"]) == (1, None, None)
+    assert list(rows) == ["PROV-X", "PROV-Y"]  # most offers first
+
+
+def test_provider_performance_in_a_zone(offers, market):
+    rows = {r["provider"]: r for r in selectors.provider_performance(_scope((market["ZA"].pk,)))}
+    assert rows["PROV-X"]["offers"] == 3
+    assert rows["PROV-X"]["hand_backs"] == 0
+    assert rows["PROV-X"]["placed_hours"] == Decimal("21.00")
+
+
+def test_shares_of_placed_hours_by_zone(offers, market):
+    shares = {(s["zone"], s["provider"]): s for s in selectors.placed_hours_by_zone(_scope())}
+    assert shares["ZA", "PROV-X"]["hours"] == Decimal("21.00")
+    assert shares["ZA", "PROV-X"]["share_percent"] == 80.0
+    assert shares["ZA", "PROV-Y"]["share_percent"] == 20.0
+    assert shares["ZB", "PROV-X"]["share_percent"] == 100.0
+
+
+def test_capacity_declared_against_hours_newly_placed(offers, market):
+    factories.CapacityFactory(provider=offers["x"], zone=market["ZA"], hours=Decimal("12"))
+    x = next(r for r in selectors.provider_performance(_scope()) if r["provider"] == "PROV-X")
+    assert x["capacity_hours"] == Decimal("12.00")
+    # Seven packages were placed with PROV-X in the last 12 weeks, 5.25 h each.
+    assert x["new_hours"] == Decimal("36.75")
+
+
+def test_spend_periods_cover_the_window_and_stop_at_its_end(market):
+    scope = _scope()
+    periods = selectors.spend_by_zone_and_period(scope)
+    assert periods[0]["start"] <= scope.since < periods[0]["start"] + datetime.timedelta(days=28)
+    assert periods[-1]["end"] == scope.until
+    assert all((p["end"] - p["start"]).days < 28 for p in periods)
+    assert [z["zone"] for z in periods[0]["zones"]] == ["ZA", "ZB", "ZC"]
+
+
+def test_spend_is_invoicings_measure_per_zone(market):
+    scope = _scope((market["ZB"].pk,))
+    last = selectors.spend_by_zone_and_period(scope)[-1]
+    assert [z["zone"] for z in last["zones"]] == ["ZB"]
+    placed = [p for p in market["ZB"].packages.all() if p.status == PackageStatus.PLACED]
+    assert placed and last["total"]["commissioned_hours"] > 0
+
+
+def test_providers_and_spend_api(api, commissioner, offers, market):
+    body = api(commissioner).get(PROVIDERS).json()
+    assert body["providers"][0]["provider"] == "PROV-X"
+    assert body["providers"][0]["placed_hours"] == "31.50"
+    assert {s["provider"] for s in body["shares"]} == {"PROV-X", "PROV-Y"}
+    spend = api(commissioner).get("/api/v1/dashboard/spend/").json()
+    assert spend["periods"][-1]["until"] == timezone.localdate().isoformat()
+    assert set(spend["periods"][-1]["total"]) >= {"commissioned_hours", "payable_pounds"}
+
+
+@pytest.mark.parametrize("url", [PROVIDERS, "/api/v1/dashboard/spend/"])
+def test_role_matrix(api, users, market, url):
+    assert api().get(url).status_code == 401
+    assert api(users["provider"]).get(url).status_code == 403
+    for role in ("admin", "commissioner", "broker", "finance"):
+        assert api(users[role]).get(url).status_code == 200, role

@@ -1,0 +1,352 @@
+"""The invoicing pages: role matrix, what each shows, the forms, CSV and query counts."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+
+from invoicing import services
+from invoicing.models import Invoice, InvoiceStatus
+from tests.factories import PlacedPackageFactory, ProviderFactory
+from tests.invoicing.conftest import MARCH_1, TODAY
+from tests.invoicing.factories import ApprovedInvoiceFactory, InvoiceFactory, PaidInvoiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def deliver(user, package, days=11, start=MARCH_1):
+    records = [
+        {
+            "package": package.pk,
+            "date": (start + datetime.timedelta(days=d)).isoformat(),
+            "actual_start": "08:00",
+            "actual_end": "08:45",
+            "carers": 1,
+        }
+        for d in range(days)
+    ]
+    services.import_visits(by=user, records=list(enumerate(records, start=2)))
+
+
+@pytest.fixture
+def invoice(provider_user, package):
+    deliver(provider_user, package)
+    return services.build_invoice(
+        by=provider_user,
+        period_start=MARCH_1,
+        period_end=datetime.date(2025, 3, 11),
+        reference="ALPHA-0001",
+    )
+
+
+ALL = {"admin", "broker", "commissioner", "finance", "provider", "other_provider"}
+READERS = {"admin", "commissioner", "finance", "provider", "other_provider"}
+FINANCE = {"admin", "finance"}
+PAGES = [
+    ("/invoices/", READERS),
+    ("/invoices/new/", {"admin", "finance", "provider", "other_provider"}),
+    ("/invoices/board/", FINANCE),
+    ("/invoices/visits/", READERS),
+    ("/invoices/visits/upload/", {"admin", "provider", "other_provider"}),
+    ("/invoices/payment-runs/", FINANCE),
+    ("/invoices/payment-runs/new/", FINANCE),
+]
+
+
+@pytest.mark.parametrize(("url", "allowed"), PAGES)
+def test_page_role_matrix(page, users, now, url, allowed):
+    anonymous = page().get(url)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")
+    for role in ALL:
+        expected = 200 if role in allowed else 403
+        assert page(users[role]).get(url).status_code == expected, role
+
+
+@pytest.mark.parametrize(
+    "suffix", ["", "lines/{line}/", "dispute/", "pay/", "?format=csv", "lines/{line}/?format=csv"]
+)
+def test_invoice_pages_role_matrix(page, users, invoice, suffix):
+    line = invoice.lines.get()
+    url = f"/invoices/{invoice.pk}/" + suffix.format(line=line.pk)
+    review = suffix.startswith(("dispute", "pay"))
+    allowed = FINANCE if review else {"admin", "commissioner", "finance", "provider"}
+    assert page().get(url).status_code == 302
+    for role in ALL:
+        if role in allowed:
+            expected = 200
+        elif review or role == "broker":
+            expected = 403
+        else:
+            expected = 404  # another provider's invoice
+        assert page(users[role]).get(url).status_code == expected, role
+
+
+def test_package_delivery_page_role_matrix(page, users, invoice, package):
+    url = f"/invoices/packages/{package.pk}/delivery/"
+    assert page().get(url).status_code == 302
+    for role, expected in {
+        "admin": 200,
+        "commissioner": 200,
+        "finance": 200,
+        "provider": 200,
+        "other_provider": 404,
+        "broker": 403,
+    }.items():
+        assert page(users[role]).get(url).status_code == expected, role
+
+
+def test_only_finance_approves_through_the_page(page, users, invoice):
+    url = f"/invoices/{invoice.pk}/approve/"
+    assert page(users["provider"]).post(url).status_code == 403
+    assert page(users["commissioner"]).post(url).status_code == 403
+    assert page(users["finance"]).get(url).status_code == 405
+    response = page(users["finance"]).post(url)
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.APPROVED
+
+
+def test_provider_builds_an_invoice_on_the_page(page, provider_user, package):
+    deliver(provider_user, package)
+    client = page(provider_user)
+    form = client.get("/invoices/new/").content.decode()
+    assert "Build an invoice" in form
+    assert 'name="provider"' not in form
+    response = client.post(
+        "/invoices/new/",
+        {"reference": "A-9", "period_start": "2025-03-01", "period_end": "2025-03-11"},
+    )
+    invoice = Invoice.objects.get()
+    assert response["Location"] == f"/invoices/{invoice.pk}/"
+    detail = client.get(response["Location"]).content.decode()
+    assert "£205.92" in detail  # 11 x 45 minutes at 24.96
+    assert "Due by 9 April 2025" in detail
+    assert "28 days left" in detail
+
+
+def test_the_build_form_shows_errors_at_the_fields(page, provider_user, package):
+    response = page(provider_user).post(
+        "/invoices/new/", {"reference": "", "period_start": "2025-03-05", "period_end": "2025-03-01"}
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in content
+    assert "Enter your invoice reference" in content
+    response = page(provider_user).post(
+        "/invoices/new/", {"reference": "A", "period_start": "2025-03-01", "period_end": "2025-03-11"}
+    )
+    assert "not already on an invoice" in response.content.decode()
+
+
+def test_finance_records_an_invoice_received_by_post(page, users, package):
+    deliver(users["provider"], package)
+    response = page(users["finance"]).post(
+        "/invoices/new/",
+        {
+            "provider": "PROV-A",
+            "reference": "POST-1",
+            "period_start": "2025-03-01",
+            "period_end": "2025-03-11",
+            "received_on": "2025-03-03",
+        },
+    )
+    assert response.status_code == 302
+    assert Invoice.objects.get().due_by == datetime.date(2025, 3, 31)
+
+
+def test_finance_disputes_and_the_provider_sees_the_reason(page, users, invoice):
+    finance = page(users["finance"])
+    response = finance.post(f"/invoices/{invoice.pk}/dispute/", {"reason": ""})
+    assert "Say why the invoice is disputed" in response.content.decode()
+    finance.post(f"/invoices/{invoice.pk}/dispute/", {"reason": "Visits on 4 March missing"})
+    seen = page(users["provider"]).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Disputed by finance: Visits on 4 March missing" in seen
+    assert "Approve" not in seen
+
+
+def test_finance_pays_once_and_a_second_payment_is_refused(page, users, invoice):
+    finance = page(users["finance"])
+    finance.post(f"/invoices/{invoice.pk}/approve/")
+    response = finance.post(
+        f"/invoices/{invoice.pk}/pay/", {"paid_on": "2025-03-12", "payment_reference": "B-1"}
+    )
+    assert response.status_code == 302
+    again = finance.post(
+        f"/invoices/{invoice.pk}/pay/",
+        {"paid_on": "2025-03-12", "payment_reference": "B-2"},
+        follow=True,
+    )
+    assert "it cannot be paid" in again.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.payment_reference == "B-1"
+    detail = finance.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Paid on time" in detail
+    assert "Record payment" not in detail
+
+
+def test_the_line_page_lists_the_visits_behind_it(page, provider_user, package):
+    deliver(provider_user, package, days=10)  # 11 March missed
+    invoice = services.build_invoice(
+        by=provider_user, period_start=MARCH_1, period_end=datetime.date(2025, 3, 11), reference="L"
+    )
+    line = invoice.lines.get()
+    content = page(provider_user).get(f"/invoices/{invoice.pk}/lines/{line.pk}/").content.decode()
+    assert "11 visits" in content
+    assert "No record" in content
+    assert "Missed" in content
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(
+                    page(provider_user)
+                    .get(f"/invoices/{invoice.pk}/lines/{line.pk}/?format=csv")
+                    .streaming_content
+                ).decode()
+            )
+        )
+    )
+    assert rows[0][:4] == ["id", "package", "provider", "date"]
+    assert len(rows) == 12
+
+
+def download(response):
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_invoice_list_filters_and_csv(page, users, now):
+    mine = users["provider"].provider
+    InvoiceFactory(provider=mine, reference="OK-1")
+    InvoiceFactory(provider=mine, reference="LATE-1", received_on=TODAY - datetime.timedelta(days=40))
+    InvoiceFactory(provider=users["other_provider"].provider, reference="THEIRS")
+    finance = page(users["finance"])
+    content = finance.get("/invoices/", {"deadline_status": "overdue"}).content.decode()
+    assert "LATE-1" in content and "OK-1" not in content
+    rows = download(finance.get("/invoices/", {"provider": "PROV-A", "format": "csv"}))
+    assert {row[2] for row in rows[1:]} == {"OK-1", "LATE-1"}
+    assert rows[0][9] == "deadline_status"
+    provider_view = page(users["provider"]).get("/invoices/").content.decode()
+    assert "THEIRS" not in provider_view and "OK-1" in provider_view
+
+
+def test_visits_page_shows_only_the_providers_own_and_downloads(page, users, package, other_package):
+    deliver(users["provider"], package, days=2)
+    deliver(users["other_provider"], other_package, days=3)
+    content = page(users["provider"]).get("/invoices/visits/").content.decode()
+    assert "2 visits" in content
+    assert "Upload visits" in content
+    rows = download(page(users["provider"]).get("/invoices/visits/?format=csv"))
+    assert len(rows) == 3
+    finance_view = page(users["finance"]).get("/invoices/visits/").content.decode()
+    assert "5 visits" in finance_view
+    assert "Upload visits" not in finance_view
+
+
+def test_board_lists_unpaid_overdue_first_with_totals_and_on_time_rates(page, users, now):
+    provider = users["provider"].provider
+    InvoiceFactory(provider=provider, reference="OK-1", total=Decimal("10.00"))
+    InvoiceFactory(
+        provider=provider, reference="SOON-1", received_on=TODAY - datetime.timedelta(days=25)
+    )
+    InvoiceFactory(
+        provider=provider,
+        reference="OVERDUE-1",
+        received_on=TODAY - datetime.timedelta(days=35),
+        total=Decimal("250.50"),
+    )
+    PaidInvoiceFactory(provider=provider, reference="PAID-1", received_on=TODAY - datetime.timedelta(days=60))
+    content = page(users["finance"]).get("/invoices/board/").content.decode()
+    assert content.index("OVERDUE-1") < content.index("SOON-1") < content.index("OK-1")
+    assert "PAID-1" not in content
+    assert "3 unpaid, £360.50 in total" in content
+    assert "50.0%" in content  # one paid on time, one overdue now
+    rows = download(page(users["finance"]).get("/invoices/board/?format=csv"))
+    assert [row[2] for row in rows[1:]] == ["OVERDUE-1", "SOON-1", "OK-1"]
+
+
+def test_payment_run_pays_the_chosen_invoices_and_exports_them(page, users, now):
+    first = ApprovedInvoiceFactory(provider=users["provider"].provider, total=Decimal("100.10"))
+    second = ApprovedInvoiceFactory(provider=users["other_provider"].provider)
+    left = ApprovedInvoiceFactory(provider=users["other_provider"].provider)
+    finance = page(users["finance"])
+    form = finance.get("/invoices/payment-runs/new/").content.decode()
+    assert first.reference in form and left.reference in form
+    response = finance.post(
+        "/invoices/payment-runs/new/",
+        {"invoices": [first.pk, second.pk], "paid_on": "2025-03-12", "reference": "RUN-7"},
+    )
+    assert response.status_code == 302
+    rows = download(finance.get(response["Location"] + "?format=csv"))
+    assert rows[0][:4] == ["payment_run", "paid_on", "provider_code", "provider_name"]
+    assert {(row[0], row[5], row[10]) for row in rows[1:]} == {
+        ("RUN-7", first.reference, "100.10"),
+        ("RUN-7", second.reference, "100.00"),
+    }
+    left.refresh_from_db()
+    assert left.status == InvoiceStatus.APPROVED
+
+
+def test_payment_run_form_errors(page, users, now):
+    paid = PaidInvoiceFactory(provider=users["provider"].provider)
+    finance = page(users["finance"])
+    response = finance.post("/invoices/payment-runs/new/", {"paid_on": "", "reference": ""})
+    content = response.content.decode()
+    assert "Choose at least one approved invoice to pay" in content
+    assert "Enter the payment run reference" in content
+    response = finance.post(
+        "/invoices/payment-runs/new/",
+        {"invoices": [paid.pk], "paid_on": "2025-03-12", "reference": "R"},
+    )
+    assert "Nothing was paid" in response.content.decode()
+
+
+def test_package_delivery_page_shows_planned_against_delivered(page, provider_user, package):
+    deliver(provider_user, package, days=5)  # 1 to 5 March; 6 to 11 March missing
+    content = page(provider_user).get(f"/invoices/packages/{package.pk}/delivery/").content.decode()
+    assert "Planned against delivered" in content
+    assert "24 Feb 2025" in content and "10 Mar 2025" in content
+
+
+@pytest.mark.parametrize(
+    ("url", "role"),
+    [
+        ("/invoices/", "finance"),
+        ("/invoices/board/", "finance"),
+        ("/invoices/visits/", "provider"),
+        ("/invoices/payment-runs/new/", "finance"),
+    ],
+)
+def test_list_page_queries_do_not_grow_with_rows(
+    page, users, now, url, role, django_assert_max_num_queries
+):
+    client = page(users[role])
+    provider = users["provider"].provider
+    package = PlacedPackageFactory(provider=provider, start_date=MARCH_1)
+
+    def add_rows(n, offset):
+        for i in range(n):
+            ApprovedInvoiceFactory(provider=ProviderFactory())
+        deliver(users["provider"], package, days=n, start=MARCH_1 + datetime.timedelta(days=offset))
+
+    add_rows(2, 0)
+    client.get(url)
+    with django_assert_max_num_queries(40) as few:
+        client.get(url)
+    add_rows(8, 2)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+def test_invoice_page_queries_do_not_grow_with_lines(
+    page, users, now, provider_org, django_assert_max_num_queries
+):
+    for _ in range(8):
+        deliver(users["provider"], PlacedPackageFactory(provider=provider_org, start_date=MARCH_1))
+    invoice = services.build_invoice(
+        by=users["provider"], period_start=MARCH_1, period_end=TODAY, reference="BIG"
+    )
+    with django_assert_max_num_queries(12):
+        response = page(users["finance"]).get(f"/invoices/{invoice.pk}/")
+    assert response.content.decode().count("Package ") >= 8

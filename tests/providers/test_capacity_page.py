@@ -1,0 +1,129 @@
+import csv
+import datetime
+import io
+
+import pytest
+import time_machine
+
+from providers.models import Capacity
+from tests.factories import CapacityFactory, ZoneFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/providers/capacity/"
+TODAY = "2026-03-04 10:00 +00:00"  # a Wednesday; its week starts on Monday 2 March
+
+
+@pytest.fixture
+def exeter(db):
+    return ZoneFactory(code="EXETER", name="Exeter", districts=["EX1"])
+
+
+def test_anonymous_is_sent_to_sign_in(page):
+    assert page().get(URL)["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("role", ["broker", "finance"])
+def test_brokers_and_finance_read_but_may_not_declare(page, users, exeter, role):
+    CapacityFactory(provider=users["provider"].provider, zone=exeter)
+    client = page(users[role])
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert b"Declare spare hours" not in response.content
+    assert b"Alpha Home Care" in response.content
+    form = {"zone": "EXETER", "week_start": "2026-03-02", "hours": "5", "provider": "PROV-A"}
+    assert client.post(URL, form).status_code == 403
+
+
+def test_navigation_shows_capacity_to_providers_only(page, users):
+    lookup = "/zones/lookup/"
+    assert b'href="/providers/capacity/"' in page(users["provider"]).get(lookup).content
+    assert b'href="/providers/capacity/"' not in page(users["broker"]).get(lookup).content
+
+
+@time_machine.travel(TODAY)
+def test_a_provider_declares_spare_hours_for_its_own_organisation(page, users, exeter):
+    client = page(users["provider"])
+    body = client.get(URL).content.decode()
+    assert "Week starting 2 Mar 2026" in body
+    assert 'name="provider"' not in body  # no choice of organisation to make
+    response = client.post(URL, {"zone": "EXETER", "week_start": "2026-03-09", "hours": "24"})
+    assert response.status_code == 302
+    declared = Capacity.objects.get()
+    assert (declared.provider.code, declared.week_start, declared.hours) == (
+        "PROV-A",
+        datetime.date(2026, 3, 9),
+        24,
+    )
+    assert "Alpha Home Care: 24 spare hours in Exeter" in client.get(URL).content.decode()
+
+
+@time_machine.travel(TODAY)
+def test_declaring_again_replaces_the_figure(page, users, exeter):
+    client = page(users["provider"])
+    for hours in ("24", "10"):
+        client.post(URL, {"zone": "EXETER", "week_start": "2026-03-02", "hours": hours})
+    assert Capacity.objects.get().hours == 10
+
+
+@time_machine.travel(TODAY)
+def test_a_provider_cannot_declare_for_another_organisation(page, users, exeter):
+    page(users["provider"]).post(
+        URL, {"provider": "PROV-B", "zone": "EXETER", "week_start": "2026-03-02", "hours": "8"}
+    )
+    assert list(Capacity.objects.values_list("provider__code", flat=True)) == ["PROV-A"]
+
+
+@time_machine.travel(TODAY)
+def test_a_provider_sees_only_its_own_declarations(page, users, exeter):
+    CapacityFactory(provider=users["provider"].provider, zone=exeter, hours=11)
+    CapacityFactory(provider=users["other_provider"].provider, zone=exeter, hours=77)
+    body = page(users["provider"]).get(URL).content.decode()
+    assert ">11<" in body
+    assert ">77<" not in body
+
+
+@time_machine.travel(TODAY)
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"zone": "", "week_start": "2026-03-02", "hours": "5"}, "zone"),
+        ({"zone": "EXETER", "week_start": "2026-03-04", "hours": "5"}, "week_start"),
+        ({"zone": "EXETER", "week_start": "2026-03-02", "hours": "-5"}, "hours"),
+        ({"zone": "EXETER", "week_start": "2026-03-02", "hours": ""}, "hours"),
+    ],
+)
+def test_errors_show_in_the_summary_and_at_the_field(page, users, exeter, form, field):
+    response = page(users["provider"]).post(URL, form)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "There is a problem" in body
+    assert f'href="#id_{field}"' in body
+    assert not Capacity.objects.exists()
+
+
+@time_machine.travel(TODAY)
+def test_commissioner_declares_for_a_chosen_provider(page, users, exeter):
+    response = page(users["commissioner"]).post(
+        URL, {"provider": "PROV-B", "zone": "EXETER", "week_start": "2026-03-02", "hours": "8"}
+    )
+    assert response.status_code == 302
+    assert Capacity.objects.get().provider.code == "PROV-B"
+
+
+def test_csv_and_query_count(page, users, exeter, django_assert_max_num_queries):
+    client = page(users["commissioner"])
+    CapacityFactory(provider=users["provider"].provider, zone=exeter, hours=9)
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(client.get(URL, {"format": "csv"}).streaming_content).decode())
+        )
+    )
+    assert rows[0] == ["provider", "zone", "week_start", "hours", "declared_at"]
+    assert rows[1][:2] == ["PROV-A", "EXETER"]
+    with django_assert_max_num_queries(20) as few:
+        client.get(URL)
+    for _ in range(30):
+        CapacityFactory()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(URL).status_code == 200

@@ -1,0 +1,75 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Role, User
+from brokerage.demo.market import DEMO_PASSWORD
+from providers.models import Capacity, Contract, Provider
+from zones.models import AllocationMode, PostcodeDistrict, Zone
+from zones.selectors import zone_for_postcode
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Zone, PostcodeDistrict, Provider, Contract, Capacity, User]
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_seed_demo_loads_a_devon_like_market_and_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = counts()
+    call_command("seed_demo")
+    assert counts() == first
+    assert first["Zone"] == 8
+    assert 28 <= first["Provider"] <= 34
+    assert set(Zone.objects.values_list("allocation_mode", flat=True)) == set(AllocationMode.values)
+    output = capsys.readouterr().out
+    assert DEMO_PASSWORD in output
+    for username in ("admin", "broker", "commissioner", "finance", "provider"):
+        assert username in output
+
+
+def test_the_demo_market_has_a_bury_style_rota_and_real_devon_districts():
+    call_command("seed_demo")
+    assert zone_for_postcode("EX2 4QD").code == "EXETER"
+    assert zone_for_postcode("TQ1 1AA").code == "SOUTH-DEVON"
+    assert zone_for_postcode("PL19 0AA").code == "WEST-DEVON"
+    assert zone_for_postcode("EX31 1AA").code == "NORTH-DEVON"
+    rota = Zone.objects.get(allocation_mode=AllocationMode.ROTA)
+    shares = dict(rota.contracts.values_list("role", "share_percent"))
+    assert (shares["primary"], shares["secondary"], rota.rotation_weeks) == (80, 20, 2)
+    assert rota.contracts.filter(role="framework").count() >= 2
+    assert Provider.objects.filter(lot=2, weekly_hours_cap=600).exists()
+    ratings = set(Provider.objects.values_list("cqc_rating", flat=True))
+    assert {"outstanding", "good", "requires_improvement", "inadequate"} <= ratings
+    assert Capacity.objects.values("week_start").distinct().count() == 2
+
+
+def test_the_demo_accounts_sign_in_with_the_documented_password(client):
+    call_command("seed_demo")
+    roles = dict(User.objects.values_list("username", "role"))
+    assert {roles[name] for name in ("admin", "broker", "commissioner", "finance", "provider")} == {
+        Role.ADMIN,
+        Role.BROKER,
+        Role.COMMISSIONER,
+        Role.FINANCE,
+        Role.PROVIDER,
+    }
+    limited = User.objects.get(username="broker.north")
+    assert sorted(limited.zones.values_list("code", flat=True)) == ["NORTH-DEVON", "TORRIDGE"]
+    assert User.objects.get(username="provider").provider.code == "EXE-VALLEY"
+    response = client.post(
+        "/accounts/login/", {"username": "commissioner", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_seeding_again_keeps_what_people_changed():
+    call_command("seed_demo")
+    exeter = Zone.objects.get(code="EXETER")
+    exeter.contracts.filter(role="framework").delete()
+    Provider.objects.filter(code="EXE-VALLEY").update(name="Renamed")
+    call_command("seed_demo")
+    assert not exeter.contracts.filter(role="framework").exists()
+    assert Provider.objects.get(code="EXE-VALLEY").name == "Renamed"
