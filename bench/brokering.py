@@ -288,8 +288,10 @@ def start_web_server(log):
         port = probe.getsockname()[1]
     workers = str(2 * (os.cpu_count() or 1))
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "brokerage.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", workers, "--worker-class", "gthread", "--threads", "4"],
+        [
+            *(sys.executable, "-m", "gunicorn", "brokerage.wsgi", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", workers, "--worker-class", "gthread", "--threads", "4"),
+        ],
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -332,7 +334,9 @@ def accept_race(package_ids, port):
         mine = []
         barrier.wait()
         for package_id in package_ids:
-            connection.request("POST", f"/api/v1/offers/{offers[user_id][package_id]}/accept/", headers=headers)
+            connection.request(
+                "POST", f"/api/v1/offers/{offers[user_id][package_id]}/accept/", headers=headers
+            )
             response = connection.getresponse()
             response.read()
             mine.append(response.status)
@@ -368,7 +372,7 @@ def double_placements(package_ids) -> int:
 
 def percentile(values, fraction):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def latency_row(name, values):

@@ -55,7 +55,7 @@ def notify_escalated(package):
         f"Package {package.pk} in {package.zone.name} ({package.weekly_hours:g} hours a week) "
         "has no eligible provider left: place it by hand or re-broker it."
     )
-    link = reverse("brokerage:package_offers", args=[package.pk])
+    link = reverse("packages:detail", args=[package.pk])
     _notify(NotificationKind.ESCALATED, [(user, text, link) for user in brokers])
 
 

@@ -15,7 +15,6 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     # The broker's actions on a package's offers.
-    path("packages/<int:pk>/offers/", views.package_offers, name="package_offers"),
     path("packages/<int:pk>/assign/", views.package_assign, name="package_assign"),
     path("packages/<int:pk>/withdraw/", views.package_withdraw, name="package_withdraw"),
     path("packages/<int:pk>/rebroker/", views.package_rebroker, name="package_rebroker"),

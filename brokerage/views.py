@@ -3,15 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
 from core.errors import Conflict
 from core.exports import csv_response
 from core.pages import paginate, wants_csv
-from core.roles import STAFF_READERS, require_role
+from core.roles import require_role
 from packages.permissions import packages_for
 
 from . import selectors, services
@@ -30,16 +29,8 @@ def home(request):
     return render(request, "home.html")
 
 
-def package_page_url(package_id, user) -> str:
-    """The packages app's page for a package (the provider's "Our packages" page for a
-    provider), or brokering's own offers page where that page does not exist."""
-    names = ["packages:provider_detail"] if user.role == Role.PROVIDER else ["packages:detail"]
-    for name in [*names, "brokerage:package_offers"]:
-        try:
-            return reverse(name, args=[package_id])
-        except NoReverseMatch:
-            continue
-    return reverse("brokerage:portal_offers")
+def package_page_url(package_id) -> str:
+    return reverse("packages:detail", args=[package_id])
 
 
 # --- The provider portal --------------------------------------------------
@@ -126,7 +117,7 @@ def offer_accept(request, pk):
         messages.info(request, f"Package {offer.package_id}: {exc}")
         return redirect("brokerage:portal_offers")
     messages.success(request, f"You accepted package {offer.package_id}. It is now yours.")
-    return redirect(package_page_url(offer.package_id, request.user))
+    return redirect(package_page_url(offer.package_id))
 
 
 @login_required
@@ -186,13 +177,6 @@ def _broker_package(request, pk):
 
 
 @login_required
-def package_offers(request, pk):
-    require_role(request.user, *STAFF_READERS)
-    package = get_object_or_404(packages_for(request.user).select_related("zone"), pk=pk)
-    return render(request, "brokerage/package_offers.html", {"package": package})
-
-
-@login_required
 def package_assign(request, pk):
     package = _broker_package(request, pk)
     form = AssignForm(request.POST if request.method == "POST" else None)
@@ -209,7 +193,7 @@ def package_assign(request, pk):
         else:
             provider = form.cleaned_data["provider"]
             messages.success(request, f"Package {package.pk} is placed with {provider.name}.")
-        return redirect(package_page_url(package.pk, request.user))
+        return redirect(package_page_url(package.pk))
     return render(request, "brokerage/package_assign.html", {"package": package, "form": form})
 
 
@@ -223,7 +207,7 @@ def package_withdraw(request, pk):
         messages.info(request, str(exc))
     else:
         messages.success(request, f"{count} pending offer(s) withdrawn; brokering moves on.")
-    return redirect(package_page_url(package.pk, request.user))
+    return redirect(package_page_url(package.pk))
 
 
 @login_required
@@ -236,4 +220,4 @@ def package_rebroker(request, pk):
         messages.info(request, str(exc))
     else:
         messages.success(request, f"Package {package.pk} is being brokered again.")
-    return redirect(package_page_url(package.pk, request.user))
+    return redirect(package_page_url(package.pk))

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django_filters.widgets import BooleanWidget
 
 from .models import DeadlineStatus, InvoiceStatus
 
@@ -14,6 +15,12 @@ FLAGS = [
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
+class AnyYesNo(BooleanWidget):
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
 class DeliveredVisitFilter(django_filters.FilterSet):
     package = django_filters.NumberFilter(field_name="package_id", label="Package")
     provider = django_filters.CharFilter(field_name="provider__code", label="Provider code")
@@ -23,9 +30,15 @@ class DeliveredVisitFilter(django_filters.FilterSet):
     date_to = django_filters.DateFilter(
         field_name="date", lookup_expr="lte", label="To", widget=DATE
     )
-    flag = django_filters.ChoiceFilter(choices=FLAGS, method="filter_flag", label="Flag")
+    flag = django_filters.ChoiceFilter(
+        choices=FLAGS, method="filter_flag", label="Flag", empty_label="Any"
+    )
     invoiced = django_filters.BooleanFilter(
-        field_name="invoice_line", lookup_expr="isnull", exclude=True, label="On an invoice"
+        field_name="invoice_line",
+        lookup_expr="isnull",
+        exclude=True,
+        label="On an invoice",
+        widget=AnyYesNo,
     )
     invoice = django_filters.NumberFilter(field_name="invoice_line__invoice_id", label="Invoice")
 
@@ -36,7 +49,7 @@ class DeliveredVisitFilter(django_filters.FilterSet):
 class InvoiceFilter(django_filters.FilterSet):
     """Expects invoices annotated by `Invoice.objects.with_deadline` (for deadline_status)."""
 
-    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
+    status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, empty_label="Any")
     provider = django_filters.CharFilter(field_name="provider__code", label="Provider code")
     deadline_status = django_filters.ChoiceFilter(choices=DeadlineStatus.choices, label="Deadline")
     reference = django_filters.CharFilter(lookup_expr="icontains", label="Reference")

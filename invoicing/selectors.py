@@ -38,7 +38,9 @@ def invoice_page(invoices, pk):
 
 def line_visits(line):
     """The visits behind an invoice line, in the order they happened."""
-    return line.visits.select_related("planned_visit").order_by("date", "actual_start", "pk")
+    return line.visits.select_related("provider", "invoice_line__invoice").order_by(
+        "date", "actual_start", "pk"
+    )
 
 
 def visit_list(visits):

@@ -169,7 +169,7 @@ def line_detail(request, pk, line_pk):
         return csv_response(
             f"invoice-{invoice.pk}-package-{line.package_id}",
             exports.VISIT_HEADER,
-            exports.visit_rows(visits.select_related("provider", "invoice_line")),
+            exports.visit_rows(visits),
         )
     page, query = paginate(request, visits)
     return render(

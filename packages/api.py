@@ -164,8 +164,7 @@ class PackageSerializer(serializers.ModelSerializer):
         ]
 
     def validate_visits(self, value):
-        if not value:
-            raise serializers.ValidationError("Add at least one visit.")
+        _django_to_drf(rules.check_visit_count, value)
         return value
 
     def validate(self, attrs):

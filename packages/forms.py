@@ -207,8 +207,7 @@ class BaseVisitFormSet(forms.BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
-        if not self.visits():
-            raise ValidationError("Add at least one visit")
+        rules.check_visit_count(self.visits())
 
     def visits(self) -> list[dict]:
         """The visits entered and not removed, as the service takes them."""
@@ -220,7 +219,13 @@ class BaseVisitFormSet(forms.BaseFormSet):
 
 
 VisitFormSet = forms.formset_factory(
-    VisitForm, formset=BaseVisitFormSet, extra=0, min_num=1, can_delete=True
+    VisitForm,
+    formset=BaseVisitFormSet,
+    extra=0,
+    min_num=1,
+    max_num=rules.MAX_VISITS,
+    absolute_max=rules.MAX_VISITS,
+    can_delete=True,
 )
 
 

@@ -19,6 +19,8 @@ from .models import (
 )
 
 PLAN_WEEKS = 4
+# Far beyond any real care plan; keeps a package's weekly hours within what is stored.
+MAX_VISITS = 50
 
 
 def clean_days(days) -> list[str]:
@@ -82,6 +84,13 @@ def check_week_hours(week_hours) -> list[Decimal]:
 def check_contingency(hours) -> None:
     if hours < 0:
         raise ValidationError("Contingency hours cannot be negative.", code="negative_hours")
+
+
+def check_visit_count(visits) -> None:
+    if not visits:
+        raise ValidationError("Add at least one visit.", code="no_visits")
+    if len(visits) > MAX_VISITS:
+        raise ValidationError(f"A package has at most {MAX_VISITS} visits.", code="too_many")
 
 
 def visit_errors(visit: dict) -> dict[str, list[str]]:

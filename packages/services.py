@@ -122,8 +122,10 @@ def _check_referral(*, by, person, package, visits, flexible_plan):
         rules.check_date_of_birth(person["date_of_birth"])
     except ValidationError as error:
         errors["date_of_birth"] = error.messages
-    if not visits:
-        errors["visits"] = ["Add at least one visit."]
+    try:
+        rules.check_visit_count(visits)
+    except ValidationError as error:
+        errors["visits"] = error.messages
     for number, visit in enumerate(visits, start=1):
         for field, messages in rules.visit_errors(visit).items():
             errors.setdefault("visits", []).extend(

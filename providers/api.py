@@ -35,6 +35,9 @@ class ProviderSerializer(serializers.ModelSerializer):
         help_text="Weekly hours the provider may hold in placed packages; null for no cap.",
     )
     contracts = ProviderContractSerializer(many=True, read_only=True)
+    is_eligible = serializers.BooleanField(
+        read_only=True, help_text="Active and rated Outstanding or Good: may be offered work."
+    )
 
     class Meta:
         model = Provider
@@ -55,7 +58,6 @@ class ProviderSerializer(serializers.ModelSerializer):
             "is_eligible",
             "contracts",
         ]
-        read_only_fields = ["is_eligible"]
         extra_kwargs = {"code": {"validators": []}}
 
     def create(self, validated_data):

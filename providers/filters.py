@@ -9,14 +9,18 @@ from .models import Capacity, Contract, ContractRole, CqcRating, Lot, Provider, 
 
 
 class ProviderFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Name, code or CQC location ID")
+    q = django_filters.CharFilter(method="search", label="Name or code")
     status = django_filters.ChoiceFilter(choices=ProviderStatus.choices, empty_label="Any status")
     cqc_rating = django_filters.ChoiceFilter(
         choices=CqcRating.choices, empty_label="Any rating", label="CQC rating"
     )
     lot = django_filters.ChoiceFilter(choices=Lot.choices, empty_label="Any lot", label="Lot")
-    zone = django_filters.CharFilter(
-        field_name="contracts__zone__code", lookup_expr="iexact", label="Zone code", distinct=True
+    zone = django_filters.ModelChoiceFilter(
+        field_name="contracts__zone",
+        queryset=Zone.objects.all(),
+        to_field_name="code",
+        empty_label="Any zone",
+        distinct=True,
     )
 
     class Meta:

@@ -19,18 +19,23 @@ WEEKS_AHEAD = 8
 class ProviderForm(forms.Form):
     code = forms.CharField(
         max_length=20,
+        error_messages={"required": "Enter a code, like EXE-VALLEY."},
         help_text="Letters, numbers and hyphens, e.g. EXE-VALLEY. Other systems use it: it "
         "cannot be changed later.",
     )
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(
+        max_length=200, error_messages={"required": "Enter the provider's name."}
+    )
     cqc_location_id = forms.CharField(
         label="CQC location ID",
         max_length=20,
         required=False,
         help_text="For example, 1-123456789.",
     )
-    cqc_rating = forms.ChoiceField(label="CQC rating", choices=CqcRating.choices)
-    status = forms.ChoiceField(choices=ProviderStatus.choices)
+    cqc_rating = forms.ChoiceField(
+        label="CQC rating", choices=CqcRating.choices, initial=CqcRating.NOT_RATED
+    )
+    status = forms.ChoiceField(choices=ProviderStatus.choices, initial=ProviderStatus.ONBOARDING)
     lot = forms.TypedChoiceField(
         choices=Lot.choices, coerce=int, widget=forms.RadioSelect, initial=Lot.FRAMEWORK
     )
@@ -46,6 +51,7 @@ class ProviderForm(forms.Form):
     hourly_rate = forms.DecimalField(
         label="Hourly rate (£)",
         min_value=0,
+        error_messages={"required": "Enter the hourly rate, like 24.96."},
         max_digits=7,
         decimal_places=2,
         help_text="The contracted base rate for an hour of care, e.g. 24.96.",
@@ -99,7 +105,10 @@ class ContractForm(forms.Form):
     """Add a provider to a zone (from the zone's page)."""
 
     provider = forms.ModelChoiceField(
-        queryset=Provider.objects.none(), to_field_name="code", empty_label="Choose a provider"
+        queryset=Provider.objects.none(),
+        to_field_name="code",
+        empty_label="Choose a provider",
+        error_messages={"required": "Choose a provider."},
     )
     role = forms.ChoiceField(
         choices=ContractRole.choices, widget=forms.RadioSelect, initial=ContractRole.FRAMEWORK
@@ -147,6 +156,7 @@ class CapacityForm(forms.Form):
         max_digits=7,
         decimal_places=2,
         help_text="Carer hours a week you can take on in this zone; 0 if none.",
+        error_messages={"required": "Enter the spare hours, or 0 if none."},
     )
 
     def __init__(self, *args, user, **kwargs):

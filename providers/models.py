@@ -48,9 +48,9 @@ class Provider(models.Model):
         error_messages={"unique": "A provider with this code already exists."},
     )
     name = models.CharField(max_length=200)
-    cqc_location_id = models.CharField(max_length=20, blank=True)
+    cqc_location_id = models.CharField("CQC location ID", max_length=20, blank=True)
     cqc_rating = models.CharField(
-        max_length=24, choices=CqcRating.choices, default=CqcRating.NOT_RATED
+        "CQC rating", max_length=24, choices=CqcRating.choices, default=CqcRating.NOT_RATED
     )
     status = models.CharField(
         max_length=12, choices=ProviderStatus.choices, default=ProviderStatus.ONBOARDING

@@ -68,7 +68,7 @@ def _fields(entry) -> list[tuple[str, str, str]]:
             field = model._meta.get_field(name)
         except FieldDoesNotExist:
             continue
-        if field.is_relation:
+        if field.is_relation or field.primary_key:
             continue
         labels = {str(value): label for value, label in field.choices or ()}
         fields.append(

@@ -21,12 +21,14 @@ def run_service(form, service, **kwargs):
 class ZoneForm(forms.Form):
     code = forms.CharField(
         max_length=20,
+        error_messages={"required": "Enter a code, like EXETER."},
         help_text="Letters, numbers and hyphens, e.g. EXETER. Other systems use it: it cannot "
         "be changed later.",
     )
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=100, error_messages={"required": "Enter the zone's name."})
     postcode_districts = forms.CharField(
         label="Postcode districts",
+        error_messages={"required": "Enter at least one postcode district, like EX1."},
         help_text="The first part of each postcode, separated by commas, e.g. EX1, EX2, EX4.",
     )
     allocation_mode = forms.ChoiceField(

@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import PageNumberPagination
 from core.roles import role_permission
 
 from . import selectors
@@ -104,23 +105,35 @@ def _decimals_as_text(row):
 
 
 class ProvidersView(DashboardAPIView):
+    """The providers offered work in the window, most offers first, a page at a time."""
+
     @extend_schema(
-        summary="Provider performance and each provider's share of placed hours by zone",
+        summary="Provider performance (paginated)",
         parameters=[ZONE_PARAMETER, *DATE_PARAMETERS],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request):
         scope = self.scope(request)
-        return Response(
-            {
-                "since": scope.since,
-                "until": scope.until,
-                "providers": [
-                    _decimals_as_text(row) for row in selectors.provider_performance(scope)
-                ],
-                "shares": [_decimals_as_text(row) for row in selectors.placed_hours_by_zone(scope)],
-            }
+        paginator = PageNumberPagination()
+        ids = paginator.paginate_queryset(selectors.providers_offered_work(scope), request, self)
+        rows = selectors.provider_performance(scope, ids)
+        return paginator.get_paginated_response([_decimals_as_text(row) for row in rows])
+
+
+class ProviderSharesView(DashboardAPIView):
+    """Each provider's share of the weekly hours placed in each zone (paginated)."""
+
+    @extend_schema(
+        summary="Share of placed hours by zone and provider (paginated)",
+        parameters=[ZONE_PARAMETER],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        paginator = PageNumberPagination()
+        rows = paginator.paginate_queryset(
+            selectors.placed_hours_by_zone(self.scope(request)), request, self
         )
+        return paginator.get_paginated_response([_decimals_as_text(row) for row in rows])
 
 
 class SpendView(DashboardAPIView):

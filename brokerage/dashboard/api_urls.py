@@ -13,5 +13,10 @@ urlpatterns = [
         name="dashboard-time-to-fill-breakdown",
     ),
     path("dashboard/providers/", api.ProvidersView.as_view(), name="dashboard-providers"),
+    path(
+        "dashboard/provider-shares/",
+        api.ProviderSharesView.as_view(),
+        name="dashboard-provider-shares",
+    ),
     path("dashboard/spend/", api.SpendView.as_view(), name="dashboard-spend"),
 ]

@@ -120,3 +120,8 @@ def zone_choices(user):
         .values_list("code", "name")[: MAX_ZONE_CHECKBOXES + 1]
     )
     return None if len(zones) > MAX_ZONE_CHECKBOXES else zones
+
+
+def zone_choices_exceeded(user):
+    """Whether the user may see more zones than a page lists one by one."""
+    return zone_choices(user) is None

@@ -188,72 +188,66 @@ _OFFER_MEASURES = {
 }
 
 
-def provider_performance(scope):
-    """Per provider, for offers sent and hand-backs between `since` and `until` in the zones:
+def _offers_in(scope):
+    offers = Offer.objects.filter(sent_at__gte=scope.start, sent_at__lt=scope.end)
+    return _in_scope(offers, scope, "package__zone_id")
+
+
+def providers_offered_work(scope):
+    """Ids of the providers offered work between `since` and `until` in the zones, those
+    offered the most first: the rows of the provider table, before paging."""
+    return list(
+        _offers_in(scope)
+        .order_by()
+        .values("provider_id")
+        .annotate(offers=Count("pk"))
+        .order_by("-offers", "provider_id")
+        .values_list("provider_id", flat=True)
+    )
+
+
+def provider_performance(scope, provider_ids):
+    """Per provider (in the order given), for offers sent and hand-backs between `since`
+    and `until` in the zones:
 
     offers received; acceptance rate (accepted out of those accepted, declined
     or left to expire: a withdrawn or pending offer was never the provider's
     to answer); median minutes to answer; hand-backs; weekly hours placed now;
     spare capacity declared for the weeks of the window against the weekly
     hours of packages placed with it in that time; and invoices paid on time
-    over the last 12 months (invoicing's measure). Sorted by offers received.
+    over the last 12 months (invoicing's measure). Each number is one query
+    over the given providers only, so a page of them is quick at any scale.
     """
-    offers = _in_scope(
-        Offer.objects.filter(sent_at__gte=scope.start, sent_at__lt=scope.end),
-        scope,
-        "package__zone_id",
-    )
-    rows = {}
+    ids = list(provider_ids)
+    rows = {pk: {} for pk in ids}
 
-    def merge(queryset, key="provider_id"):
-        for row in queryset:
-            rows.setdefault(row.pop(key), {}).update(row)
+    def add(queryset, **measures):
+        grouped = queryset.filter(provider_id__in=ids).order_by().values("provider_id")
+        for row in grouped.annotate(**measures):
+            rows[row.pop("provider_id")].update(row)
 
-    merge(offers.order_by().values("provider_id").annotate(**_OFFER_MEASURES))
-    merge(
-        _in_scope(
-            HandBack.objects.filter(at__gte=scope.start, at__lt=scope.end),
-            scope,
-            "package__zone_id",
-        )
-        .order_by()
-        .values("provider_id")
-        .annotate(hand_backs=Count("pk"))
-    )
-    packages = _in_scope(Package.objects.exclude(provider=None), scope)
-    merge(
-        packages.filter(status=PackageStatus.PLACED)
-        .order_by()
-        .values("provider_id")
-        .annotate(placed_hours=Sum("weekly_hours"))
-    )
-    merge(
-        packages.filter(placed_at__gte=scope.start, placed_at__lt=scope.end)
-        .order_by()
-        .values("provider_id")
-        .annotate(new_hours=Sum("weekly_hours"))
+    add(_offers_in(scope), **_OFFER_MEASURES)
+    hand_backs = HandBack.objects.filter(at__gte=scope.start, at__lt=scope.end)
+    add(_in_scope(hand_backs, scope, "package__zone_id"), hand_backs=Count("pk"))
+    packages = _in_scope(Package.objects.all(), scope)
+    add(packages.filter(status=PackageStatus.PLACED), placed_hours=Sum("weekly_hours"))
+    add(
+        packages.filter(placed_at__gte=scope.start, placed_at__lt=scope.end),
+        new_hours=Sum("weekly_hours"),
     )
     first_monday = scope.since - datetime.timedelta(days=scope.since.weekday())
-    merge(
-        _in_scope(Capacity.objects.filter(week_start__range=(first_monday, scope.until)), scope)
-        .order_by()
-        .values("provider_id")
-        .annotate(capacity_hours=Sum("hours"))
+    capacity = Capacity.objects.filter(week_start__range=(first_monday, scope.until))
+    add(_in_scope(capacity, scope), capacity_hours=Sum("hours"))
+    providers = dict(
+        (pk, (code, name))
+        for pk, code, name in Provider.objects.filter(pk__in=ids).values_list("pk", "code", "name")
     )
-    providers = {
-        pk: (code, name)
-        for pk, code, name in Provider.objects.filter(pk__in=rows).values_list("pk", "code", "name")
-    }
     on_time = {
-        row["provider"]: row
-        for row in on_time_payment_rates(today=scope.today, provider_ids=list(rows))
+        row["provider"]: row for row in on_time_payment_rates(today=scope.today, provider_ids=ids)
     }
-    result = [
-        _provider_numbers(*providers[pk], row, on_time.get(providers[pk][0], {}))
-        for pk, row in rows.items()
+    return [
+        _provider_numbers(*providers[pk], rows[pk], on_time.get(providers[pk][0], {})) for pk in ids
     ]
-    result.sort(key=lambda r: (-r["offers"], -r["placed_hours"], r["provider"]))
-    return result
 
 
 def _provider_numbers(code, name, row, paid):

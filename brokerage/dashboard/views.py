@@ -19,7 +19,7 @@ from core.roles import RoleRequiredMixin
 from zones.models import PostcodeDistrict
 
 from . import selectors
-from .filters import DashboardFilterForm, zone_choices
+from .filters import DashboardFilterForm, zone_choices, zone_choices_exceeded
 from .geography import zone_points
 from .permissions import DASHBOARD_ROLES
 
@@ -46,11 +46,19 @@ class Table:
     page: object = field(default=None)
     previous_href: str = ""
     next_href: str = ""
+    shown_rows: list | None = None  # the rows of the page shown, when paginated
+
+    @property
+    def visible_rows(self):
+        return self.rows if self.shown_rows is None else self.shown_rows
 
     def paginate(self, request):
         """Show one page of rows; each table has its own page parameter (`NAME-page`)."""
-        parameter = f"{self.name}-page"
-        self.page = Paginator(self.rows, PAGE_SIZE).get_page(request.GET.get(parameter))
+        self.show_page(request, Paginator(self.rows, PAGE_SIZE), f"{self.name}-page")
+        self.shown_rows = list(self.page.object_list)
+
+    def show_page(self, request, paginator, parameter):
+        self.page = paginator.get_page(request.GET.get(parameter))
 
         def href(number):
             query = request.GET.copy()
@@ -61,7 +69,6 @@ class Table:
             self.previous_href = href(self.page.previous_page_number())
         if self.page.has_next():
             self.next_href = href(self.page.next_page_number())
-        return self
 
 
 def _text(value):
@@ -113,7 +120,7 @@ class DashboardPage(RoleRequiredMixin, View):
         }
         if form.is_valid():
             scope = form.scope()
-            numbers = self.numbers(scope)
+            numbers = self.numbers(scope, request)
             tables = {table.name: table for table in numbers["tables"]}
             if wants_csv(request):
                 table = tables.get(request.GET.get("table", ""))
@@ -125,12 +132,12 @@ class DashboardPage(RoleRequiredMixin, View):
                 )
                 return csv_response(f"dashboard-{table.name}", table.header, rows)
             for table in tables.values():
-                if table.paginated:
+                if table.paginated and table.page is None:
                     table.paginate(request)
             context.update(scope=scope, **numbers)
         return render(request, self.template_name, context)
 
-    def numbers(self, scope) -> dict:
+    def numbers(self, scope, request) -> dict:
         raise NotImplementedError
 
 
@@ -139,7 +146,7 @@ class UnfilledPage(DashboardPage):
     section = "index"
     uses_dates = False
 
-    def numbers(self, scope):
+    def numbers(self, scope, request):
         report = selectors.unfilled_by_zone(scope)
         zones = sorted(report["zones"], key=lambda z: (-z["hours"], -z["people"], z["zone"]))
         total = report["total"]
@@ -238,7 +245,7 @@ class TimeToFillPage(DashboardPage):
     template_name = "dashboard/time_to_fill.html"
     section = "time_to_fill"
 
-    def numbers(self, scope):
+    def numbers(self, scope, request):
         summary = selectors.time_to_fill(scope)
         weeks = selectors.time_to_fill_by_week(scope)
         priorities = selectors.time_to_fill_by_priority(scope)
@@ -301,9 +308,15 @@ class ProvidersPage(DashboardPage):
     template_name = "dashboard/providers.html"
     section = "providers"
 
-    def numbers(self, scope):
-        providers = selectors.provider_performance(scope)
-        shares = selectors.placed_hours_by_zone(scope)
+    def numbers(self, scope, request):
+        # Ranked first, then the numbers for one page of providers only (all for a CSV).
+        ranked = selectors.providers_offered_work(scope)
+        paginator = Paginator(ranked, PAGE_SIZE)
+        page = None if wants_csv(request) else paginator.get_page(request.GET.get("providers-page"))
+        providers = selectors.provider_performance(scope, page.object_list if page else ranked)
+        # Shares are read zone by zone: listed for a county's zones, or for chosen ones.
+        shares_shown = scope.zone_ids is not None or not zone_choices_exceeded(request.user)
+        shares = selectors.placed_hours_by_zone(scope) if shares_shown else []
         tables = [
             Table(
                 name="providers",
@@ -382,10 +395,17 @@ class ProvidersPage(DashboardPage):
                 paginated=True,
             ),
         ]
+        if page is not None:
+            for table in tables[:2]:
+                table.paginated = True
+                table.show_page(request, paginator, "providers-page")
+        if not shares_shown:
+            tables.pop()
         charted = providers[:15]
         return {
             "tables": tables,
-            "provider_count": len(providers),
+            "shares_shown": shares_shown,
+            "provider_count": len(ranked),
             "chart": {
                 "type": "bar",
                 "labels": [p["provider"] for p in charted],
@@ -424,7 +444,7 @@ class SpendPage(DashboardPage):
     template_name = "dashboard/spend.html"
     section = "spend"
 
-    def numbers(self, scope):
+    def numbers(self, scope, request):
         periods = selectors.spend_by_zone_and_period(scope)
         label = "{start:%-d %b %Y}".format
         tables = [

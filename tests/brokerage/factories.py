@@ -55,6 +55,4 @@ def market(mode, *, primary=True, secondary=True, framework=0, shares=(80, 20), 
 def open_package(zone, **kwargs):
     """An open (submitted) package in `zone`, its person living in the zone's first district."""
     district = zone.districts.first().district
-    return OpenPackageFactory(
-        zone=zone, person=PersonFactory(postcode=f"{district} 1AA"), **kwargs
-    )
+    return OpenPackageFactory(zone=zone, person=PersonFactory(postcode=f"{district} 1AA"), **kwargs)

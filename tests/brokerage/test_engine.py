@@ -46,7 +46,9 @@ def test_broadcast_offers_every_eligible_provider_at_once():
 
 
 def test_urgent_packages_get_the_zones_shorter_window():
-    zone, _ = market(AllocationMode.CASCADE, offer_window_minutes=240, urgent_offer_window_minutes=30)
+    zone, _ = market(
+        AllocationMode.CASCADE, offer_window_minutes=240, urgent_offer_window_minutes=30
+    )
     package = open_package(zone, priority="urgent")
 
     (offer,) = services.advance_brokering(package_id=package.pk)

@@ -5,9 +5,8 @@ from django.urls import reverse
 
 from brokerage import services
 from brokerage.models import Notification, Offer, OfferStatus
-from brokerage.views import package_page_url
 from packages.models import PackageStatus
-from tests.factories import BrokerFactory, ZoneFactory
+from tests.factories import ProviderFactory
 from zones.models import AllocationMode
 
 from .factories import market, open_package
@@ -65,7 +64,7 @@ def test_accept_in_the_portal_places_the_package_and_goes_to_it(page, users, off
     response = page(users["provider"]).post(reverse("brokerage:offer_accept", args=[mine.pk]))
 
     assert response.status_code == 302
-    assert response.url == package_page_url(mine.package_id, users["provider"])
+    assert response.url == reverse("packages:detail", args=[mine.package_id])
     offers["package"].refresh_from_db()
     assert offers["package"].status == PackageStatus.PLACED
 
@@ -157,25 +156,42 @@ def test_notifications_page_lists_and_marks_read(page, users, offers):
 # --- The broker's side -----------------------------------------------------
 
 
-def test_package_offers_panel_role_matrix(page, users, offers):
-    url = reverse("brokerage:package_offers", args=[offers["package"].pk])
-    assert page().get(url).status_code == 302
-    assert page(users["provider"]).get(url).status_code == 403
-    for role in ("admin", "broker", "commissioner", "finance"):
-        assert page(users[role]).get(url).status_code == 200
-    elsewhere = BrokerFactory()
-    elsewhere.zones.add(ZoneFactory(districts=["TQ2"]))
-    assert page(elsewhere).get(url).status_code == 404
-
-
-def test_panel_shows_every_offer_and_broker_actions_only_to_brokers(page, users, offers):
-    url = reverse("brokerage:package_offers", args=[offers["package"].pk])
+def test_package_page_shows_every_offer_and_broker_actions_only_to_brokers(page, users, offers):
+    url = reverse("packages:detail", args=[offers["package"].pk])
     broker_view = page(users["broker"]).get(url).content.decode()
     reader_view = page(users["commissioner"]).get(url).content.decode()
 
     assert "Alpha Home Care" in broker_view and "Beta Care Services" in broker_view
     assert "Place by hand" in broker_view and "Re-broker" in broker_view
     assert "Alpha Home Care" in reader_view and "Place by hand" not in reader_view
+
+
+def test_package_page_shows_a_provider_only_its_own_offer(page, users, offers, provider_org):
+    services.accept_offer(offer_id=offers[provider_org.pk].pk, by=users["provider"])
+    url = reverse("packages:detail", args=[offers["package"].pk])
+
+    text = page(users["provider"]).get(url).content.decode()
+
+    assert "Alpha Home Care" in text and "Beta Care Services" not in text
+    assert "Place by hand" not in text
+
+
+def test_package_page_offers_panel_queries_do_not_grow_with_offers(
+    page, users, django_assert_max_num_queries
+):
+    zone, _ = market(AllocationMode.BROADCAST, framework=2)
+    package = open_package(zone)
+    services.advance_brokering(package_id=package.pk)
+    client = page(users["broker"])
+    url = reverse("packages:detail", args=[package.pk])
+    with django_assert_max_num_queries(40) as few:
+        client.get(url)
+    zone.contracts.create(provider=ProviderFactory(), role="framework")
+    zone.contracts.create(provider=ProviderFactory(), role="framework")
+    services.rebroker_package(package_id=package.pk, by=None)
+    services.advance_brokering(package_id=package.pk)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
 
 
 def test_broker_places_by_hand_from_the_page(page, users, offers, provider_org):

@@ -57,7 +57,7 @@ def test_accept_places_the_package_and_withdraws_the_other_offers():
 
 
 def test_accepting_twice_or_a_withdrawn_offer_conflicts():
-    zone, p = market(AllocationMode.BROADCAST)
+    zone, _ = market(AllocationMode.BROADCAST)
     package = open_package(zone)
     first, second = services.advance_brokering(package_id=package.pk)
     services.accept_offer(offer_id=first.pk, by=None)
@@ -70,9 +70,11 @@ def test_accepting_twice_or_a_withdrawn_offer_conflicts():
 
 def test_accept_after_expiry_conflicts_even_before_the_sweep():
     offer = OfferFactory()
-    with time_machine.travel(offer.expires_at + datetime.timedelta(seconds=1)):
-        with pytest.raises(Conflict, match="expired"):
-            services.accept_offer(offer_id=offer.pk, by=None)
+    with (
+        time_machine.travel(offer.expires_at + datetime.timedelta(seconds=1)),
+        pytest.raises(Conflict, match="expired"),
+    ):
+        services.accept_offer(offer_id=offer.pk, by=None)
     offer.refresh_from_db()
     assert offer.status == OfferStatus.PENDING
 

@@ -1,11 +1,13 @@
 """End to end with a real Celery worker on Redis: submit -> offer, decline -> next offer."""
 
 import time
+import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connections
 
+from brokerage import services
 from brokerage.celery import app as celery_app
 from brokerage.models import Offer, OfferStatus
 from packages import services as packages_services
@@ -19,10 +21,16 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def worker(monkeypatch):
+    # A queue of this test's own, so that no other test's worker on the same Redis takes
+    # its messages (and none of theirs reach this test's database).
+    queue = f"test-brokering-{uuid.uuid4().hex}"
+    monkeypatch.setattr(celery_app.conf, "task_default_queue", queue)
     # The worker's thread has its own connection: closing it after each task lets the
     # test database be flushed and dropped afterwards.
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with start_worker(
+        celery_app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10
+    ):
         yield
 
 
@@ -37,8 +45,6 @@ def wait_for(query, timeout=10.0):
 
 
 def test_submitted_package_is_offered_by_the_worker_and_moves_on_after_a_decline(worker):
-    from brokerage import services
-
     zone, p = market(AllocationMode.CASCADE)
     package = PackageFactory(zone=zone)
 

@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from django.urls import reverse
 from django.utils import timezone
@@ -55,7 +56,7 @@ def test_commissioner_sees_chart_and_map_and_downloads_csv(browser_page):
         tab.get_by_role("link", name="Download “Unfilled packages by zone” as CSV").click()
     download = download_info.value
     assert download.suggested_filename == "dashboard-unfilled.csv"
-    lines = open(download.path(), encoding="utf-8").read().splitlines()
+    lines = Path(download.path()).read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("Zone,Name,Open packages,Weekly hours,People")
     assert lines[1].startswith("DARTMOOR,Dartmoor,6,")
 

@@ -6,7 +6,15 @@ from playwright.sync_api import expect
 
 from packages.models import EventKind, Package, PackageStatus
 from tests.browser.conftest import screenshot, sign_in
-from tests.factories import BrokerFactory, PackageFactory, PersonFactory, ZoneFactory
+from tests.factories import (
+    BrokerFactory,
+    PackageFactory,
+    PersonFactory,
+    PlacedPackageFactory,
+    ProviderFactory,
+    ProviderUserFactory,
+    ZoneFactory,
+)
 
 
 def test_broker_records_and_submits_a_hospital_discharge(browser_page, settings):
@@ -112,3 +120,26 @@ def test_broker_sees_every_problem_at_its_field(browser_page, settings):
     expect(summary).to_contain_text("Enter the time of the visit")
     screenshot(tab, "packages_referral_errors")
     assert not Package.objects.exists()
+
+
+def test_provider_sees_its_package_and_hands_it_back(browser_page, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    tab = browser_page
+    provider = ProviderFactory(code="PROV-A", name="Alpha Home Care")
+    package = PlacedPackageFactory(
+        zone=ZoneFactory(code="EXE", name="Exeter", districts=["EX2"]),
+        provider=provider,
+        person=PersonFactory(given_name="Ada", family_name="Ashworth", postcode="EX2 4QD"),
+    )
+    sign_in(tab, ProviderUserFactory(username="alpha.office", provider=provider))
+    tab.goto("/packages/ours/")
+    expect(tab.get_by_role("cell", name=re.compile("Ada Ashworth"))).to_be_visible()
+    screenshot(tab, "packages_provider_list")
+    tab.get_by_role("link", name=f"Package {package.pk}").click()
+    tab.get_by_text("Hand this package back").click()
+    tab.get_by_label("Reason").fill("We have lost two carers in this area")
+    screenshot(tab, "packages_provider_package")
+    tab.get_by_role("button", name="Hand back").click()
+    expect(tab.locator(".govuk-notification-banner")).to_contain_text("handed back")
+    package.refresh_from_db()
+    assert (package.status, package.provider) == (PackageStatus.OPEN, None)

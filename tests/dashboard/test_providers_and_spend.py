@@ -60,8 +60,12 @@ def offers(market):
     return {"x": x, "y": y}
 
 
+def _performance(scope):
+    return selectors.provider_performance(scope, selectors.providers_offered_work(scope))
+
+
 def test_provider_performance(offers, market):
-    rows = {r["provider"]: r for r in selectors.provider_performance(_scope())}
+    rows = {r["provider"]: r for r in _performance(_scope())}
     x = rows["PROV-X"]
     assert (x["offers"], x["accepted"], x["declined"], x["expired"]) == (4, 1, 1, 1)
     assert x["acceptance_percent"] == 33.3
@@ -75,7 +79,7 @@ def test_provider_performance(offers, market):
 
 
 def test_provider_performance_in_a_zone(offers, market):
-    rows = {r["provider"]: r for r in selectors.provider_performance(_scope((market["ZA"].pk,)))}
+    rows = {r["provider"]: r for r in _performance(_scope((market["ZA"].pk,)))}
     assert rows["PROV-X"]["offers"] == 3
     assert rows["PROV-X"]["hand_backs"] == 0
     assert rows["PROV-X"]["placed_hours"] == Decimal("21.00")
@@ -91,7 +95,7 @@ def test_shares_of_placed_hours_by_zone(offers, market):
 
 def test_capacity_declared_against_hours_newly_placed(offers, market):
     factories.CapacityFactory(provider=offers["x"], zone=market["ZA"], hours=Decimal("12"))
-    x = next(r for r in selectors.provider_performance(_scope()) if r["provider"] == "PROV-X")
+    x = next(r for r in _performance(_scope()) if r["provider"] == "PROV-X")
     assert x["capacity_hours"] == Decimal("12.00")
     # Seven packages were placed with PROV-X in the last 12 weeks, 5.25 h each.
     assert x["new_hours"] == Decimal("36.75")
@@ -115,16 +119,21 @@ def test_spend_is_invoicings_measure_per_zone(market):
 
 
 def test_providers_and_spend_api(api, commissioner, offers, market):
-    body = api(commissioner).get(PROVIDERS).json()
-    assert body["providers"][0]["provider"] == "PROV-X"
-    assert body["providers"][0]["placed_hours"] == "31.50"
-    assert {s["provider"] for s in body["shares"]} == {"PROV-X", "PROV-Y"}
+    body = api(commissioner).get(PROVIDERS, {"page_size": 1}).json()
+    assert body["count"] == 2
+    assert body["results"][0]["provider"] == "PROV-X"
+    assert body["results"][0]["placed_hours"] == "31.50"
+    assert body["next"]
+    shares = api(commissioner).get("/api/v1/dashboard/provider-shares/").json()
+    assert {s["provider"] for s in shares["results"]} == {"PROV-X", "PROV-Y"}
     spend = api(commissioner).get("/api/v1/dashboard/spend/").json()
     assert spend["periods"][-1]["until"] == timezone.localdate().isoformat()
     assert set(spend["periods"][-1]["total"]) >= {"commissioned_hours", "payable_pounds"}
 
 
-@pytest.mark.parametrize("url", [PROVIDERS, "/api/v1/dashboard/spend/"])
+@pytest.mark.parametrize(
+    "url", [PROVIDERS, "/api/v1/dashboard/provider-shares/", "/api/v1/dashboard/spend/"]
+)
 def test_role_matrix(api, users, market, url):
     assert api().get(url).status_code == 401
     assert api(users["provider"]).get(url).status_code == 403

@@ -80,9 +80,7 @@ def test_deadline_status_uses_the_uk_date_across_the_clock_change(
 ):
     time_machine.move_to(moment, tick=False)
     due_by = day(due)
-    invoice = InvoiceFactory(
-        received_on=due_by - datetime.timedelta(days=28), due_by=due_by
-    )
+    invoice = InvoiceFactory(received_on=due_by - datetime.timedelta(days=28), due_by=due_by)
     response = api(finance).get(f"/api/v1/invoices/{invoice.pk}/")
     assert response.json()["deadline_status"] == status
 
@@ -194,8 +192,10 @@ def test_without_a_finance_email_nothing_is_recorded_as_sent(time_machine):
 
 def test_beat_schedules_the_task_hourly_by_its_name():
     entry = settings.CELERY_BEAT_SCHEDULE["check-invoice-deadlines"]
-    assert entry["task"] == tasks.check_invoice_deadlines.name == (
-        "invoicing.tasks.check_invoice_deadlines"
+    assert (
+        entry["task"]
+        == tasks.check_invoice_deadlines.name
+        == ("invoicing.tasks.check_invoice_deadlines")
     )
 
 

@@ -35,7 +35,10 @@ def test_a_good_file_imports_every_visit(api, provider_user, package):
 
 
 def test_columns_in_any_order_with_a_byte_order_mark_and_extra_columns(api, provider_user, package):
-    lines = ["carer_names,carers,actual_end,actual_start,date,package", f"A B,1,08:45,08:00,2025-03-03,{package.pk}"]
+    lines = [
+        "carer_names,carers,actual_end,actual_start,date,package",
+        f"A B,1,08:45,08:00,2025-03-03,{package.pk}",
+    ]
     response = api(provider_user).post(
         URL, {"file": csv_file(lines, encoding="utf-8-sig")}, format="multipart"
     )
@@ -85,7 +88,12 @@ def test_a_second_upload_of_the_same_file_is_refused_whole(api, provider_user, p
     [
         (b"package,date,start,end,carers\n1,2025-03-01,08:00,08:45,1", "Row 1: the header"),
         (HEADER.encode(), "no visits"),
-        ("package,date,actual_start,actual_end,carers\n1,2025-03-01,08:00,08:45,1\xe9".encode("latin-1"), "UTF-8"),
+        (
+            "package,date,actual_start,actual_end,carers\n1,2025-03-01,08:00,08:45,1\xe9".encode(
+                "latin-1"
+            ),
+            "UTF-8",
+        ),
         (b"", "header"),
     ],
 )
@@ -102,7 +110,9 @@ def test_no_file_is_400(api, provider_user, package):
     assert "file" in response.json()
 
 
-@pytest.mark.parametrize(("role", "status"), [("broker", 403), ("finance", 403), ("commissioner", 403)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("broker", 403), ("finance", 403), ("commissioner", 403)]
+)
 def test_only_providers_and_admins_import(api, users, package, role, status):
     upload = csv_file([HEADER, *month_of_visits(package, 1)])
     assert api(users[role]).post(URL, {"file": upload}, format="multipart").status_code == status
@@ -125,7 +135,11 @@ def test_import_queries_do_not_grow_with_rows(
 
 
 def test_upload_page_lists_bad_rows_and_imports_nothing(page, provider_user, package):
-    lines = [HEADER, f"{package.pk},2025-03-01,08:00,08:45,1", f"{package.pk},2025-03-02,8am,08:45,1"]
+    lines = [
+        HEADER,
+        f"{package.pk},2025-03-01,08:00,08:45,1",
+        f"{package.pk},2025-03-02,8am,08:45,1",
+    ]
     response = page(provider_user).post("/invoices/visits/upload/", {"file": csv_file(lines)})
     assert response.status_code == 200
     content = response.content.decode()

@@ -91,7 +91,8 @@ def test_a_later_visit_goes_on_the_next_invoice_only(api, provider_user, package
     assert first["lines"][0]["missed_visits"] == 1
     record(provider_user, package, march(12), "08:00", "08:45")
     second = client.post(
-        URL, {"period_start": "2025-03-01", "period_end": "2025-03-12", "reference": "A-002"},
+        URL,
+        {"period_start": "2025-03-01", "period_end": "2025-03-12", "reference": "A-002"},
         format="json",
     ).json()
     assert second["lines"][0]["visits"] == 1
@@ -162,7 +163,9 @@ def test_weekend_and_bank_holiday_rates_on_an_invoice(time_machine, api, users):
     assert response.json()["lines"][0]["rate"] == "24.96"
 
 
-def test_flexible_plan_caps_payable_hours_over_four_weeks(time_machine, api, provider_user, package):
+def test_flexible_plan_caps_payable_hours_over_four_weeks(
+    time_machine, api, provider_user, package
+):
     # Plan: 2, 1, 2, 1 hours a week + 1 contingency = 7 hours per 4 weeks (420 minutes).
     FlexiblePlanFactory(
         package=package,
@@ -186,7 +189,8 @@ def test_flexible_plan_caps_payable_hours_over_four_weeks(time_machine, api, pro
 
     record(provider_user, package, march(12), "08:00", "08:45")
     second = client.post(
-        URL, {"period_start": "2025-03-12", "period_end": "2025-03-12", "reference": "F-2"},
+        URL,
+        {"period_start": "2025-03-12", "period_end": "2025-03-12", "reference": "F-2"},
         format="json",
     ).json()
     assert second["lines"][0]["payable_hours"] == "0.00"
@@ -196,7 +200,8 @@ def test_flexible_plan_caps_payable_hours_over_four_weeks(time_machine, api, pro
     time_machine.move_to(datetime.datetime(2025, 3, 30, 9, tzinfo=datetime.UTC), tick=False)
     record(provider_user, package, march(29), "08:00", "08:45")
     third = client.post(
-        URL, {"period_start": "2025-03-29", "period_end": "2025-03-29", "reference": "F-3"},
+        URL,
+        {"period_start": "2025-03-29", "period_end": "2025-03-29", "reference": "F-3"},
         format="json",
     ).json()
     assert third["lines"][0]["payable_hours"] == "0.75"
@@ -205,7 +210,8 @@ def test_flexible_plan_caps_payable_hours_over_four_weeks(time_machine, api, pro
 def test_finance_records_an_invoice_that_came_by_post(api, users, package):
     deliver_march(users["provider"], package)
     response = api(users["finance"]).post(
-        URL, {**PERIOD, "reference": "P-1", "provider": "PROV-A", "received_on": "2025-03-05"},
+        URL,
+        {**PERIOD, "reference": "P-1", "provider": "PROV-A", "received_on": "2025-03-05"},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -219,7 +225,8 @@ def test_finance_records_an_invoice_that_came_by_post(api, users, package):
 def test_a_provider_cannot_invoice_for_another_or_backdate(api, users, package):
     deliver_march(users["provider"], package)
     response = api(users["provider"]).post(
-        URL, {**PERIOD, "reference": "A-1", "provider": "PROV-B", "received_on": "2025-01-01"},
+        URL,
+        {**PERIOD, "reference": "A-1", "provider": "PROV-B", "received_on": "2025-01-01"},
         format="json",
     )
     assert response.status_code == 201
@@ -410,11 +417,11 @@ def test_invoice_visits_are_one_click_away(api, provider_user, package):
 def test_invoice_list_queries_do_not_grow(api, users, now, django_assert_max_num_queries):
     provider = users["provider"].provider
     client = api(users["finance"])
-    for n in range(3):
+    for _ in range(3):
         InvoiceFactory(provider=provider)
     with django_assert_max_num_queries(6) as few:
         client.get(URL)
-    for n in range(20):
+    for _ in range(20):
         InvoiceFactory(provider=ProviderFactory())
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(URL).json()["count"] == 23
@@ -435,7 +442,9 @@ def test_build_queries_do_not_grow_with_packages(
 
 def test_payment_run_pays_approved_invoices_together(api, users, now):
     first = ApprovedInvoiceFactory(provider=users["provider"].provider, total=Decimal("10.50"))
-    second = ApprovedInvoiceFactory(provider=users["other_provider"].provider, total=Decimal("2.25"))
+    second = ApprovedInvoiceFactory(
+        provider=users["other_provider"].provider, total=Decimal("2.25")
+    )
     response = api(users["finance"]).post(
         "/api/v1/payment-runs/",
         {"invoices": [first.pk, second.pk], "paid_on": "2025-03-12", "reference": "RUN-1"},

@@ -129,14 +129,16 @@ def test_provider_builds_an_invoice_on_the_page(page, provider_user, package):
 
 def test_the_build_form_shows_errors_at_the_fields(page, provider_user, package):
     response = page(provider_user).post(
-        "/invoices/new/", {"reference": "", "period_start": "2025-03-05", "period_end": "2025-03-01"}
+        "/invoices/new/",
+        {"reference": "", "period_start": "2025-03-05", "period_end": "2025-03-01"},
     )
     content = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in content
     assert "Enter your invoice reference" in content
     response = page(provider_user).post(
-        "/invoices/new/", {"reference": "A", "period_start": "2025-03-01", "period_end": "2025-03-11"}
+        "/invoices/new/",
+        {"reference": "A", "period_start": "2025-03-01", "period_end": "2025-03-11"},
     )
     assert "not already on an invoice" in response.content.decode()
 
@@ -219,7 +221,9 @@ def download(response):
 def test_invoice_list_filters_and_csv(page, users, now):
     mine = users["provider"].provider
     InvoiceFactory(provider=mine, reference="OK-1")
-    InvoiceFactory(provider=mine, reference="LATE-1", received_on=TODAY - datetime.timedelta(days=40))
+    InvoiceFactory(
+        provider=mine, reference="LATE-1", received_on=TODAY - datetime.timedelta(days=40)
+    )
     InvoiceFactory(provider=users["other_provider"].provider, reference="THEIRS")
     finance = page(users["finance"])
     content = finance.get("/invoices/", {"deadline_status": "overdue"}).content.decode()
@@ -231,7 +235,9 @@ def test_invoice_list_filters_and_csv(page, users, now):
     assert "THEIRS" not in provider_view and "OK-1" in provider_view
 
 
-def test_visits_page_shows_only_the_providers_own_and_downloads(page, users, package, other_package):
+def test_visits_page_shows_only_the_providers_own_and_downloads(
+    page, users, package, other_package
+):
     deliver(users["provider"], package, days=2)
     deliver(users["other_provider"], other_package, days=3)
     content = page(users["provider"]).get("/invoices/visits/").content.decode()
@@ -256,7 +262,9 @@ def test_board_lists_unpaid_overdue_first_with_totals_and_on_time_rates(page, us
         received_on=TODAY - datetime.timedelta(days=35),
         total=Decimal("250.50"),
     )
-    PaidInvoiceFactory(provider=provider, reference="PAID-1", received_on=TODAY - datetime.timedelta(days=60))
+    PaidInvoiceFactory(
+        provider=provider, reference="PAID-1", received_on=TODAY - datetime.timedelta(days=60)
+    )
     content = page(users["finance"]).get("/invoices/board/").content.decode()
     assert content.index("OVERDUE-1") < content.index("SOON-1") < content.index("OK-1")
     assert "PAID-1" not in content
@@ -326,7 +334,7 @@ def test_list_page_queries_do_not_grow_with_rows(
     package = PlacedPackageFactory(provider=provider, start_date=MARCH_1)
 
     def add_rows(n, offset):
-        for i in range(n):
+        for _ in range(n):
             ApprovedInvoiceFactory(provider=ProviderFactory())
         deliver(users["provider"], package, days=n, start=MARCH_1 + datetime.timedelta(days=offset))
 
@@ -347,6 +355,7 @@ def test_invoice_page_queries_do_not_grow_with_lines(
     invoice = services.build_invoice(
         by=users["provider"], period_start=MARCH_1, period_end=TODAY, reference="BIG"
     )
+    client = page(users["finance"])
     with django_assert_max_num_queries(12):
-        response = page(users["finance"]).get(f"/invoices/{invoice.pk}/")
+        response = client.get(f"/invoices/{invoice.pk}/")
     assert response.content.decode().count("Package ") >= 8

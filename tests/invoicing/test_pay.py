@@ -73,7 +73,12 @@ def test_actual_minutes_an_end_before_the_start_is_past_midnight(start, end, min
 
 @pytest.mark.parametrize(
     ("planned", "actual", "after"),
-    [("08:00", "08:31", 31), ("08:00", "07:50", -10), ("23:50", "00:20", 30), ("00:10", "23:55", -15)],
+    [
+        ("08:00", "08:31", 31),
+        ("08:00", "07:50", -10),
+        ("23:50", "00:20", 30),
+        ("00:10", "23:55", -15),
+    ],
 )
 def test_minutes_after_the_planned_time_across_midnight(planned, actual, after):
     parse = datetime.time.fromisoformat

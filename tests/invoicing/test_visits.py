@@ -24,7 +24,9 @@ def body(package, day=TODAY, start="08:00", end="08:45", carers=1):
 
 
 def test_provider_records_a_visit_matched_to_the_planned_one(api, provider_user, package):
-    response = api(provider_user).post(URL, body(package, start="08:03", end="08:46"), format="json")
+    response = api(provider_user).post(
+        URL, body(package, start="08:03", end="08:46"), format="json"
+    )
     assert response.status_code == 201, response.json()
     visit = response.json()
     planned = package.visits.get()

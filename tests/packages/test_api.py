@@ -453,3 +453,37 @@ def test_list_queries_do_not_grow_with_packages(
     PlacedPackageFactory.create_batch(20, zone=zone, provider=ProviderFactory())
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(URL).json()["count"] == 22
+
+
+def test_at_most_fifty_visits(api, broker, referral):
+    referral["visits"] = [referral["visits"][0]] * 51
+    response = post(api, broker, referral)
+    assert response.status_code == 400
+    assert "at most 50 visits" in response.json()["visits"][0]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: r.update(person="Ada"),
+        lambda r: r.update(visits={"days": ["mon"]}),
+        lambda r: r["visits"][0].update(days="mon"),
+        lambda r: r["visits"][0].update(time=800),
+        lambda r: r["visits"][0].update(duration_minutes="long"),
+        lambda r: r["person"].update(nhs_number=9434765919.5),
+        lambda r: r["person"].update(date_of_birth="17/05/1938"),
+        lambda r: r.update(flexible_plan={"week_hours": ["a", 1, 1, 1]}),
+        lambda r: r.update(flexible_plan={"week_hours": [10**9, 1, 1, 1]}),
+        lambda r: r.update(flexible_plan=[1, 2]),
+        lambda r: r.update(start_date=None),
+    ],
+)
+def test_malformed_bodies_are_a_400_never_a_500(api, broker, referral, change):
+    change(referral)
+    assert post(api, broker, referral).status_code == 400
+    assert not Package.objects.exists()
+
+
+def test_nhs_number_in_the_api_may_be_spaced_as_printed(api, broker, referral):
+    referral["person"]["nhs_number"] = "943-476-5919"
+    assert post(api, broker, referral).json()["person"]["nhs_number"] == "9434765919"

@@ -89,6 +89,10 @@ def test_list_and_form_pages_by_role(page, users, url, allowed):
         assert page(users[role]).get(url).status_code == expected(role, allowed), role
 
 
+def test_the_packages_root_leads_to_each_roles_first_page(page, broker):
+    assert page(broker).get("/packages/", follow=True).redirect_chain[-1][0] == "/packages/worklist/"
+
+
 @pytest.mark.parametrize("url", ["/packages/new/zone/", "/packages/new/person/"])
 def test_live_checks_by_role(page, users, zone, url):
     assert page().post(url).status_code == 302

@@ -58,9 +58,7 @@ def test_staff_must_name_the_provider(api, users, exeter):
 
 
 def test_a_provider_may_not_declare_for_another_organisation(api, users, exeter):
-    response = api(users["provider"]).post(
-        CAPACITY, declaration(provider="PROV-B"), format="json"
-    )
+    response = api(users["provider"]).post(CAPACITY, declaration(provider="PROV-B"), format="json")
     assert response.status_code == 400
     assert response.json()["provider"] == [
         "You can declare capacity only for your own organisation."

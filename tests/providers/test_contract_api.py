@@ -112,7 +112,10 @@ def test_rota_shares_may_not_exceed_100(api, users, rota):
 
 def test_shares_over_100_are_allowed_outside_a_rota(api, users, cascade):
     client = api(users["commissioner"])
-    assert client.post(CONTRACTS, contract("EXETER", share_percent=80), format="json").status_code == 201
+    assert (
+        client.post(CONTRACTS, contract("EXETER", share_percent=80), format="json").status_code
+        == 201
+    )
     second = contract("EXETER", provider="PROV-B", role="secondary", share_percent=80)
     assert client.post(CONTRACTS, second, format="json").status_code == 201
 
@@ -131,7 +134,12 @@ def test_one_primary_and_one_secondary_per_zone(api, users, rota, role):
 
 def test_a_provider_has_one_contract_per_zone(api, users, rota):
     client = api(users["commissioner"])
-    assert client.post(CONTRACTS, contract(role="framework", share_percent=0), format="json").status_code == 201
+    assert (
+        client.post(
+            CONTRACTS, contract(role="framework", share_percent=0), format="json"
+        ).status_code
+        == 201
+    )
     response = client.post(CONTRACTS, contract(role="secondary", share_percent=20), format="json")
     assert response.status_code == 400
     assert "already has a contract" in response.json()["provider"][0]

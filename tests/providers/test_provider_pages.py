@@ -79,9 +79,12 @@ def test_only_commissioner_and_admin_change_providers_and_contracts(page, users,
     assert client.post("/providers/new/", provider_form()).status_code == 403
     assert client.get("/providers/PROV-B/edit/").status_code == 403
     assert client.get("/providers/contracts/new/EXETER/").status_code == 403
-    assert client.post(
-        "/providers/contracts/new/EXETER/", {"provider": "PROV-A", "role": "framework"}
-    ).status_code == 403
+    assert (
+        client.post(
+            "/providers/contracts/new/EXETER/", {"provider": "PROV-A", "role": "framework"}
+        ).status_code
+        == 403
+    )
     assert client.post(f"/providers/contracts/{contract.pk}/remove/").status_code == 403
     assert Contract.objects.count() == 1
     assert not Provider.objects.filter(code="EXE-VALLEY").exists()
@@ -185,7 +188,7 @@ def test_commissioner_adds_a_provider_and_the_change_is_recorded(page, users):
     [
         ({"code": "PROV-A"}, "code", "A provider with this code already exists."),
         ({"code": "capacity"}, "code", "reserved word"),
-        ({"hourly_rate": ""}, "hourly_rate", "This field is required."),
+        ({"hourly_rate": ""}, "hourly_rate", "Enter the hourly rate, like 24.96."),
         ({"hourly_rate": "-2"}, "hourly_rate", "greater than or equal to 0"),
         ({"weekly_hours_cap": "-1"}, "weekly_hours_cap", "greater than or equal to 0"),
         ({"lot": "3"}, "lot", "Select a valid choice"),
@@ -221,7 +224,9 @@ def test_edit_keeps_the_code_and_records_the_change(page, users):
 
 
 def test_zone_page_offers_the_add_form_to_managers_only(page, users, exeter):
-    assert b"Add a provider to this zone" in page(users["commissioner"]).get("/zones/EXETER/").content
+    assert (
+        b"Add a provider to this zone" in page(users["commissioner"]).get("/zones/EXETER/").content
+    )
     assert b"Add a provider to this zone" not in page(users["broker"]).get("/zones/EXETER/").content
 
 
@@ -243,7 +248,9 @@ def test_adding_and_removing_a_contract_from_the_zone_page(page, users, exeter):
 
 
 def test_a_rule_broken_on_the_zone_page_is_explained_on_the_form(page, users, exeter):
-    ContractFactory(zone=exeter, provider=users["other_provider"].provider, role="primary", share_percent=80)
+    ContractFactory(
+        zone=exeter, provider=users["other_provider"].provider, role="primary", share_percent=80
+    )
     response = page(users["commissioner"]).post(
         "/providers/contracts/new/EXETER/",
         {"provider": "PROV-A", "role": "secondary", "share_percent": "30"},

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 def bury():
     zone = ZoneFactory(code="BURY-1", allocation_mode="rota", rotation_weeks=2)
     ContractFactory(zone=zone, provider=ProviderFactory(code="FRAME"), role="framework")
-    ContractFactory(zone=zone, provider=ProviderFactory(code="B"), role="secondary", share_percent=20)
+    ContractFactory(
+        zone=zone, provider=ProviderFactory(code="B"), role="secondary", share_percent=20
+    )
     ContractFactory(zone=zone, provider=ProviderFactory(code="A"), role="primary", share_percent=80)
     return zone
 
@@ -22,7 +24,11 @@ def period(zone, on):
 
 
 def test_contracts_come_primary_secondary_then_framework(bury):
-    assert [c.provider.code for c in contracts_in_order(bury.contracts.all())] == ["A", "B", "FRAME"]
+    assert [c.provider.code for c in contracts_in_order(bury.contracts.all())] == [
+        "A",
+        "B",
+        "FRAME",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,12 @@ def test_real_postcodes_are_accepted_as_they_are(postcode):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("ex2 4qd", "EX2 4QD"), ("EX24QD", "EX2 4QD"), ("  pl21  0aa ", "PL21 0AA"), ("w1a0ax", "W1A 0AX")],
+    [
+        ("ex2 4qd", "EX2 4QD"),
+        ("EX24QD", "EX2 4QD"),
+        ("  pl21  0aa ", "PL21 0AA"),
+        ("w1a0ax", "W1A 0AX"),
+    ],
 )
 def test_case_and_spacing_are_normalised(raw, expected):
     assert normalise_postcode(raw) == expected

@@ -53,7 +53,12 @@ def test_every_role_reads_zones(api, users, exeter, role):
 @pytest.mark.parametrize("role", NOT_MANAGERS)
 def test_other_roles_may_not_shape_zones(api, users, exeter, role):
     client = api(users[role])
-    assert client.post(ZONES, new_zone(code="NEW", postcode_districts=["EX9"]), format="json").status_code == 403
+    assert (
+        client.post(
+            ZONES, new_zone(code="NEW", postcode_districts=["EX9"]), format="json"
+        ).status_code
+        == 403
+    )
     assert client.patch(f"{ZONES}EXETER/", {"name": "X"}, format="json").status_code == 403
     assert not Zone.objects.filter(code="NEW").exists()
 
@@ -206,7 +211,9 @@ def test_bad_patch_is_400_naming_the_field(api, users, exeter, body, field):
 def test_list_filters(api, users, exeter):
     ZoneFactory(code="EAST", name="East Devon", districts=["EX8"], allocation_mode="broadcast")
     client = api(users["broker"])
-    assert [z["code"] for z in client.get(ZONES, {"allocation_mode": "broadcast"}).json()["results"]] == ["EAST"]
+    assert [
+        z["code"] for z in client.get(ZONES, {"allocation_mode": "broadcast"}).json()["results"]
+    ] == ["EAST"]
     assert [z["code"] for z in client.get(ZONES, {"district": "ex8"}).json()["results"]] == ["EAST"]
     assert [z["code"] for z in client.get(ZONES, {"q": "exeter"}).json()["results"]] == ["EXETER"]
 

@@ -188,7 +188,7 @@ def test_commissioner_creates_a_zone_and_sees_who_did_it(page, users):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"code": ""}, "code", "This field is required."),
+        ({"code": ""}, "code", "Enter a code, like EXETER."),
         ({"postcode_districts": "EX8, EX1"}, "postcode_districts", "EX1 is already in zone Exeter"),
         ({"postcode_districts": "EX8, 99"}, "postcode_districts", "99 is not a postcode district"),
         ({"offer_window_minutes": "0"}, "offer_window_minutes", "greater than or equal to 1"),

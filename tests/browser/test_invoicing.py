@@ -1,0 +1,88 @@
+"""A provider uploads its visits and invoices; finance approves and pays, deadline in view."""
+
+import datetime
+import re
+
+from django.utils import timezone
+
+from invoicing.models import Invoice, InvoiceStatus
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import (
+    FinanceFactory,
+    PlacedPackageFactory,
+    ProviderFactory,
+    ProviderUserFactory,
+)
+
+
+def visits_csv(package, first, last):
+    lines = ["package,date,actual_start,actual_end,carers"]
+    day = first
+    while day <= last:
+        end = "08:31" if day.day % 9 == 0 else "08:44"  # now and then a short visit
+        lines.append(f"{package.pk},{day.isoformat()},08:02,{end},1")
+        day += datetime.timedelta(days=1)
+    return "\n".join(lines).encode()
+
+
+def test_finance_approves_and_pays_an_invoice(browser_page):
+    tab = browser_page
+    today = timezone.localdate()
+    first, last = today - datetime.timedelta(days=28), today - datetime.timedelta(days=1)
+    provider = ProviderFactory(code="ALPHA", name="Alpha Home Care")
+    provider_user = ProviderUserFactory(username="alpha.office", provider=provider)
+    finance = FinanceFactory(username="fran.finance")
+    package = PlacedPackageFactory(provider=provider, start_date=first)
+
+    sign_in(tab, provider_user)
+    tab.get_by_role("link", name="Visits", exact=True).click()
+    tab.get_by_label("CSV file of delivered visits").set_input_files(
+        {
+            "name": "ecm-export.csv",
+            "mimeType": "text/csv",
+            "buffer": visits_csv(package, first, last),
+        }
+    )
+    tab.get_by_role("button", name="Upload visits").click()
+    assert tab.get_by_text("28 delivered visits imported.").is_visible()
+    screenshot(tab, "invoicing_provider_visits")
+
+    tab.get_by_role("link", name="Build an invoice").first.click()
+    tab.get_by_label("Your invoice reference").fill("ALPHA-2025-01")
+    tab.get_by_label("First day of the period").fill(first.isoformat())
+    tab.get_by_label("Last day of the period").fill(last.isoformat())
+    tab.get_by_role("button", name="Build invoice").click()
+    assert tab.get_by_role("heading", name="Invoice ALPHA-2025-01").is_visible()
+    assert tab.get_by_text("28 days left").is_visible()
+    screenshot(tab, "invoicing_provider_invoice")
+    tab.get_by_role("button", name="Sign out alpha.office").click()
+
+    sign_in(tab, finance)
+    tab.get_by_role("link", name="Payment board").click()
+    assert tab.get_by_role("link", name="ALPHA-2025-01").is_visible()
+    screenshot(tab, "invoicing_finance_board")
+    tab.get_by_role("link", name="ALPHA-2025-01").click()
+    tab.get_by_role("link", name=re.compile(rf"^Package {package.pk}\s*visits$")).click()
+    assert tab.get_by_role(
+        "heading", name=f"Package {package.pk}: the visits behind the line"
+    ).is_visible()
+    screenshot(tab, "invoicing_finance_line_visits")
+    tab.get_by_role("link", name="Back to invoice ALPHA-2025-01").click()
+
+    tab.get_by_role("button", name="Approve").click()
+    assert tab.get_by_text("Invoice ALPHA-2025-01 approved.").is_visible()
+    tab.get_by_role("link", name="Record payment").click()
+    tab.get_by_label("Date paid").fill(today.isoformat())
+    tab.get_by_label("Payment reference").fill("BACS-000123")
+    screenshot(tab, "invoicing_finance_pay_form")
+    tab.get_by_role("button", name="Record payment").click()
+    assert tab.get_by_text("Invoice ALPHA-2025-01 paid.").is_visible()
+    assert tab.get_by_text("Paid on time").is_visible()
+    screenshot(tab, "invoicing_finance_paid")
+
+    invoice = Invoice.objects.get(reference="ALPHA-2025-01")
+    assert (invoice.status, invoice.paid_on, invoice.payment_reference) == (
+        InvoiceStatus.PAID,
+        today,
+        "BACS-000123",
+    )
