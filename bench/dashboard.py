@@ -11,6 +11,7 @@ page within 1.5 x its raw SQL + 20 ms, and under 150 ms at national scale.
 """
 
 import argparse
+import datetime
 import os
 import statistics
 import sys
@@ -145,12 +146,106 @@ def raw_time_to_fill(scope):
     return sql, {"start": scope.start, "end": scope.end, "zones": list(scope.zone_ids or [])}
 
 
+def raw_providers(scope):
+    """A page of the provider table: the 50 offered most work, and their numbers."""
+    first_monday = scope.since - datetime.timedelta(days=scope.since.weekday())
+    zones = _zone_condition(scope, "p.zone_id")
+    sql = f"""
+        WITH ranked AS (
+            SELECT o.provider_id, count(*) AS offers,
+                   count(*) FILTER (WHERE o.status = 'accepted') AS accepted,
+                   count(*) FILTER (WHERE o.status = 'declined') AS declined,
+                   count(*) FILTER (WHERE o.status = 'expired') AS expired
+            FROM brokerage_offer o JOIN packages_package p ON p.id = o.package_id
+            WHERE o.sent_at >= %(start)s AND o.sent_at < %(end)s {zones}
+            GROUP BY o.provider_id ORDER BY offers DESC, o.provider_id LIMIT 50
+        )
+        SELECT r.*, pr.code, pr.name,
+            (SELECT percentile_cont(0.5) WITHIN GROUP (
+                        ORDER BY EXTRACT(EPOCH FROM o.answered_at - o.sent_at) / 60)
+             FROM brokerage_offer o JOIN packages_package p ON p.id = o.package_id
+             WHERE o.provider_id = r.provider_id AND o.status IN ('accepted', 'declined')
+               AND o.sent_at >= %(start)s AND o.sent_at < %(end)s {zones}),
+            (SELECT count(*) FROM packages_handback h JOIN packages_package p
+                 ON p.id = h.package_id
+             WHERE h.provider_id = r.provider_id AND h.at >= %(start)s AND h.at < %(end)s
+                   {zones}),
+            (SELECT sum(p.weekly_hours) FROM packages_package p
+             WHERE p.provider_id = r.provider_id AND p.status = 'placed' {zones}),
+            (SELECT sum(p.weekly_hours) FROM packages_package p
+             WHERE p.provider_id = r.provider_id AND p.placed_at >= %(start)s
+                   AND p.placed_at < %(end)s {zones}),
+            (SELECT sum(c.hours) FROM providers_capacity c
+             WHERE c.provider_id = r.provider_id
+                   AND c.week_start BETWEEN %(monday)s AND %(until)s
+                   {_zone_condition(scope, "c.zone_id")}),
+            (SELECT count(*) FILTER (WHERE i.paid_on <= i.due_by) * 100.0 / nullif(count(*), 0)
+             FROM invoicing_invoice i
+             WHERE i.provider_id = r.provider_id
+                   AND (i.paid_on >= %(year_ago)s OR (i.paid_on IS NULL AND i.due_by < %(today)s)))
+        FROM ranked r JOIN providers_provider pr ON pr.id = r.provider_id
+        ORDER BY r.offers DESC, r.provider_id"""
+    return sql, {
+        "start": scope.start,
+        "end": scope.end,
+        "monday": first_monday,
+        "until": scope.until,
+        "today": scope.today,
+        "year_ago": scope.today - datetime.timedelta(days=365),
+        "zones": list(scope.zone_ids or []),
+    }
+
+
+def raw_spend(scope):
+    """Commissioned hours and pounds of packages in care, delivered and payable from call
+    monitoring, per zone and 4-week period, in one statement."""
+    from brokerage.dashboard.selectors import period_start
+
+    sql = f"""
+        WITH periods AS (
+            SELECT d::date AS first, LEAST(d::date + 27, %(until)s) AS last
+            FROM generate_series(%(first)s::date, %(until)s::date, interval '28 days') AS d
+        ),
+        commissioned AS (
+            SELECT pe.first, p.zone_id,
+                   sum(p.weekly_hours * (LEAST(pe.last, COALESCE(p.ended_on, pe.last))
+                       - GREATEST(pe.first, p.start_date) + 1) / 7.0) AS hours,
+                   sum(p.weekly_hours * pr.hourly_rate * (LEAST(pe.last, COALESCE(p.ended_on, pe.last))
+                       - GREATEST(pe.first, p.start_date) + 1) / 7.0) AS pounds
+            FROM periods pe
+            JOIN packages_package p ON p.status IN ('placed', 'ended') AND p.provider_id IS NOT NULL
+                 AND p.start_date <= pe.last AND (p.ended_on IS NULL OR p.ended_on >= pe.first)
+            JOIN providers_provider pr ON pr.id = p.provider_id
+            WHERE true {_zone_condition(scope, "p.zone_id")}
+            GROUP BY pe.first, p.zone_id
+        ),
+        delivered AS (
+            SELECT pe.first, p.zone_id,
+                   sum(v.actual_minutes * v.carers) FILTER (WHERE NOT v.missed) / 60.0 AS hours,
+                   sum(COALESCE(v.paid_minutes, v.payable_minutes)) / 60.0 AS payable
+            FROM periods pe
+            JOIN invoicing_deliveredvisit v ON v.date BETWEEN pe.first AND pe.last
+            JOIN packages_package p ON p.id = v.package_id
+            WHERE true {_zone_condition(scope, "p.zone_id")}
+            GROUP BY pe.first, p.zone_id
+        )
+        SELECT * FROM commissioned c
+        FULL JOIN delivered d ON d.first = c.first AND d.zone_id = c.zone_id"""
+    return sql, {
+        "first": period_start(scope.since),
+        "until": scope.until,
+        "zones": list(scope.zone_ids or []),
+    }
+
+
 def measurements(scope, client):
     """(name, function, raw SQL function) for every dashboard number, endpoint and page."""
     from brokerage.dashboard import selectors
 
     unfilled_raw = _raw(*raw_unfilled(scope))
     fill_raw = _raw(*raw_time_to_fill(scope))
+    providers_raw = _raw(*raw_providers(scope))
+    spend_raw = _raw(*raw_spend(scope))
     since = scope.since.isoformat()
 
     def get(url):
@@ -182,6 +277,21 @@ def measurements(scope, client):
         ),
         ("page /dashboard/", get("/dashboard/"), unfilled_raw),
         ("page /dashboard/time-to-fill/", get("/dashboard/time-to-fill/"), fill_raw),
+        (
+            "selectors providers (ranking + a page)",
+            lambda: selectors.provider_performance(
+                scope, selectors.providers_offered_work(scope)[:50]
+            ),
+            providers_raw,
+        ),
+        ("API /dashboard/providers/", get("/api/v1/dashboard/providers/"), providers_raw),
+        ("page /dashboard/providers/", get("/dashboard/providers/"), providers_raw),
+        (
+            "selector spend_by_zone_and_period",
+            lambda: selectors.spend_by_zone_and_period(scope),
+            spend_raw,
+        ),
+        ("page /dashboard/spend/", get("/dashboard/spend/"), spend_raw),
     ]
 
 

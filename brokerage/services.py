@@ -82,21 +82,22 @@ def _send_offers(package, choice) -> list[Offer]:
         )
         for provider in choice.providers
     )
-    by_when = f"to answer by {timezone.localtime(expires_at):%d %b %Y %H:%M}"
+    by_when = f"answer by {timezone.localtime(expires_at):%d %b %Y %H:%M}"
     _record(package.pk, EventKind.OFFERED, offers, by_when)
     notifications.notify_offers(package, offers)
     return offers
 
 
 def _record(package_id, kind, offers, detail, *, by=None):
-    """One timeline entry for offers that changed together (naming the provider when one)."""
-    providers = ", ".join(offer.provider.code for offer in offers)
+    """One timeline entry for offers that changed together. It names the provider only when
+    there is one: a provider sees entries naming no provider, and must not learn its rivals."""
+    one = len(offers) == 1
     packages_services.record_event(
         package_id=package_id,
         kind=kind,
         by=by,
-        provider=offers[0].provider if len(offers) == 1 else None,
-        detail=f"{providers}: {detail}",
+        provider=offers[0].provider if one else None,
+        detail=detail[:1].upper() + detail[1:] if one else f"{len(offers)} providers: {detail}",
     )
 
 
@@ -234,7 +235,8 @@ def _withdraw_pending(package_id, because, *, by=None) -> int:
     withdrawn = list(pending.select_related("provider"))
     pending.update(status=OfferStatus.WITHDRAWN, withdrawn_because=because)
     if withdrawn:
-        _record(package_id, EventKind.WITHDRAWN, withdrawn, WithdrawnBecause(because).label, by=by)
+        because_text = WithdrawnBecause(because).label.lower()
+        _record(package_id, EventKind.WITHDRAWN, withdrawn, because_text, by=by)
     return len(withdrawn)
 
 

@@ -335,7 +335,9 @@ class PaymentRunSerializer(serializers.ModelSerializer):
 
 
 class PaymentRunInputSerializer(serializers.Serializer):
-    invoices = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    invoices = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ecm.MAX_ID), allow_empty=False
+    )
     paid_on = serializers.DateField()
     reference = serializers.CharField(max_length=60)
 

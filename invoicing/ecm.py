@@ -16,13 +16,16 @@ FIELDS = ("package", "date", "actual_start", "actual_end", "carers")
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
+MAX_ID = 2**63 - 1  # the database's id column: larger numbers are no package
 
 
 class VisitRecordForm(forms.Form):
     """One ECM record's fields, parsed; the service checks them against the package."""
 
     package = forms.IntegerField(
-        min_value=1, error_messages={"invalid": "Enter the package's id, a whole number."}
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"invalid": "Enter the package's id, a whole number."},
     )
     date = forms.DateField(
         input_formats=["%Y-%m-%d"], error_messages={"invalid": "Enter a date as YYYY-MM-DD."}

@@ -64,7 +64,7 @@ def payment_board(today=None):
             "status": status,
             "label": label,
             "count": totals.get(status, {}).get("count", 0),
-            "amount": totals.get(status, {}).get("amount") or ZERO,
+            "amount": (totals.get(status, {}).get("amount") or ZERO).quantize(pay.PENCE),
         }
         for status, label in DeadlineStatus.choices
         if status in (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON, DeadlineStatus.OK)

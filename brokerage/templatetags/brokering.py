@@ -27,11 +27,13 @@ def visit_pattern(visit: dict) -> str:
 def package_offers_panel(context, package):
     """Every offer of the package the user may see, and a broker's actions on it."""
     user = context["request"].user
+    offers = list(selectors.offers_of_package(package, user))
     return {
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "package": package,
-        "offers": selectors.offers_of_package(package, user),
+        "offers": offers,
+        "has_pending": any(offer.is_pending for offer in offers),
         "may_broker": user.role in BROKERING_ROLES,
         "assign_form": AssignForm(),
     }

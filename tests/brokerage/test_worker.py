@@ -1,11 +1,10 @@
 """End to end with a real Celery worker on Redis: submit -> offer, decline -> next offer."""
 
 import time
-import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.db import connections
+from django.db import connection, connections
 
 from brokerage import services
 from brokerage.celery import app as celery_app
@@ -21,17 +20,21 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def worker(monkeypatch):
-    # A queue of this test's own, so that no other test's worker on the same Redis takes
-    # its messages (and none of theirs reach this test's database).
-    queue = f"test-brokering-{uuid.uuid4().hex}"
-    monkeypatch.setattr(celery_app.conf, "task_default_queue", queue)
+    # A queue named for this session's test database, so that no worker of another test
+    # session sharing the Redis takes its messages (they would look in another database).
+    queue = f"brokering-{connection.settings_dict['NAME']}"
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
     # The worker's thread has its own connection: closing it after each task lets the
     # test database be flushed and dropped afterwards.
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    with start_worker(
-        celery_app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10
-    ):
-        yield
+    try:
+        with start_worker(
+            celery_app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10
+        ):
+            yield
+    finally:
+        celery_app.conf.task_default_queue = default_queue
 
 
 def wait_for(query, timeout=10.0):

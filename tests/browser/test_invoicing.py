@@ -36,6 +36,18 @@ def test_finance_approves_and_pays_an_invoice(browser_page):
 
     sign_in(tab, provider_user)
     tab.get_by_role("link", name="Visits", exact=True).click()
+    bad = (
+        b"package,date,actual_start,actual_end,carers\n"
+        + (
+            f"{package.pk},{first.isoformat()},8am,08:45,1\n999,{first.isoformat()},08:00,08:45,3"
+        ).encode()
+    )
+    tab.get_by_label("CSV file of delivered visits").set_input_files(
+        {"name": "ecm-export.csv", "mimeType": "text/csv", "buffer": bad}
+    )
+    tab.get_by_role("button", name="Upload visits").click()
+    assert tab.get_by_text("2 rows have problems: nothing was imported.").first.is_visible()
+    screenshot(tab, "invoicing_provider_upload_errors")
     tab.get_by_label("CSV file of delivered visits").set_input_files(
         {
             "name": "ecm-export.csv",
@@ -67,6 +79,9 @@ def test_finance_approves_and_pays_an_invoice(browser_page):
         "heading", name=f"Package {package.pk}: the visits behind the line"
     ).is_visible()
     screenshot(tab, "invoicing_finance_line_visits")
+    tab.get_by_role("link", name="Planned against delivered, week by week").click()
+    screenshot(tab, "invoicing_package_delivery")
+    tab.go_back()
     tab.get_by_role("link", name="Back to invoice ALPHA-2025-01").click()
 
     tab.get_by_role("button", name="Approve").click()

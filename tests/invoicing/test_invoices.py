@@ -292,6 +292,16 @@ def test_finance_approves_disputes_and_pays(api, users, now):
     assert paid.json()["days_left"] is None
 
 
+def test_each_review_is_audited_with_who_did_it(api, users, now):
+    from auditlog.models import LogEntry
+
+    invoice = InvoiceFactory(provider=users["provider"].provider)
+    action(api(users["finance"]), invoice, "approve")
+    entry = LogEntry.objects.get_for_object(invoice).order_by("-pk").first()
+    assert entry.actor == users["finance"]
+    assert entry.changes_dict["status"] == ["received", "approved"]
+
+
 def test_paying_twice_is_409_and_a_paid_invoice_never_changes(api, users, now):
     invoice = ApprovedInvoiceFactory(provider=users["provider"].provider)
     finance = api(users["finance"])
@@ -467,6 +477,16 @@ def test_a_payment_run_with_an_unapproved_invoice_pays_nothing(api, users, now):
     assert response.status_code == 409
     assert received.reference in response.json()["detail"]
     assert not Invoice.objects.filter(status=InvoiceStatus.PAID).exists()
+
+
+def test_a_payment_run_with_an_impossible_id_is_400(api, users, now):
+    response = api(users["finance"]).post(
+        "/api/v1/payment-runs/",
+        {"invoices": [10**30], "paid_on": "2025-03-12", "reference": "RUN-1"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "invoices" in response.json()
 
 
 @pytest.mark.parametrize(("role", "status"), [("provider", 403), ("commissioner", 403)])

@@ -139,6 +139,9 @@ def test_an_unplanned_visit_pays_under_a_flexible_plan(now, provider_user, packa
         ({"carers": "two"}, "carers"),
         ({"package": "abc"}, "package"),
         ({"package": 999999}, "package"),
+        ({"package": 10**30}, "package"),
+        ({"package": None}, "package"),
+        ({"date": {"y": 2025}}, "date"),
     ],
 )
 def test_bad_visits_are_400_naming_the_field(api, provider_user, package, change, field):
@@ -255,6 +258,13 @@ def test_visit_filters(api, provider_user, package):
     assert client.get(URL, {"invoiced": "false"}).json()["count"] == 2
     assert client.get(URL, {"package": package.pk}).json()["count"] == 2
     assert client.get(URL, {"flag": "nonsense"}).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-1", "1.5"])
+def test_odd_filter_values_are_not_500(api, provider_user, package, value):
+    for name in ("package", "invoice"):
+        assert api(provider_user).get(URL, {name: value}).status_code in (200, 400)
+    assert api(provider_user).get(f"{URL}{value}/").status_code in (400, 404)
 
 
 def test_visit_list_queries_do_not_grow(api, provider_user, package, django_assert_max_num_queries):
