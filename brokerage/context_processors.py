@@ -22,5 +22,9 @@ def navigation_for(request):
             href = reverse(url_name)
         except NoReverseMatch:  # a page whose app is not installed in this build
             continue
-        items.append({"label": label, "href": href, "active": request.path.startswith(href)})
+        items.append({"label": label, "href": href, "active": False})
+    # Only the closest match is current: /invoices/board/ is the board, not "Invoices".
+    matches = [item for item in items if request.path.startswith(item["href"])]
+    if matches:
+        max(matches, key=lambda item: len(item["href"]))["active"] = True
     return items

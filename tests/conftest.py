@@ -8,9 +8,9 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _no_lockouts_between_tests(settings):
-    # django-axes counts failures across tests otherwise.
-    settings.AXES_ENABLED = True
+def _fast_passwords(settings):
+    # Django's default PBKDF2 costs about a second a user here; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ class Minutes(Func):
 
     def as_sql(self, compiler, connection, **extra):
         start, end = (compiler.compile(e) for e in self.get_source_expressions())
-        sql = f"(EXTRACT(EPOCH FROM ({end[0]} - {start[0]})) / 60.0)"
+        # date_part answers a float; EXTRACT answers a numeric, much slower to sort.
+        sql = f"(date_part('epoch', {end[0]} - {start[0]}) / 60.0)"
         return sql, (*end[1], *start[1])
 
     def as_sqlite(self, compiler, connection, **extra):

@@ -97,10 +97,12 @@ def _unfilled_numbers(row, now, today):
 # --- Time to fill --------------------------------------------------------------
 
 _TO_FILL = Minutes("submitted_at", "placed_at")
+# COUNT(*) and COUNT(1) rather than COUNT(id), so that an index holding placed_at,
+# submitted_at, zone and priority answers without reading the table.
 _FILL_MEASURES = {
-    "placed": Count("pk"),
-    "within_90": Count("pk", filter=LessThanOrEqual(_TO_FILL, 90)),
-    "within_240": Count("pk", filter=LessThanOrEqual(_TO_FILL, 240)),
+    "placed": Count("*"),
+    "within_90": Count(Value(1), filter=LessThanOrEqual(_TO_FILL, 90)),
+    "within_240": Count(Value(1), filter=LessThanOrEqual(_TO_FILL, 240)),
     "median": Percentile(_TO_FILL, 0.5),
     "p90": Percentile(_TO_FILL, 0.9),
 }

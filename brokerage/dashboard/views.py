@@ -5,6 +5,7 @@ page's CSV download (`?format=csv&table=NAME`), so the two never disagree.
 """
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -106,10 +107,9 @@ def _hours(value):
     return text or "0"
 
 
-def _open_packages_hrefs(zones):
-    """The packages list filtered to each zone's open packages, by zone code."""
-    base = reverse("packages:list")
-    return {z["zone"]: f"{base}?{urlencode({'zone': z['zone'], 'status': 'open'})}" for z in zones}
+def _open_packages_href():
+    """The packages list filtered to open packages; a zone's code completes it."""
+    return reverse("packages:list") + "?status=open&zone="
 
 
 SECTIONS = [
@@ -172,7 +172,7 @@ class UnfilledPage(DashboardPage):
         report = selectors.unfilled_by_zone(scope)
         zones = sorted(report["zones"], key=lambda z: (-z["hours"], -z["people"], z["zone"]))
         total = report["total"]
-        hrefs = _open_packages_hrefs(zones)
+        href = _open_packages_href()
         table = Table(
             name="unfilled",
             caption="Unfilled packages by zone",
@@ -188,7 +188,7 @@ class UnfilledPage(DashboardPage):
             ],
             rows=[
                 [
-                    Link(z["zone"], hrefs[z["zone"]]),
+                    Link(z["zone"], href + quote(z["zone"])),
                     z["name"],
                     z["packages"],
                     _hours(z["hours"]),
@@ -217,11 +217,11 @@ class UnfilledPage(DashboardPage):
                     {"label": "People waiting", "data": [z["people"] for z in charted]},
                 ],
             },
-            "map": _map_data(scope, zones, hrefs),
+            "map": {"packages_href": href, "zones": _map_data(scope, zones)},
         }
 
 
-def _map_data(scope, zones, hrefs):
+def _map_data(scope, zones):
     districts = {z["zone"]: [] for z in zones}
     rows = PostcodeDistrict.objects.filter(zone__in=scope.zones()).values_list(
         "zone__code", "district"
@@ -238,7 +238,6 @@ def _map_data(scope, zones, hrefs):
             "hours": float(z["hours"]),
             "packages": z["packages"],
             "people": z["people"],
-            "href": hrefs[z["zone"]],
         }
         for z in zones
     ]

@@ -39,8 +39,8 @@ def test_unfilled_page_shows_totals_chart_and_map(page, commissioner, market):
     assert '<p class="govuk-heading-xl" id="total-people">4</p>' in content
     assert 'id="unfilled-chart-data"' in content
     assert 'id="unfilled-map-data"' in content
-    assert response.context["map"][0]["zone"] == "ZA"  # the most unfilled hours first
-    assert reverse("packages:list") + "?zone=ZA&amp;status=open" in content
+    assert response.context["map"]["zones"][0]["zone"] == "ZA"  # the most unfilled hours first
+    assert reverse("packages:list") + "?status=open&amp;zone=ZA" in content
 
 
 def test_unfilled_csv_holds_the_table(page, commissioner, market):

@@ -12,12 +12,6 @@ TODAY = datetime.date(2025, 3, 12)
 MARCH_1 = datetime.date(2025, 3, 1)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Django's default PBKDF2 costs about a second a user here; tests need no strength.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def now(time_machine):
     time_machine.move_to(NOW, tick=False)

@@ -56,10 +56,11 @@
   }
 
   function drawMap(element) {
-    var zones = readJson(element.dataset.map);
-    if (!zones || typeof window.L === "undefined" || zones.length === 0) {
+    var spec = readJson(element.dataset.map);
+    if (!spec || typeof window.L === "undefined" || spec.zones.length === 0) {
       return;
     }
+    var zones = spec.zones;
     var map = window.L.map(element, {
       attributionControl: false,
       preferCanvas: zones.length > 200,
@@ -86,7 +87,8 @@
         direction: "top",
         offset: [0, -4]
       });
-      circle.bindPopup(summary + '<br><a href="' + encodeURI(zone.href) +
+      var href = spec.packages_href + encodeURIComponent(zone.zone);
+      circle.bindPopup(summary + '<br><a href="' + escapeHtml(href) +
         '">Open packages in ' + escapeHtml(zone.zone) + "</a>");
     });
     map.fitBounds(bounds, { padding: [60, 60], maxZoom: 10 });
