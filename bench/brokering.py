@@ -28,11 +28,15 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections import Counter
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 QUEUE = "bench-brokering"
+SERVER_LOG = Path(tempfile.gettempdir()) / "bench-brokering-gunicorn.log"
 CLIENTS = 50
 TARGET_P95_SECONDS = 2.0
 WAIT_SECONDS = 120
@@ -294,7 +298,7 @@ def start_web_server(log):
         ],
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=SERVER_LOG.open("w"),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -411,7 +415,8 @@ def run(args, log=print):
         stop(worker)
         drop_database(name)
 
-    winners = codes.count(200)
+    statuses = Counter(codes)
+    winners = statuses[200]
     lines = [
         "",
         "Brokering benchmark (real Celery worker on Redis, PostgreSQL)",
@@ -422,10 +427,12 @@ def run(args, log=print):
         f"accept race: {clients} concurrent HTTP API clients x {len(race_ids)} packages = "
         f"{len(codes)} accept requests in {elapsed:.2f} s",
         f"  {len(codes) / elapsed:.0f} requests/s, {winners / elapsed:.1f} accepted packages/s; "
-        f"200: {winners}, 409: {codes.count(409)}, other: {len(codes) - winners - codes.count(409)}",
+        f"answers: {dict(sorted(statuses.items()))}",
         f"  double placements: {doubles} (packages placed: {winners} of {len(race_ids)})",
     ]
     log("\n".join(lines))
+    if set(statuses) - {200, 409}:
+        log(f"  unexpected answers: see the server's log, {SERVER_LOG}")
     lost = not (offered_all and reoffered_all)
     return 1 if doubles or lost or winners != len(race_ids) else 0
 

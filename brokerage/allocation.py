@@ -18,7 +18,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from packages.models import HandBack, Package, PackageStatus
@@ -59,11 +60,21 @@ def eligible_contracts(package: Package) -> list[Contract]:
     Excluded: providers not active or not rated Outstanding/Good, those who
     declined or handed back this package, those already asked in this round,
     and those whose weekly hours cap its placed packages plus this one exceed.
+    One query: the engine runs on every submit, decline and expiry.
     """
+    today = timezone.localdate()
     asked = Offer.objects.filter(package=package).filter(
         Q(round=package.brokering_round) | Q(status=OfferStatus.DECLINED)
     )
-    contracts = list(
+    placed = Package.objects.filter(provider=OuterRef("provider_id"), status=PackageStatus.PLACED)
+    this_week = timezone.make_aware(datetime.datetime.combine(week_start(today), datetime.time()))
+    capacity = Capacity.objects.filter(
+        provider=OuterRef("provider_id"),
+        zone_id=package.zone_id,
+        week_start=week_start(max(package.start_date, today)),
+        hours__gte=package.weekly_hours,
+    )
+    return list(
         Contract.objects.filter(
             zone_id=package.zone_id,
             provider__status=ProviderStatus.ACTIVE,
@@ -71,54 +82,27 @@ def eligible_contracts(package: Package) -> list[Contract]:
         )
         .exclude(provider__in=asked.values("provider_id"))
         .exclude(provider__in=HandBack.objects.filter(package=package).values("provider_id"))
-        .select_related("provider")
-    )
-    if not contracts:
-        return []
-    provider_ids = [c.provider_id for c in contracts]
-    today = timezone.localdate()
-    this_week = week_start(today)
-    hours = _placed_hours(provider_ids, since=this_week)
-    with_capacity = set(
-        Capacity.objects.filter(
-            zone_id=package.zone_id,
-            provider_id__in=provider_ids,
-            week_start=week_start(max(package.start_date, today)),
-            hours__gte=package.weekly_hours,
-        ).values_list("provider_id", flat=True)
-    )
-    within_cap = [
-        c
-        for c in contracts
-        if c.provider.weekly_hours_cap is None
-        or hours[c.provider_id][0] + package.weekly_hours <= c.provider.weekly_hours_cap
-    ]
-    return sorted(
-        within_cap,
-        key=lambda c: (
-            ROLE_ORDER[c.role],
-            c.provider_id not in with_capacity,
-            hours[c.provider_id][1],
-            c.provider.code,
-        ),
-    )
-
-
-def _placed_hours(provider_ids, *, since: datetime.date) -> dict:
-    """{provider_id: (weekly hours of all its placed packages, of those placed since `since`)}."""
-    since_at = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
-    rows = (
-        Package.objects.filter(provider_id__in=provider_ids, status=PackageStatus.PLACED)
-        .values("provider_id")
         .annotate(
-            total=Sum("weekly_hours"),
-            this_week=Sum("weekly_hours", filter=Q(placed_at__gte=since_at)),
+            placed_hours=_hours(placed),
+            placed_this_week=_hours(placed.filter(placed_at__gte=this_week)),
+            has_capacity=Exists(capacity),
+            role_order=Case(
+                *(When(role=role, then=Value(rank)) for role, rank in ROLE_ORDER.items())
+            ),
         )
+        .filter(
+            Q(provider__weekly_hours_cap__isnull=True)
+            | Q(provider__weekly_hours_cap__gte=F("placed_hours") + package.weekly_hours)
+        )
+        .select_related("provider")
+        .order_by("role_order", "-has_capacity", "placed_this_week", "provider__code")
     )
-    hours = {pid: (Decimal("0"), Decimal("0")) for pid in provider_ids}
-    for row in rows:
-        hours[row["provider_id"]] = (row["total"], row["this_week"] or Decimal("0"))
-    return hours
+
+
+def _hours(packages):
+    """The weekly hours of `packages` summed (0 when none), as a subquery."""
+    total = packages.order_by().values("provider_id").annotate(total=Sum("weekly_hours"))
+    return Coalesce(Subquery(total.values("total")), Value(Decimal("0")))
 
 
 def _rota_choice(package: Package, contracts: list[Contract]) -> Choice:

@@ -84,7 +84,10 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = OfferFilter
 
     def get_queryset(self):
-        return selectors.with_summary(offers_for(self.request.user)).order_by("-sent_at", "-pk")
+        offers = offers_for(self.request.user)
+        if self.action in ("accept", "decline"):  # answered by id; the summary comes after
+            return offers
+        return selectors.with_summary(offers).order_by("-sent_at", "-pk")
 
     def get_permissions(self):
         if self.action in ("accept", "decline"):
@@ -92,7 +95,8 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_permissions()
 
     def _answer(self, offer):
-        return Response(OfferSerializer(self.get_queryset().get(pk=offer.pk)).data)
+        answered = selectors.with_summary(offers_for(self.request.user)).get(pk=offer.pk)
+        return Response(OfferSerializer(answered).data)
 
     @extend_schema(request=None, responses=OfferSerializer)
     @action(detail=True, methods=["post"])

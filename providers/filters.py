@@ -20,6 +20,7 @@ class ProviderFilter(django_filters.FilterSet):
         queryset=Zone.objects.all(),
         to_field_name="code",
         empty_label="Any zone",
+        label="Zone",
         distinct=True,
     )
 

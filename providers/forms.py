@@ -3,13 +3,14 @@
 import datetime
 
 from django import forms
+from django.db.models import Exists, OuterRef
 
 from accounts.models import Role
 from zones.forms import run_service
 from zones.permissions import zones_for
 
 from . import services
-from .models import ContractRole, CqcRating, Lot, Provider, ProviderStatus
+from .models import Contract, ContractRole, CqcRating, Lot, Provider, ProviderStatus
 from .permissions import providers_for
 from .selectors import week_start
 
@@ -165,8 +166,13 @@ class CapacityForm(forms.Form):
         self.fields["zone"].queryset = zones_for(user).order_by("name")
         self.fields["week_start"].choices = week_choices()
         if user.role == Role.PROVIDER:
-            # A provider user declares for its own organisation only: no choice to make.
+            # A provider user declares for its own organisation only: no choice to make;
+            # the zones it has contracts in come first.
             del self.fields["provider"]
+            own = Contract.objects.filter(zone=OuterRef("pk"), provider_id=user.provider_id)
+            self.fields["zone"].queryset = (
+                zones_for(user).annotate(contracted=Exists(own)).order_by("-contracted", "name")
+            )
         else:
             self.fields["provider"].queryset = providers_for(user).order_by("name")
 

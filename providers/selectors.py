@@ -26,7 +26,8 @@ def week_start(on: datetime.date | None = None) -> datetime.date:
 
 def provider_list(queryset):
     """Providers for the list page and its CSV, with the number of zones each works in."""
-    return queryset.annotate(zone_count=Count("contracts", distinct=True))
+    # An aggregate drops Meta.ordering: pages need a stable order.
+    return queryset.annotate(zone_count=Count("contracts", distinct=True)).order_by("name", "code")
 
 
 def contracts_in_order(queryset):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
 
 RECENT = 10
 
@@ -50,7 +51,7 @@ def _change(entry) -> Change:
         who=entry.actor.username if entry.actor else "system",
         action=str(action),
         what=entry.object_repr,
-        kind=str(entry.content_type.model_class()._meta.verbose_name).capitalize(),
+        kind=capfirst(entry.content_type.model_class()._meta.verbose_name),
         fields=_fields(entry),
     )
 
@@ -73,7 +74,7 @@ def _fields(entry) -> list[tuple[str, str, str]]:
         labels = {str(value): label for value, label in field.choices or ()}
         fields.append(
             (
-                str(field.verbose_name).capitalize(),
+                capfirst(field.verbose_name),
                 labels.get(str(old), _blank(old)),
                 labels.get(str(new), _blank(new)),
             )

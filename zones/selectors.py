@@ -44,4 +44,9 @@ def with_districts(queryset):
 
 def zone_list(queryset):
     """Zones for the list page and its CSV: districts and the number of contracted providers."""
-    return with_districts(queryset).annotate(provider_count=Count("contracts", distinct=True))
+    # An aggregate drops Meta.ordering: pages need a stable order.
+    return (
+        with_districts(queryset)
+        .annotate(provider_count=Count("contracts", distinct=True))
+        .order_by("code")
+    )

@@ -65,9 +65,6 @@ class Percentile(Aggregate):
     def as_sqlite(self, compiler, connection, **extra):
         connection.ensure_connection()
         connection.connection.create_aggregate("dashboard_percentile", 2, _SqlitePercentile)
-        return self.as_sql(
-            compiler,
-            connection,
-            template="dashboard_percentile(%(expressions)s, %(fraction)s)",
-            **extra,
-        )
+        clone = self.copy()
+        clone.template = "dashboard_percentile(%(expressions)s, %(fraction)s)"
+        return clone.as_sql(compiler, connection, **extra)

@@ -19,6 +19,8 @@ from zones.models import Zone
 from .permissions import dashboard_zones_for
 
 TREND_WEEKS = 12
+EARLIEST = datetime.date(2000, 1, 1)
+LONGEST_WINDOW = datetime.timedelta(days=3 * 366)
 # A county's zones fit on the page as checkboxes; beyond that, type the codes.
 MAX_ZONE_CHECKBOXES = 30
 
@@ -92,11 +94,25 @@ class DashboardFilterForm(forms.Form):
             raise forms.ValidationError(f"No zone you may see has the code {', '.join(unknown)}.")
         return tuple(found[code] for code in codes)
 
+    def clean_since(self):
+        since = self.cleaned_data["since"]
+        if since and since < EARLIEST:
+            raise forms.ValidationError(f"The start date must be {EARLIEST:%-d %B %Y} or later.")
+        return since
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until and until > timezone.localdate() + datetime.timedelta(days=366):
+            raise forms.ValidationError("The end date must be within a year from today.")
+        return until
+
     def clean(self):
         cleaned = super().clean()
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             self.add_error("until", "The end date must be on or after the start date.")
+        elif since and (until or timezone.localdate()) - since > LONGEST_WINDOW:
+            self.add_error("since", "Choose at most three years between the dates.")
         return cleaned
 
     def scope(self) -> Scope:

@@ -104,6 +104,10 @@ def test_time_to_fill_breakdown(api, commissioner, market):
         ({"since": "yesterday"}, "since"),
         ({"since": "2025-06-02", "until": "2025-06-01"}, "until"),
         ({"zone": "NOPE"}, "zone"),
+        ({"since": "0001-01-01"}, "since"),
+        ({"until": "9999-12-31"}, "until"),
+        ({"since": "2001-01-01", "until": "2020-01-01"}, "since"),
+        ({"since": "2001-01-01"}, "since"),
     ],
 )
 def test_bad_filters_answer_400_naming_the_field(api, commissioner, market, query, field):

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from providers.models import Capacity
-from tests.factories import CapacityFactory, ZoneFactory
+from tests.factories import CapacityFactory, ContractFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +127,10 @@ def test_csv_and_query_count(page, users, exeter, django_assert_max_num_queries)
         CapacityFactory()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(URL).status_code == 200
+
+
+def test_a_providers_own_zones_come_first(page, users, exeter):
+    ZoneFactory(code="AAA", name="Aardvark")
+    ContractFactory(zone=exeter, provider=users["provider"].provider)
+    body = page(users["provider"]).get(URL).content.decode()
+    assert body.index('value="EXETER"') < body.index('value="AAA"')

@@ -2,7 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Role, User
-from brokerage.demo.market import DEMO_PASSWORD
+from brokerage.demo.market import DEMO_PASSWORD, seed_market
+from brokerage.management.commands import seed_demo
 from providers.models import Capacity, Contract, Provider
 from zones.models import AllocationMode, PostcodeDistrict, Zone
 from zones.selectors import zone_for_postcode
@@ -14,6 +15,12 @@ MODELS = [Zone, PostcodeDistrict, Provider, Contract, Capacity, User]
 
 def counts():
     return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture(autouse=True)
+def _market_only(monkeypatch):
+    # Later steps (the demo history) have their own tests; these are about the market.
+    monkeypatch.setattr(seed_demo, "STEPS", [seed_market])
 
 
 def test_seed_demo_loads_a_devon_like_market_and_is_idempotent(capsys):
