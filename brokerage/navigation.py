@@ -13,7 +13,7 @@ NAVIGATION = [
     ("Invoices", "invoicing:list", {A, F, P}),
     ("Payment board", "invoicing:board", {A, F}),
     ("Capacity", "providers:capacity", {P}),
-    ("Dashboard", "dashboard:index", {A, C, B}),
+    ("Dashboard", "dashboard:index", {A, C, B, F}),
     ("Zones", "zones:list", {A, C, B}),
     ("Providers", "providers:list", {A, C, B, F}),
     ("Notifications", "brokerage:notifications", {A, B, P, F}),

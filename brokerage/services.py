@@ -57,8 +57,9 @@ def advance_brokering(*, package_id) -> list[Offer]:
         ).exists():
             return []
         if package.zone.allocation_mode == AllocationMode.ROTA:
-            # Rota shares are counted across the zone's packages: one at a time.
-            Zone.objects.select_for_update().filter(pk=package.zone_id).first()
+            # Rota shares are counted across the zone's packages: one at a time. (NO KEY
+            # UPDATE: rows that merely refer to the zone, new packages say, need not wait.)
+            Zone.objects.select_for_update(no_key=True).filter(pk=package.zone_id).first()
         choice = allocation.next_offers(package)
         if not choice.providers:
             if packages_services.set_escalated(package_id=package.pk, escalated=True):

@@ -1,8 +1,10 @@
 """Exactly one winner among simultaneous accepts, on PostgreSQL with real threads."""
 
+import datetime
 import threading
 
 import pytest
+import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -78,3 +80,28 @@ def test_the_database_refuses_a_second_accepted_offer_in_a_round():
 
     with pytest.raises(IntegrityError, match="offer_one_accepted_per_round"), transaction.atomic():
         Offer.objects.filter(pk=second.pk).update(**accepted)
+
+
+@pytest.mark.django_db(transaction=True)
+@time_machine.travel(datetime.datetime(2025, 3, 3, 9, 0, tzinfo=datetime.UTC), tick=False)
+def test_rota_shares_stay_exact_when_workers_broker_at_the_same_time():
+    zone, p = market(AllocationMode.ROTA, shares=(80, 20))
+    package_ids = [open_package(zone).pk for _ in range(20)]
+    barrier = threading.Barrier(len(package_ids))
+
+    def broker(package_id):
+        barrier.wait()
+        try:
+            services.advance_brokering(package_id=package_id)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=broker, args=(pk,)) for pk in package_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    firsts = Offer.objects.filter(package_id__in=package_ids)
+    assert firsts.filter(provider=p["primary"]).count() == 16
+    assert firsts.filter(provider=p["secondary"]).count() == 4

@@ -50,8 +50,7 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
-def token(db, settings, role):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def token(db, role):
     user = USERS[role](username=f"fuzz-{role}")
     return Token.objects.create(user=user).key
 
