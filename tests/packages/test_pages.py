@@ -90,7 +90,9 @@ def test_list_and_form_pages_by_role(page, users, url, allowed):
 
 
 def test_the_packages_root_leads_to_each_roles_first_page(page, broker):
-    assert page(broker).get("/packages/", follow=True).redirect_chain[-1][0] == "/packages/worklist/"
+    assert (
+        page(broker).get("/packages/", follow=True).redirect_chain[-1][0] == "/packages/worklist/"
+    )
 
 
 @pytest.mark.parametrize("url", ["/packages/new/zone/", "/packages/new/person/"])
