@@ -49,7 +49,9 @@ def chromium():
 @pytest.fixture
 def browser_page(chromium, live_server, transactional_db):
     """A fresh browser tab whose relative URLs go to the live server."""
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(10_000)
     tab = context.new_page()
     yield tab
