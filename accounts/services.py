@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.audit import acting
 from providers.models import Provider
-from zones.audit import acting
 from zones.models import Zone
 
 from .models import Role, User

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Role
-from zones.audit import acting
+from core.audit import acting
 from zones.models import AllocationMode, Zone
 
 from .models import Capacity, Contract, ContractRole, Provider

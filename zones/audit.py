@@ -1,27 +1,21 @@
 """The audit trail of the market (zones, providers, contracts, capacity): who changed what, when.
 
 django-auditlog records every change; a service names the acting user with
-`acting(by)` so that changes made through the API (token authentication
-happens after the middleware) or a command are attributed too. Each market
+`core.audit.acting(by)` so that changes made through the API (token
+authentication happens after the middleware) or a command are attributed
+too. Each market
 model tags its entries with the codes of the zone and provider it is about
 (`get_additional_data`), so that a zone's or provider's page can show the
 changes to everything hanging off it.
 """
 
-import contextlib
 from dataclasses import dataclass
 
-from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.text import capfirst
 
 RECENT = 10
-
-
-def acting(by):
-    """Attribute the audit entries written inside this block to `by` (None: the system)."""
-    return set_actor(by) if by is not None else contextlib.nullcontext()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from .audit import acting
+from core.audit import acting
+
 from .models import AllocationMode, PostcodeDistrict, Zone
 from .postcodes import normalise_district
 

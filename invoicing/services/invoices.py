@@ -17,12 +17,12 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import Role
+from core.audit import acting
 from core.errors import Conflict
 from packages.models import Package, PackageStatus
 from providers.models import Provider
 
 from .. import pay, schedule
-from ..audit import acting
 from ..models import (
     PAYMENT_TERM_DAYS,
     DeliveredVisit,

@@ -17,8 +17,7 @@ from tests.factories import (
 )
 
 
-def test_broker_records_and_submits_a_hospital_discharge(browser_page, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_broker_records_and_submits_a_hospital_discharge(browser_page):
     tab = browser_page
     ZoneFactory(code="EXE", name="Exeter", districts=["EX1", "EX2", "EX4"])
     known = PersonFactory(nhs_number="9434765919", given_name="Ada", family_name="Ashworth")
@@ -97,8 +96,7 @@ def test_broker_records_and_submits_a_hospital_discharge(browser_page, settings)
     screenshot(tab, "packages_worklist")
 
 
-def test_broker_sees_every_problem_at_its_field(browser_page, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_broker_sees_every_problem_at_its_field(browser_page):
     tab = browser_page
     ZoneFactory(code="EXE", name="Exeter", districts=["EX2"])
     sign_in(tab, BrokerFactory(username="dana.broker"))
@@ -122,8 +120,7 @@ def test_broker_sees_every_problem_at_its_field(browser_page, settings):
     assert not Package.objects.exists()
 
 
-def test_provider_sees_its_package_and_hands_it_back(browser_page, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_provider_sees_its_package_and_hands_it_back(browser_page):
     tab = browser_page
     provider = ProviderFactory(code="PROV-A", name="Alpha Home Care")
     package = PlacedPackageFactory(

@@ -14,12 +14,6 @@ def _minutes_ago(minutes):
     return timezone.now() - datetime.timedelta(minutes=minutes)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Every test signs in several users; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def market(db):
     """Three zones; open, draft, cancelled, placed and handed-back packages.

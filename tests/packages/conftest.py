@@ -33,12 +33,6 @@ REFERRAL = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Six users a test with the production hasher cost seconds each; these tests are not about it.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def zone(db):
     return ZoneFactory(code="EXE", name="Exeter", districts=["EX1", "EX2"])

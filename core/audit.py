@@ -1,4 +1,4 @@
-"""Who changed an invoice or a visit: django-auditlog entries name the acting user.
+"""Who changed what: django-auditlog entries name the acting user.
 
 API requests authenticate by token after auditlog's middleware has run, so the
 services name the actor themselves. auditlog's `set_actor` does not restore the
