@@ -45,13 +45,12 @@ def portal_offers(request):
     offers = offer_filter.qs.order_by("expires_at", "pk")
     if wants_csv(request):
         return _offers_csv(offers)
-    page, querystring = paginate(request, offers)
+    page, _ = paginate(request, offers)
     rows = [(offer, selectors.offer_summary(offer)) for offer in page]
     context = {
         "filter": offer_filter,
         "page": page,
         "rows": rows,
-        "querystring": querystring,
         "gone": _gone(request, {offer.pk for offer in page}),
         "now": timezone.now(),
     }
@@ -62,7 +61,8 @@ def portal_offers(request):
 def _gone(request, still_shown):
     """Offers the provider was looking at (the live list sends their ids) that are no longer
     pending: they vanish from the list with a sentence saying why."""
-    shown = {int(i) for i in request.GET.get("shown", "").split(",") if i.isdigit()}
+    ids = request.GET.get("shown", "").split(",")
+    shown = {int(i) for i in ids if i.isdigit() and len(i) < 19}  # a bigint at most
     if not shown - still_shown:
         return []
     return list(
@@ -153,11 +153,11 @@ def notification_list(request):
             for n in notifications
         )
         return csv_response("notifications", ["Sent at", "Kind", "Message", "Link"], rows)
-    page, querystring = paginate(request, notifications)
+    page, _ = paginate(request, notifications)
     return render(
         request,
         "brokerage/notification_list.html",
-        {"page": page, "querystring": querystring, "unread": selectors.unread_count(request.user)},
+        {"page": page, "unread": selectors.unread_count(request.user)},
     )
 
 

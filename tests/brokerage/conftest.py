@@ -15,7 +15,3 @@ def _eager_tasks(request):
     celery_app.conf.task_always_eager = False
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Users are made by the dozen here; the real hasher's cost is not what these tests are about.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
