@@ -77,7 +77,13 @@ class Offer(models.Model):
             models.Index(fields=["status", "expires_at"], name="offer_status_expiry"),
             models.Index(fields=["provider", "status"], name="offer_provider_status"),
             models.Index(fields=["package", "round", "status"], name="offer_package_round"),
-            models.Index(fields=["sent_at"], name="offer_sent_at"),
+            # Covering: the dashboard's provider figures read offers by time sent.
+            models.Index(
+                fields=["sent_at"],
+                include=["provider", "status", "answered_at", "package"],
+                name="offer_sent_at_covering",
+            ),
+            models.Index(fields=["provider", "sent_at"], name="offer_provider_sent_at"),
             models.Index(
                 fields=["rota_zone", "rota_period"],
                 name="offer_rota_period",

@@ -74,6 +74,7 @@ class DeliveredVisit(models.Model):
         indexes = [
             models.Index(fields=["provider", "date"]),
             models.Index(fields=["package", "date"]),
+            models.Index(fields=["date"]),  # spend by period filters on the date alone
         ]
         constraints = [
             models.UniqueConstraint(

@@ -152,3 +152,20 @@ def test_env_example_is_production_and_points_at_the_compose_services():
     assert "localhost" in values["ALLOWED_HOSTS"].split(","), "the web health check needs it"
     password = values["POSTGRES_PASSWORD"]
     assert f":{password}@db:" in values["DATABASE_URL"]
+
+
+def test_the_image_is_slim_python_built_with_static_files_and_runs_unprivileged():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    instructions = [
+        line.split(maxsplit=1) for line in dockerfile.splitlines() if line[:1].isupper()
+    ]
+    assert ["FROM", "python:3.11-slim"] in instructions
+    assert "DEBUG=false" in dockerfile and "collectstatic --noinput" in dockerfile
+    users = [rest for keyword, rest in instructions if keyword == "USER"]
+    assert users and users[-1] not in ("root", "0")
+
+
+def test_the_image_leaves_out_secrets_and_local_state():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    for path in (".env", ".git", ".venv", "var", "node_modules"):
+        assert path in ignored

@@ -17,11 +17,13 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from brokerage.celery import app as celery_app
 from brokerage.demo.market import ACCOUNTS, DEMO_PASSWORD
 
 # Celery's warm shutdown finishes the task in hand; past this it is killed.
 STOP_TIMEOUT_SECONDS = 20
 WEB_START_TIMEOUT_SECONDS = 30
+WORKER_START_TIMEOUT_SECONDS = 60
 
 WEB = ["django", "runserver", "--noreload", "--skip-checks"]
 # One worker that is also beat (-B), running one task at a time (solo).
@@ -47,7 +49,7 @@ class Command(BaseCommand):
             "worker": self.start(*WORKER, *LONE),
         }
         try:
-            if self.wait_for_port(addr, port, children):
+            if self.wait_for_port(addr, port, children) and self.wait_for_worker(children):
                 self.print_welcome(f"http://{addr}:{port}")
             while not self.stopping:
                 exited = [name for name, child in children.items() if child.poll() is not None]
@@ -97,6 +99,17 @@ class Command(BaseCommand):
                     return True
             except OSError:
                 time.sleep(0.3)
+        return False
+
+    def wait_for_worker(self, children):
+        # The worker answers a ping through the broker once it is consuming, so the
+        # welcome comes after its start-up banner, and proves the broker works.
+        deadline = time.monotonic() + WORKER_START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline and not self.stopping:
+            if any(child.poll() is not None for child in children.values()):
+                return False
+            if celery_app.control.ping(timeout=1.0):
+                return True
         return False
 
     def print_welcome(self, url):
