@@ -154,20 +154,38 @@ def spend_by_zone(*, start: datetime.date, end: datetime.date) -> list[dict]:
 
 
 def _add_commissioned(rows, start, end):
-    packages = Package.objects.filter(
+    in_care = Package.objects.filter(
         status__in=(PackageStatus.PLACED, PackageStatus.ENDED),
         provider__isnull=False,
         start_date__lte=end,
     ).exclude(ended_on__lt=start)
+    whole_period = Q(start_date__lte=start) & (Q(ended_on__isnull=True) | Q(ended_on__gte=end))
     totals = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    for zone_id, weekly_hours, rate, first, ended_on in packages.values_list(
-        "zone_id", "weekly_hours", "provider__hourly_rate", "start_date", "ended_on"
+    # Most packages are in care for the whole period: the database sums those by zone.
+    period_days = (end - start).days + 1
+    weekly_pounds = ExpressionWrapper(
+        F("weekly_hours") * F("provider__hourly_rate"),
+        output_field=DecimalField(max_digits=20, decimal_places=4),
+    )
+    whole = (
+        in_care.filter(whole_period)
+        .values("zone_id")
+        .annotate(hours=Sum("weekly_hours"), pounds=Sum(weekly_pounds))
+        .order_by()
+    )
+    for row in whole:
+        totals[row["zone_id"]][0] += row["hours"] * period_days / 7
+        totals[row["zone_id"]][1] += row["pounds"] * period_days / 7
+    # The few that start or end inside it count their own days.
+    for zone_id, weekly_hours, rate, first, ended_on in (
+        in_care.exclude(whole_period)
+        .values_list("zone_id", "weekly_hours", "provider__hourly_rate", "start_date", "ended_on")
+        .order_by()
     ):
         last = min(end, ended_on) if ended_on else end
         days = (last - max(start, first)).days + 1
-        hours = weekly_hours * days / 7
-        totals[zone_id][0] += hours
-        totals[zone_id][1] += hours * rate
+        totals[zone_id][0] += weekly_hours * days / 7
+        totals[zone_id][1] += weekly_hours * rate * days / 7
     for zone_id, (hours, pounds) in totals.items():
         rows[zone_id]["commissioned_hours"] = hours.quantize(pay.PENCE)
         rows[zone_id]["commissioned_pounds"] = pounds.quantize(pay.PENCE)
