@@ -31,6 +31,7 @@ class ZoneFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Zone
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"Z{n:03d}")
     name = factory.Sequence(lambda n: f"Zone {n}")

@@ -13,5 +13,3 @@ def _eager_tasks(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
-
-

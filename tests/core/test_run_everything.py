@@ -102,7 +102,9 @@ def test_make_run_serves_pages_runs_tasks_and_stops_on_ctrl_c(embedded_env, tmp_
         run.send_signal(signal.SIGINT)
         assert run.wait(timeout=60) == 0, log.read_text()
     finally:
+        # Stopped the way an operator would, so that its children go with it.
         if run.poll() is None:
-            run.kill()
+            run.terminate()
+            run.wait(timeout=60)
     assert http_status(f"{url}/health/") is None
     assert "Stopped." in log.read_text()

@@ -3,7 +3,7 @@
 `make run` ends here, after migrate and seed_demo. Both children read the same
 settings as this process, so with no DATABASE_URL / CELERY_BROKER_URL they share
 the SQLite file and the filesystem broker under var/, and with them set they
-share PostgreSQL and Redis. Ctrl-C (or SIGTERM) stops both and waits for them;
+share PostgreSQL and Redis. Ctrl-C (or SIGTERM, SIGHUP) stops both and waits for them;
 if either dies on its own, the other is stopped too so nothing is left half-running.
 """
 
@@ -42,7 +42,8 @@ class Command(BaseCommand):
 
     def handle(self, *, addr, port, **options):
         self.stopping = False
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        # SIGHUP too: closing the terminal must not leave the children running.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, self.request_stop)
         children = {
             "web": self.start(*WEB, f"{addr}:{port}"),
