@@ -260,13 +260,8 @@ def measurements(scope, client):
         ("selector unfilled_by_zone", lambda: selectors.unfilled_by_zone(scope), unfilled_raw),
         ("selector time_to_fill", lambda: selectors.time_to_fill(scope), fill_raw),
         (
-            "selectors time to fill (all 4)",
-            lambda: (
-                selectors.time_to_fill(scope),
-                selectors.time_to_fill_by_zone(scope),
-                selectors.time_to_fill_by_priority(scope),
-                selectors.time_to_fill_by_week(scope),
-            ),
+            "selector time_to_fill_breakdown",
+            lambda: selectors.time_to_fill_breakdown(scope),
             fill_raw,
         ),
         ("API /dashboard/unfilled/", get("/api/v1/dashboard/unfilled/"), unfilled_raw),

@@ -89,13 +89,14 @@ class TimeToFillBreakdownView(DashboardAPIView):
     )
     def get(self, request):
         scope = self.scope(request)
+        breakdown = selectors.time_to_fill_breakdown(scope)
         return Response(
             {
                 "since": scope.since,
                 "until": scope.until,
-                "by_zone": selectors.time_to_fill_by_zone(scope),
-                "by_priority": selectors.time_to_fill_by_priority(scope),
-                "by_week": selectors.time_to_fill_by_week(scope),
+                "by_zone": breakdown["by_zone"],
+                "by_priority": breakdown["by_priority"],
+                "by_week": breakdown["by_week"],
             }
         )
 

@@ -132,46 +132,60 @@ def time_to_fill(scope):
     return _fill_numbers(_placed_in(scope).aggregate(**_FILL_MEASURES))
 
 
-def time_to_fill_by_zone(scope):
-    """Time to fill per zone in scope (zones with no placement have zero placed)."""
-    rows = {
-        row["zone_id"]: row
-        for row in _placed_in(scope).order_by().values("zone_id").annotate(**_FILL_MEASURES)
+def _fill_measures_where(prefix, condition):
+    return {
+        f"{prefix}placed": Count(Value(1), filter=condition),
+        f"{prefix}within_90": Count(Value(1), filter=condition & Q(LessThanOrEqual(_TO_FILL, 90))),
+        f"{prefix}within_240": Count(
+            Value(1), filter=condition & Q(LessThanOrEqual(_TO_FILL, 240))
+        ),
+        f"{prefix}median": Percentile(_TO_FILL, 0.5, filter=condition),
+        f"{prefix}p90": Percentile(_TO_FILL, 0.9, filter=condition),
     }
-    return [
-        {"zone": code, "name": name, **_fill_numbers(rows.get(pk))}
-        for pk, code, name in scope.zones().order_by("code").values_list("pk", "code", "name")
-    ]
 
 
-def time_to_fill_by_priority(scope):
-    """Time to fill for urgent and for standard packages."""
-    rows = {
-        row["priority"]: row
-        for row in _placed_in(scope).order_by().values("priority").annotate(**_FILL_MEASURES)
-    }
-    return [
-        {"priority": value, "label": label, **_fill_numbers(rows.get(value))}
-        for value, label in Priority.choices
-    ]
+def time_to_fill_breakdown(scope):
+    """Time to fill overall, per zone in scope, for urgent and for standard packages, and
+    week by week (weeks start on Monday, in the UK).
 
-
-def time_to_fill_by_week(scope):
-    """Time to fill week by week (weeks start on Monday, in the UK)."""
-    rows = {
+    A median or a percentile of a whole cannot be made from those of its parts, so
+    each breakdown is measured on its own rows: three scans of the packages placed
+    in the window (by zone, by week, and one whose measures are filtered by
+    priority besides the overall ones), whatever the number of packages or weeks.
+    """
+    placed = _placed_in(scope).order_by()
+    by_zone = {row["zone_id"]: row for row in placed.values("zone_id").annotate(**_FILL_MEASURES)}
+    by_week = {
         timezone.localtime(row["week"]).date(): row
-        for row in _placed_in(scope)
-        .order_by()
-        .annotate(week=TruncWeek("placed_at"))
+        for row in placed.annotate(week=TruncWeek("placed_at"))
         .values("week")
         .annotate(**_FILL_MEASURES)
     }
+    measures = dict(_FILL_MEASURES)
+    for value, _label in Priority.choices:
+        measures.update(_fill_measures_where(f"{value}__", Q(priority=value)))
+    row = placed.aggregate(**measures)
     monday = scope.since - datetime.timedelta(days=scope.since.weekday())
     weeks = []
     while monday <= scope.until:
-        weeks.append({"week_start": monday, **_fill_numbers(rows.get(monday))})
+        weeks.append({"week_start": monday, **_fill_numbers(by_week.get(monday))})
         monday += datetime.timedelta(weeks=1)
-    return weeks
+    return {
+        "overall": _fill_numbers(row),
+        "by_zone": [
+            {"zone": code, "name": name, **_fill_numbers(by_zone.get(pk))}
+            for pk, code, name in scope.zones().order_by("code").values_list("pk", "code", "name")
+        ],
+        "by_priority": [
+            {
+                "priority": value,
+                "label": label,
+                **_fill_numbers({name: row[f"{value}__{name}"] for name in _FILL_MEASURES}),
+            }
+            for value, label in Priority.choices
+        ],
+        "by_week": weeks,
+    }
 
 
 # --- Providers ---------------------------------------------------------------

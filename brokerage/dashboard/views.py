@@ -279,10 +279,11 @@ class TimeToFillPage(DashboardPage):
     section = "time_to_fill"
 
     def numbers(self, scope, request):
-        summary = selectors.time_to_fill(scope)
-        weeks = selectors.time_to_fill_by_week(scope)
-        priorities = selectors.time_to_fill_by_priority(scope)
-        zones = selectors.time_to_fill_by_zone(scope)
+        breakdown = selectors.time_to_fill_breakdown(scope)
+        summary = breakdown["overall"]
+        weeks = breakdown["by_week"]
+        priorities = breakdown["by_priority"]
+        zones = breakdown["by_zone"]
         tables = [
             Table(
                 name="weeks",

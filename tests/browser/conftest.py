@@ -52,7 +52,7 @@ def browser_page(chromium, live_server, transactional_db):
     context = chromium.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     tab = context.new_page()
     yield tab
     context.close()
@@ -66,9 +66,13 @@ def sign_in(tab, user, password=PASSWORD):
     tab.wait_for_load_state()
 
 
-def screenshot(tab, name):
-    """Save a full-page screenshot under screenshots/ (not committed) to look at."""
+def screenshot(tab, name, full_page=True):
+    """Save a screenshot under screenshots/ (not committed) to look at.
+
+    `full_page=False` keeps to the window, for pages many screens long whose
+    full capture can take longer than the timeout on a busy machine.
+    """
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
+    tab.screenshot(path=str(path), full_page=full_page)
     return path
