@@ -72,8 +72,15 @@ def unfilled_by_zone(scope):
         for row in open_packages.order_by().values("zone_id").annotate(**_UNFILLED_MEASURES)
     }
     now = timezone.now()
+    # Most of a national deployment's zones have nothing unfilled: their numbers are
+    # worked out once rather than zone by zone.
+    nothing = _unfilled_numbers(None, now, scope.today)
     zones = [
-        {"zone": code, "name": name, **_unfilled_numbers(by_zone.get(pk), now, scope.today)}
+        {
+            "zone": code,
+            "name": name,
+            **(_unfilled_numbers(by_zone[pk], now, scope.today) if pk in by_zone else nothing),
+        }
         for pk, code, name in scope.zones().order_by("code").values_list("pk", "code", "name")
     ]
     total = _unfilled_numbers(open_packages.aggregate(**_UNFILLED_MEASURES), now, scope.today)
