@@ -4,6 +4,7 @@ import datetime
 import re
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from invoicing.models import Invoice, InvoiceStatus
 from tests.browser.conftest import screenshot, sign_in
@@ -46,7 +47,7 @@ def test_finance_approves_and_pays_an_invoice(browser_page):
         {"name": "ecm-export.csv", "mimeType": "text/csv", "buffer": bad}
     )
     tab.get_by_role("button", name="Upload visits").click()
-    assert tab.get_by_text("2 rows have problems: nothing was imported.").first.is_visible()
+    expect(tab.get_by_text("2 rows have problems: nothing was imported.").first).to_be_visible()
     screenshot(tab, "invoicing_provider_upload_errors")
     tab.get_by_label("CSV file of delivered visits").set_input_files(
         {
@@ -56,7 +57,7 @@ def test_finance_approves_and_pays_an_invoice(browser_page):
         }
     )
     tab.get_by_role("button", name="Upload visits").click()
-    assert tab.get_by_text("28 delivered visits imported.").is_visible()
+    expect(tab.get_by_text("28 delivered visits imported.")).to_be_visible()
     screenshot(tab, "invoicing_provider_visits")
 
     tab.get_by_role("link", name="Build an invoice").first.click()
@@ -64,20 +65,20 @@ def test_finance_approves_and_pays_an_invoice(browser_page):
     tab.get_by_label("First day of the period").fill(first.isoformat())
     tab.get_by_label("Last day of the period").fill(last.isoformat())
     tab.get_by_role("button", name="Build invoice").click()
-    assert tab.get_by_role("heading", name="Invoice ALPHA-2025-01").is_visible()
-    assert tab.get_by_text("28 days left").is_visible()
+    expect(tab.get_by_role("heading", name="Invoice ALPHA-2025-01")).to_be_visible()
+    expect(tab.get_by_text("28 days left")).to_be_visible()
     screenshot(tab, "invoicing_provider_invoice")
     tab.get_by_role("button", name="Sign out alpha.office").click()
 
     sign_in(tab, finance)
     tab.get_by_role("link", name="Payment board").click()
-    assert tab.get_by_role("link", name="ALPHA-2025-01").is_visible()
+    expect(tab.get_by_role("link", name="ALPHA-2025-01")).to_be_visible()
     screenshot(tab, "invoicing_finance_board")
     tab.get_by_role("link", name="ALPHA-2025-01").click()
     tab.get_by_role("link", name=re.compile(rf"^Package {package.pk}\s*visits$")).click()
-    assert tab.get_by_role(
-        "heading", name=f"Package {package.pk}: the visits behind the line"
-    ).is_visible()
+    expect(
+        tab.get_by_role("heading", name=f"Package {package.pk}: the visits behind the line")
+    ).to_be_visible()
     screenshot(tab, "invoicing_finance_line_visits")
     tab.get_by_role("link", name="Planned against delivered, week by week").click()
     screenshot(tab, "invoicing_package_delivery")
@@ -85,14 +86,14 @@ def test_finance_approves_and_pays_an_invoice(browser_page):
     tab.get_by_role("link", name="Back to invoice ALPHA-2025-01").click()
 
     tab.get_by_role("button", name="Approve").click()
-    assert tab.get_by_text("Invoice ALPHA-2025-01 approved.").is_visible()
+    expect(tab.get_by_text("Invoice ALPHA-2025-01 approved.")).to_be_visible()
     tab.get_by_role("link", name="Record payment").click()
     tab.get_by_label("Date paid").fill(today.isoformat())
     tab.get_by_label("Payment reference").fill("BACS-000123")
     screenshot(tab, "invoicing_finance_pay_form")
     tab.get_by_role("button", name="Record payment").click()
-    assert tab.get_by_text("Invoice ALPHA-2025-01 paid.").is_visible()
-    assert tab.get_by_text("Paid on time").is_visible()
+    expect(tab.get_by_text("Invoice ALPHA-2025-01 paid.")).to_be_visible()
+    expect(tab.get_by_text("Paid on time")).to_be_visible()
     screenshot(tab, "invoicing_finance_paid")
 
     invoice = Invoice.objects.get(reference="ALPHA-2025-01")

@@ -1,5 +1,7 @@
 """A commissioner shapes the market in Chromium: a new rota zone with two providers."""
 
+from playwright.sync_api import expect
+
 from providers.models import Capacity, Contract
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import (
@@ -41,17 +43,17 @@ def test_commissioner_creates_a_rota_zone_with_two_providers(browser_page):
     tab.fill("#id_offer_window_minutes", "120")
     tab.get_by_role("button", name="Add zone").click()
     # EX10 is East Devon's: the error is in the summary and at the field.
-    assert tab.get_by_text("There is a problem").is_visible()
-    assert tab.locator("#id_postcode_districts-error").is_visible()
+    expect(tab.get_by_text("There is a problem")).to_be_visible()
+    expect(tab.locator("#id_postcode_districts-error")).to_be_visible()
     screenshot(tab, "market_zone_create_errors")
     tab.fill("#id_postcode_districts", "ex1, EX2, EX4")
     tab.get_by_role("button", name="Add zone").click()
     tab.wait_for_url("**/zones/EXETER/")
-    assert tab.get_by_text("Zone Exeter created.").is_visible()
+    expect(tab.get_by_text("Zone Exeter created.")).to_be_visible()
 
     add_provider(tab, "EXE-VALLEY", "primary", 80)
     add_provider(tab, "CATHEDRAL", "secondary", 20)
-    assert tab.get_by_text("is acting primary and gets 80% of first offers").is_visible()
+    expect(tab.get_by_text("is acting primary and gets 80% of first offers")).to_be_visible()
     screenshot(tab, "market_zone_detail")
     contracts = Contract.objects.filter(zone__code="EXETER")
     assert sorted(contracts.values_list("provider__code", "role", "share_percent")) == [
@@ -62,19 +64,19 @@ def test_commissioner_creates_a_rota_zone_with_two_providers(browser_page):
 
     # A third provider may not take the secondary's place.
     add_provider(tab, "TOPSHAM", "secondary", 10)
-    assert tab.get_by_text("already has a secondary provider").first.is_visible()
+    expect(tab.get_by_text("already has a secondary provider").first).to_be_visible()
     screenshot(tab, "market_contract_form_errors")
 
     tab.goto("/zones/EXETER/edit/")
     screenshot(tab, "market_zone_edit")
     tab.goto("/zones/lookup/?postcode=ex4+1aa")
-    assert tab.get_by_text("EX4 1AA is in zone EXETER").is_visible()
+    expect(tab.get_by_text("EX4 1AA is in zone EXETER")).to_be_visible()
     screenshot(tab, "market_postcode_lookup")
 
     tab.goto("/providers/")
     screenshot(tab, "market_provider_list")
     tab.get_by_role("link", name="Exe Valley Home Care").click()
-    assert tab.get_by_text("Primary").first.is_visible()
+    expect(tab.get_by_text("Primary").first).to_be_visible()
     screenshot(tab, "market_provider_detail")
     tab.goto("/providers/new/")
     tab.get_by_role("button", name="Add provider").click()
@@ -95,6 +97,6 @@ def test_a_provider_declares_capacity_in_its_portal(browser_page):
     tab.select_option("#id_zone", "EXETER")
     tab.fill("#id_hours", "25")
     tab.get_by_role("button", name="Declare hours").click()
-    assert tab.get_by_text("Exe Valley: 25 spare hours in Exeter").is_visible()
+    expect(tab.get_by_text("Exe Valley: 25 spare hours in Exeter")).to_be_visible()
     screenshot(tab, "market_capacity")
     assert Capacity.objects.get().hours == 25

@@ -1,6 +1,7 @@
 """The provider portal in Chromium: an offer arrives, is accepted, and the person appears."""
 
 import pytest
+from playwright.sync_api import expect
 
 from brokerage import services
 from brokerage.celery import app as celery_app
@@ -56,8 +57,10 @@ def test_provider_accepts_an_offer_and_sees_the_persons_details(browser_page, of
     tab.goto("/brokering/offers/")
 
     card = tab.locator(".govuk-summary-card", has_text=f"Package {package.pk}:")
-    assert card.get_by_text("Hoist transfers; lives alone.").is_visible()
-    assert card.get_by_text("Every day at 08:00, 45 minutes, 1 carer: personal care").is_visible()
+    expect(card.get_by_text("Hoist transfers; lives alone.")).to_be_visible()
+    expect(
+        card.get_by_text("Every day at 08:00, 45 minutes, 1 carer: personal care")
+    ).to_be_visible()
     assert "Oakley" not in tab.content() and "4 Fore Street" not in tab.content()
     screenshot(tab, "portal_offers")
 
@@ -65,9 +68,9 @@ def test_provider_accepts_an_offer_and_sees_the_persons_details(browser_page, of
     tab.wait_for_load_state()
 
     assert tab.url.endswith(f"/packages/{package.pk}/")
-    assert tab.get_by_text(f"You accepted package {package.pk}").is_visible()
-    assert tab.get_by_text("Oakley").first.is_visible()
-    assert tab.get_by_text("4 Fore Street").first.is_visible()
+    expect(tab.get_by_text(f"You accepted package {package.pk}")).to_be_visible()
+    expect(tab.get_by_text("Oakley").first).to_be_visible()
+    expect(tab.get_by_text("4 Fore Street").first).to_be_visible()
     screenshot(tab, "portal_accepted_package")
 
 
@@ -79,7 +82,7 @@ def test_provider_declines_with_a_reason(browser_page, offered):
     tab.get_by_role("link", name=f"Decline package {other.pk}").click()
 
     tab.get_by_role("button", name="Decline offer").click()
-    assert tab.locator(".govuk-error-summary").is_visible()
+    expect(tab.locator(".govuk-error-summary")).to_be_visible()
     screenshot(tab, "portal_decline_error")
 
     tab.get_by_label("Other").check()
@@ -87,7 +90,7 @@ def test_provider_declines_with_a_reason(browser_page, offered):
     tab.get_by_role("button", name="Decline offer").click()
     tab.wait_for_load_state()
 
-    assert tab.get_by_text(f"You declined the offer of package {other.pk}").is_visible()
+    expect(tab.get_by_text(f"You declined the offer of package {other.pk}")).to_be_visible()
     assert tab.locator(".govuk-summary-card", has_text=f"Package {other.pk}:").count() == 0
     screenshot(tab, "portal_after_decline")
 
@@ -104,7 +107,7 @@ def test_an_offer_taken_meanwhile_disappears_from_the_live_list(browser_page, of
         f"text=The offer of package {package.pk} is no longer available", timeout=15_000
     )
 
-    assert tab.get_by_text("taken by another provider").is_visible()
+    expect(tab.get_by_text("taken by another provider")).to_be_visible()
     assert tab.locator(".govuk-summary-card", has_text=f"Package {package.pk}:").count() == 0
     screenshot(tab, "portal_offer_taken")
 
@@ -118,7 +121,7 @@ def test_broker_places_an_escalated_package_by_hand(browser_page, offered):
     tab = browser_page
     sign_in(tab, BrokerFactory(username="dana.broker"))
     tab.goto(f"/packages/{package.pk}/")
-    assert tab.get_by_text("No capacity").first.is_visible()
+    expect(tab.get_by_text("No capacity").first).to_be_visible()
     screenshot(tab, "broker_package_offers_escalated")
 
     tab.get_by_label("Provider").select_option(label="Alpha Home Care (ALPHA)")
@@ -126,5 +129,5 @@ def test_broker_places_an_escalated_package_by_hand(browser_page, offered):
     tab.get_by_role("button", name="Place with this provider").click()
     tab.wait_for_load_state()
 
-    assert tab.get_by_text(f"Package {package.pk} is placed with Alpha Home Care").is_visible()
+    expect(tab.get_by_text(f"Package {package.pk} is placed with Alpha Home Care")).to_be_visible()
     screenshot(tab, "broker_package_placed_by_hand")
