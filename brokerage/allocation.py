@@ -10,8 +10,9 @@ brokerage.services writes the offers under a lock on the package.
 - rota: the first offer of a newly submitted package goes to the acting
   primary or the acting secondary so that, within each rotation period,
   first offers follow their shares exactly; then the other one, then the
-  framework providers in cascade order. The contract primary acts as
-  primary in even periods and the two swap roles every period.
+  framework providers in cascade order. Periods of `rotation_weeks` weeks
+  run from the day the zone's rota started (`Zone.rota_started_on`): the
+  contract primary acts as primary in even periods, the secondary in odd.
 """
 
 import datetime
@@ -67,7 +68,7 @@ def eligible_contracts(package: Package) -> list[Contract]:
         Q(round=package.brokering_round) | Q(status=OfferStatus.DECLINED)
     )
     placed = Package.objects.filter(provider=OuterRef("provider_id"), status=PackageStatus.PLACED)
-    this_week = timezone.make_aware(datetime.datetime.combine(week_start(today), datetime.time()))
+    this_week = _midnight(week_start(today))
     capacity = Capacity.objects.filter(
         provider=OuterRef("provider_id"),
         zone_id=package.zone_id,
@@ -99,10 +100,24 @@ def eligible_contracts(package: Package) -> list[Contract]:
     )
 
 
+def placed_hours(provider_id) -> Decimal:
+    """The weekly hours of the packages placed with a provider now: what its cap counts."""
+    placed = Package.objects.filter(provider_id=provider_id, status=PackageStatus.PLACED)
+    return placed.aggregate(total=Sum("weekly_hours"))["total"] or Decimal("0")
+
+
 def _hours(packages):
     """The weekly hours of `packages` summed (0 when none), as a subquery."""
     total = packages.order_by().values("provider_id").annotate(total=Sum("weekly_hours"))
     return Coalesce(Subquery(total.values("total")), Value(Decimal("0")))
+
+
+def rota_ready(zone) -> bool:
+    """Whether a rota zone has both its primary and its secondary, so the rota can run."""
+    pair = Contract.objects.filter(
+        zone=zone, role__in=(ContractRole.PRIMARY, ContractRole.SECONDARY)
+    )
+    return pair.count() == 2
 
 
 def _rota_choice(package: Package, contracts: list[Contract]) -> Choice:
@@ -118,6 +133,13 @@ def _rota_choice(package: Package, contracts: list[Contract]) -> Choice:
         if provider_id in eligible:
             return Choice([eligible[provider_id].provider], period if first_offer else None)
     return Choice([c.provider for c in contracts if c.role == ContractRole.FRAMEWORK][:1])
+
+
+def _midnight(day: datetime.date, *, days: int = 0) -> datetime.datetime:
+    """The start of `day` (plus `days`) in the UK: rota periods begin at midnight there."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(days=days)
+    )
 
 
 def _rota_pair(zone, period: int):
@@ -146,9 +168,14 @@ def _rota_turn(zone, period, acting_primary, acting_secondary, primary_share, se
     acting primary has had ceil(k x its share) of them (80/20: 8 of every 10).
 
     Counting the period's first offers from the database (under the zone's
-    lock, taken by the caller) keeps the shares exact across workers.
+    lock, taken by the caller) keeps the shares exact across workers. They are
+    counted by the days the period covers, not by its number, which a change
+    of `rotation_weeks` reuses for other days.
     """
-    firsts = Offer.objects.filter(rota_zone=zone, rota_period=period)
+    starts, ends = zone.rotation_period_dates(period)
+    firsts = Offer.objects.filter(
+        rota_zone=zone, sent_at__gte=_midnight(starts), sent_at__lt=_midnight(ends, days=1)
+    )
     given = firsts.count()
     to_primary = firsts.filter(provider_id=acting_primary).count()
     if to_primary * (primary_share + secondary_share) < (given + 1) * primary_share:

@@ -45,8 +45,8 @@ class Offer(models.Model):
     a new round.
 
     `rota_zone` and `rota_period` are set on the first offer of a newly
-    submitted package in a rota zone: counting those per period is how the
-    primary's and secondary's shares are kept exact.
+    submitted package in a rota zone: counting those sent in the current
+    period is how the primary's and secondary's shares are kept exact.
     """
 
     package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="offers")
@@ -84,9 +84,10 @@ class Offer(models.Model):
                 name="offer_sent_at_covering",
             ),
             models.Index(fields=["provider", "sent_at"], name="offer_provider_sent_at"),
+            # The rota counts a zone's first offers by the days of the current period.
             models.Index(
-                fields=["rota_zone", "rota_period"],
-                name="offer_rota_period",
+                fields=["rota_zone", "sent_at"],
+                name="offer_rota_sent_at",
                 condition=Q(rota_zone__isnull=False),
             ),
         ]
@@ -134,7 +135,11 @@ class NotificationKind(models.TextChoices):
 
 
 class Notification(models.Model):
-    """A message for one user in the app (and by email), never with personal data in it."""
+    """A message for one user in the app (and by email), never with personal data in it.
+
+    `emailed_at` is set once its email has gone, so that a retried or
+    repeated email task never sends it twice.
+    """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -144,6 +149,7 @@ class Notification(models.Model):
     link = models.CharField(max_length=200, help_text="A path within the service.")
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -71,19 +71,32 @@ def _notify(kind, messages):
 
 
 def send_emails(notification_ids) -> int:
-    """Email each notification to its recipient; answers how many were sent."""
-    emails = [
-        EmailMessage(
-            subject=SUBJECTS[n.kind],
-            body=(
-                f"{n.text}\n\nSign in to see it: {settings.SITE_URL}{n.link}\n\n"
-                "This email holds no personal details: they are shown only in the service."
-            ),
-            to=[n.recipient.email],
+    """Email each notification not emailed yet to its recipient; answers how many were sent.
+
+    Safe to run twice, and by two workers at once: the rows are locked while
+    their emails go (a second run skips them) and marked sent afterwards. A
+    failure to send leaves them unmarked, for the task's retry.
+    """
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(pk__in=notification_ids, emailed_at__isnull=True)
+            .exclude(recipient__email="")
+            .select_related("recipient")
         )
-        for n in Notification.objects.filter(pk__in=notification_ids).select_related("recipient")
-        if n.recipient.email
-    ]
-    if not emails:
-        return 0
-    return get_connection().send_messages(emails)
+        if not due:
+            return 0
+        sent = get_connection().send_messages([_email(n) for n in due])
+        Notification.objects.filter(pk__in=[n.pk for n in due]).update(emailed_at=timezone.now())
+    return sent
+
+
+def _email(notification) -> EmailMessage:
+    return EmailMessage(
+        subject=SUBJECTS[notification.kind],
+        body=(
+            f"{notification.text}\n\nSign in to see it: {settings.SITE_URL}{notification.link}\n\n"
+            "This email holds no personal details: they are shown only in the service."
+        ),
+        to=[notification.recipient.email],
+    )

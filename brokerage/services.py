@@ -57,15 +57,29 @@ def advance_brokering(*, package_id) -> list[Offer]:
         ).exists():
             return []
         if package.zone.allocation_mode == AllocationMode.ROTA:
-            # Rota shares are counted across the zone's packages: one at a time. (NO KEY
-            # UPDATE: rows that merely refer to the zone, new packages say, need not wait.)
-            Zone.objects.select_for_update(no_key=True).filter(pk=package.zone_id).first()
+            _lock_rota(package.zone)
         choice = allocation.next_offers(package)
         if not choice.providers:
             if packages_services.set_escalated(package_id=package.pk, escalated=True):
                 notifications.notify_escalated(package)
             return []
         return _send_offers(package, choice)
+
+
+def _lock_rota(zone) -> None:
+    """Lock a rota zone for one brokering step, and start its rota on the first one.
+
+    Rota shares are counted across the zone's packages, so they are brokered
+    one at a time (NO KEY UPDATE: rows that merely refer to the zone, new
+    packages say, need not wait). A rota's first period begins the day it
+    first brokers with both its primary and secondary, so that it opens with
+    the contract primary leading for a whole period, whatever the date.
+    """
+    locked = Zone.objects.select_for_update(no_key=True).get(pk=zone.pk)
+    if locked.rota_started_on is None and allocation.rota_ready(locked):
+        locked.rota_started_on = timezone.localdate()
+        Zone.objects.filter(pk=zone.pk).update(rota_started_on=locked.rota_started_on)
+    zone.rota_started_on, zone.rotation_weeks = locked.rota_started_on, locked.rotation_weeks
 
 
 def _send_offers(package, choice) -> list[Offer]:
@@ -118,6 +132,7 @@ def accept_offer(*, offer_id, by) -> Offer:
         with transaction.atomic():
             package = _locked_package(offer.package_id)
             _require_available(package)
+            _require_within_cap(offer.provider_id, package)
             now = timezone.now()
             accepted = Offer.objects.filter(
                 pk=offer.pk,
@@ -146,6 +161,28 @@ def _require_available(package):
         raise Conflict("This package is no longer available: it has been placed or closed.")
 
 
+def _require_within_cap(provider_id, package):
+    """A capped provider stays within its weekly hours cap, counting this package.
+
+    Offers are only sent within the cap, but a broadcast may offer a provider
+    several packages at once: each accept is checked again, under a lock on
+    the provider, so that two accepts at once cannot both squeeze in.
+    """
+    provider = Provider.objects.select_for_update(no_key=True).get(pk=provider_id)
+    if provider.weekly_hours_cap is None:
+        return
+    placed = allocation.placed_hours(provider_id)
+    if placed + package.weekly_hours > provider.weekly_hours_cap:
+        raise Conflict(
+            f"Accepting this package would take {provider.name} over its weekly cap of "
+            f"{_hours(provider.weekly_hours_cap)} hours ({_hours(placed)} already placed)."
+        )
+
+
+def _hours(value) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def _why_not(offer) -> str:
     """Why an offer can no longer be answered, in the provider's words."""
     if offer.status == OfferStatus.WITHDRAWN and offer.withdrawn_because:
@@ -156,12 +193,14 @@ def _why_not(offer) -> str:
 
 
 def decline_offer(*, offer_id, by, reason, detail="") -> Offer:
-    """Decline a pending offer with a reason; brokering moves on straight after commit."""
+    """Decline a pending offer with a reason; brokering moves on straight after commit.
+
+    The portal's form asks for words with Other; the API's contract is a
+    reason alone, so a bare "other" from a back-office system is accepted.
+    """
     detail = (detail or "").strip()
     if reason not in DeclineReason.values:
         raise ValidationError({"reason": ["Choose a reason: " + ", ".join(DeclineReason.values)]})
-    if reason == DeclineReason.OTHER and not detail:
-        raise ValidationError({"detail": ["Say why you are declining this offer."]})
     with transaction.atomic():
         offer = Offer.objects.select_related("provider").get(pk=offer_id)
         _locked_package(offer.package_id)

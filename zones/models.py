@@ -23,8 +23,8 @@ class AllocationMode(models.TextChoices):
 # may wait a day or more, never weeks).
 MAX_WINDOW_MINUTES = 7 * 24 * 60
 
-# Rotation periods are counted from this Monday, so that every zone's
-# periods line up with whole weeks and the swap date can be computed.
+# Rota periods of a rota that has not offered anything yet are counted from this Monday
+# (and the dashboard's and the demo's reporting periods too).
 ROTATION_EPOCH = datetime.date(2024, 1, 1)
 
 
@@ -58,6 +58,13 @@ class Zone(models.Model):
     rotation_weeks = models.PositiveIntegerField(
         default=2, validators=[MinValueValidator(1), MaxValueValidator(52)]
     )
+    rota_started_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The first day of the rota's first period: the day the zone's rota first "
+        "offered a package. Brokering sets it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -89,13 +96,22 @@ class Zone(models.Model):
         # find the changes to its districts and contracts as well as its own.
         return {"zone": self.code}
 
+    def rotation_start(self) -> datetime.date:
+        """The first day of the rota's period 0, in which the contract primary leads.
+
+        Brokering sets it to the day of the rota's first counted offer, so that
+        a new rota opens with its primary taking the primary's share for a whole
+        period whatever the date; until then periods run from the epoch.
+        """
+        return self.rota_started_on or ROTATION_EPOCH
+
     def rotation_period(self, on: datetime.date) -> int:
         """The number of the rota period that `on` falls in (0, 1, 2, ...)."""
-        return (on - ROTATION_EPOCH).days // (7 * self.rotation_weeks)
+        return (on - self.rotation_start()).days // (7 * self.rotation_weeks)
 
     def rotation_period_dates(self, period: int) -> tuple[datetime.date, datetime.date]:
         """The first and last day of rota period number `period`."""
-        start = ROTATION_EPOCH + datetime.timedelta(weeks=period * self.rotation_weeks)
+        start = self.rotation_start() + datetime.timedelta(weeks=period * self.rotation_weeks)
         return start, start + datetime.timedelta(weeks=self.rotation_weeks, days=-1)
 
     def offer_window(self, urgent: bool) -> datetime.timedelta:

@@ -155,6 +155,14 @@ def test_decline_takes_a_reason_in_words_or_as_a_code(api, users, offers, provid
     assert client.post(url(offer, "decline"), {"reason": "x"}).status_code == 409
 
 
+def test_a_bare_other_is_enough_to_decline(api, users, offers, provider_org):
+    response = api(users["provider"]).post(
+        url(offers[provider_org.pk], "decline"), {"reason": "other"}, format="json"
+    )
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["decline_reason"]) == ("declined", "other")
+
+
 def test_a_free_text_reason_is_kept_as_other(api, users, offers, provider_org):
     response = api(users["provider"]).post(
         url(offers[provider_org.pk], "decline"), {"reason": "Our van broke down"}, format="json"

@@ -9,8 +9,9 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Role
-from brokerage import services
+from brokerage import notifications, services
 from brokerage.models import Notification, NotificationKind, Offer, OfferStatus
+from brokerage.tasks import send_notification_emails
 from packages.models import EventKind, PackageStatus
 from providers.models import ContractRole, CqcRating, ProviderStatus
 from tests.factories import (
@@ -173,6 +174,39 @@ def test_new_offer_notifies_the_providers_users_by_email_without_personal_data(
         assert secret not in email.body and secret not in note.text
 
 
+def test_the_email_task_sends_each_notification_once(django_capture_on_commit_callbacks):
+    zone, p = market(AllocationMode.CASCADE, secondary=False)
+    ProviderUserFactory(provider=p["primary"], email="office@alpha.example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.advance_brokering(package_id=open_package(zone).pk)
+    assert len(mail.outbox) == 1
+
+    # A retried task, or its message delivered twice, sends nothing more.
+    assert send_notification_emails(list(Notification.objects.values_list("pk", flat=True))) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_an_email_that_could_not_be_sent_goes_on_the_retry(monkeypatch):
+    zone, p = market(AllocationMode.CASCADE, secondary=False)
+    ProviderUserFactory(provider=p["primary"], email="office@alpha.example.org")
+    services.advance_brokering(package_id=open_package(zone).pk)
+    ids = list(Notification.objects.values_list("pk", flat=True))
+
+    def mail_server_down(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            "django.core.mail.backends.locmem.EmailBackend.send_messages", mail_server_down
+        )
+        with pytest.raises(OSError):
+            notifications.send_emails(ids)
+    assert Notification.objects.get().emailed_at is None
+
+    assert notifications.send_emails(ids) == 1
+    assert Notification.objects.get().emailed_at is not None
+
+
 def test_offers_are_on_the_packages_timeline():
     zone, p = market(AllocationMode.CASCADE)
     package = open_package(zone)
@@ -205,6 +239,73 @@ def test_rota_first_offers_follow_shares_exactly_and_swap_each_period():
         swapped = first_offers(10)
     assert swapped.count(secondary) == 8 and swapped.count(primary) == 2
     assert swapped[0] == secondary
+
+
+def rota_firsts(zone, count):
+    """The providers given the first offers of `count` newly submitted packages, in order."""
+    return [
+        services.advance_brokering(package_id=open_package(zone).pk)[0].provider
+        for _ in range(count)
+    ]
+
+
+# Monday 17 March 2025 is in an odd period counted from the epoch (1 January 2024).
+ODD_EPOCH_PERIOD = datetime.datetime(2025, 3, 20, 9, 0, tzinfo=datetime.UTC)
+
+
+@time_machine.travel(ODD_EPOCH_PERIOD, tick=False)
+def test_a_new_rota_opens_with_its_primary_leading_whatever_the_date():
+    zone, p = market(AllocationMode.ROTA, shares=(80, 20), rotation_weeks=2)
+    assert zone.rotation_period(timezone.localdate()) % 2 == 1  # the epoch would swap them
+
+    firsts = rota_firsts(zone, 10)
+
+    assert firsts.count(p["primary"]) == 8 and firsts[0] == p["primary"]
+    zone.refresh_from_db()
+    assert zone.rota_started_on == datetime.date(2025, 3, 20)
+    with time_machine.travel(ODD_EPOCH_PERIOD + datetime.timedelta(days=13)):
+        assert rota_firsts(zone, 5).count(p["primary"]) == 4  # same period: 12 of 15 so far
+    with time_machine.travel(ODD_EPOCH_PERIOD + datetime.timedelta(weeks=2)):
+        swapped = rota_firsts(zone, 10)
+    assert swapped.count(p["secondary"]) == 8 and swapped[0] == p["secondary"]
+    with time_machine.travel(ODD_EPOCH_PERIOD + datetime.timedelta(weeks=4)):
+        assert rota_firsts(zone, 10).count(p["primary"]) == 8
+
+
+@time_machine.travel(ODD_EPOCH_PERIOD, tick=False)
+def test_a_rota_starts_only_once_it_has_both_providers():
+    zone, p = market(AllocationMode.ROTA, secondary=False)
+    services.advance_brokering(package_id=open_package(zone).pk)
+    zone.refresh_from_db()
+    assert zone.rota_started_on is None
+
+    with time_machine.travel(ODD_EPOCH_PERIOD + datetime.timedelta(days=3)):
+        ContractFactory(zone=zone, role=ContractRole.SECONDARY, share_percent=20)
+        assert rota_firsts(zone, 1) == [p["primary"]]
+    zone.refresh_from_db()
+    assert zone.rota_started_on == datetime.date(2025, 3, 23)
+
+
+@time_machine.travel(ODD_EPOCH_PERIOD, tick=False)
+def test_rota_counts_only_first_offers_sent_in_this_periods_days():
+    zone, p = market(AllocationMode.ROTA, shares=(80, 20))
+    rota_firsts(zone, 1)
+    # First offers of long ago that carry this period's number (numbered when the rota ran
+    # on other settings) are not this period's: they must not tilt its shares.
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    for _ in range(5):
+        Offer.objects.create(
+            package=open_package(zone, status=PackageStatus.ENDED),
+            provider=p["primary"],
+            round=1,
+            sent_at=long_ago,
+            expires_at=long_ago + datetime.timedelta(hours=4),
+            status=OfferStatus.EXPIRED,
+            rota_zone=zone,
+            rota_period=0,
+        )
+
+    assert rota_firsts(zone, 9).count(p["primary"]) == 7  # with the first: 8 of 10
 
 
 @time_machine.travel(datetime.datetime(2025, 3, 3, 9, 0, tzinfo=datetime.UTC), tick=False)

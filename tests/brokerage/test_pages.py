@@ -101,6 +101,18 @@ def test_the_live_list_says_why_an_offer_disappeared(
     assert "Accept" not in text
 
 
+def test_the_live_list_asks_again_with_only_the_offers_it_shows(page, users, offers, provider_org):
+    # htmx adds the shown offers to the list's own address on every poll: were that address
+    # to keep the last poll's `shown` too, it would grow by one list every ten seconds.
+    response = page(users["provider"]).get(
+        PORTAL, {"status": "pending", "shown": "1,2,3"}, headers={"HX-Request": "true"}
+    )
+
+    text = response.content.decode()
+    assert f'hx-get="{PORTAL}?status=pending"' in text
+    assert f'name="shown" value="{offers[provider_org.pk].pk}"' in text
+
+
 def test_decline_form_asks_for_a_reason(page, users, offers, provider_org):
     mine = offers[provider_org.pk]
     client = page(users["provider"])

@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -105,3 +106,19 @@ def test_rota_shares_stay_exact_when_workers_broker_at_the_same_time():
     firsts = Offer.objects.filter(package_id__in=package_ids)
     assert firsts.filter(provider=p["primary"]).count() == 16
     assert firsts.filter(provider=p["secondary"]).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_capped_provider_accepting_many_packages_at_once_stays_within_its_cap():
+    zone, p = market(AllocationMode.BROADCAST, secondary=False)
+    capped = p["primary"]
+    capped.weekly_hours_cap = Decimal("10")
+    capped.save()
+    packages = [open_package(zone, weekly_hours=Decimal("4")) for _ in range(10)]
+    offers = [services.advance_brokering(package_id=package.pk)[0] for package in packages]
+
+    outcomes = race([offer.pk for offer in offers])
+
+    assert sorted(outcomes) == ["conflict"] * 8 + ["won"] * 2
+    placed = Package.objects.filter(provider=capped, status=PackageStatus.PLACED)
+    assert placed.count() == 2

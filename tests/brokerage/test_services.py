@@ -1,6 +1,7 @@
 """Answering offers, expiry and the sweep, hand-backs, cancelling, and the broker's actions."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -13,7 +14,13 @@ from brokerage.tasks import sweep_brokering
 from core.errors import Conflict
 from packages import services as packages_services
 from packages.models import EventKind, PackageStatus
-from tests.factories import BrokerFactory, PackageFactory, ProviderFactory, ProviderUserFactory
+from tests.factories import (
+    BrokerFactory,
+    PackageFactory,
+    PlacedPackageFactory,
+    ProviderFactory,
+    ProviderUserFactory,
+)
 from zones.models import AllocationMode
 
 from .factories import OfferFactory, market, open_package
@@ -79,14 +86,60 @@ def test_accept_after_expiry_conflicts_even_before_the_sweep():
     assert offer.status == OfferStatus.PENDING
 
 
-def test_decline_needs_a_known_reason_and_detail_for_other():
+def test_decline_needs_a_known_reason():
     offer = OfferFactory()
     with pytest.raises(ValidationError) as error:
         services.decline_offer(offer_id=offer.pk, by=None, reason="bored")
     assert "reason" in error.value.message_dict
-    with pytest.raises(ValidationError) as error:
-        services.decline_offer(offer_id=offer.pk, by=None, reason="other", detail=" ")
-    assert "detail" in error.value.message_dict
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.PENDING
+
+
+def test_a_bare_other_is_a_reason_for_a_back_office_system():
+    # The contract's decline is {"reason"} alone; only the portal's form asks for words.
+    offer = OfferFactory()
+
+    declined = services.decline_offer(offer_id=offer.pk, by=None, reason="other", detail=" ")
+
+    assert (declined.status, declined.decline_reason, declined.decline_detail) == (
+        OfferStatus.DECLINED,
+        "other",
+        "",
+    )
+
+
+def test_accepting_beyond_the_weekly_cap_conflicts():
+    # Offers go out within the cap, but a broadcast can offer one provider several at once.
+    zone, p = market(AllocationMode.BROADCAST, secondary=False)
+    capped = p["primary"]
+    capped.weekly_hours_cap = Decimal("9")
+    capped.save()
+    PlacedPackageFactory(zone=zone, provider=capped, weekly_hours=Decimal("2"))
+    first, second = (open_package(zone, weekly_hours=Decimal("4")) for _ in range(2))
+    (first_offer,) = services.advance_brokering(package_id=first.pk)
+    (second_offer,) = services.advance_brokering(package_id=second.pk)
+    services.accept_offer(offer_id=first_offer.pk, by=None)  # 2 + 4 = 6 of 9
+
+    with pytest.raises(Conflict, match="over its weekly cap of 9 hours \\(6 already placed\\)"):
+        services.accept_offer(offer_id=second_offer.pk, by=None)  # 6 + 4 = 10
+
+    second.refresh_from_db()
+    second_offer.refresh_from_db()
+    assert second.status == PackageStatus.OPEN and second_offer.status == OfferStatus.PENDING
+
+
+def test_accepting_up_to_the_weekly_cap_exactly_is_allowed():
+    zone, p = market(AllocationMode.BROADCAST, secondary=False)
+    capped = p["primary"]
+    capped.weekly_hours_cap = Decimal("8")
+    capped.save()
+    packages = [open_package(zone, weekly_hours=Decimal("4")) for _ in range(2)]
+    offers = [services.advance_brokering(package_id=pk.pk)[0] for pk in packages]
+
+    for offer in offers:
+        services.accept_offer(offer_id=offer.pk, by=None)
+
+    assert capped.packages.filter(status=PackageStatus.PLACED).count() == 2
 
 
 def test_decline_records_the_reason_and_the_cascade_moves_on_at_once(
