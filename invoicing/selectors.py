@@ -19,6 +19,8 @@ from . import pay, schedule
 from .models import DeadlineStatus, DeliveredVisit, Invoice, InvoiceLine
 
 ZERO = Decimal("0.00")
+# The board's totals read like its list: what needs paying first comes first.
+UNPAID_BY_URGENCY = (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON, DeadlineStatus.OK)
 
 
 def uk_today() -> datetime.date:
@@ -62,12 +64,11 @@ def payment_board(today=None):
     summary = [
         {
             "status": status,
-            "label": label,
+            "label": status.label,
             "count": totals.get(status, {}).get("count", 0),
             "amount": (totals.get(status, {}).get("amount") or ZERO).quantize(pay.PENCE),
         }
-        for status, label in DeadlineStatus.choices
-        if status in (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON, DeadlineStatus.OK)
+        for status in UNPAID_BY_URGENCY
     ]
     return {
         "invoices": unpaid,
@@ -228,6 +229,7 @@ def _pounds(minute_pounds):
 def planned_against_delivered(package, today=None) -> list[dict]:
     """Week by week (Monday to Sunday) from the start of care to today: planned carer hours
     and visits against delivered and payable, and the missed, short, late and unplanned.
+    The current week counts what was planned up to today.
 
     A planned visit up to yesterday with no record at all counts as missed here even
     before an invoice records it so.
@@ -243,8 +245,10 @@ def planned_against_delivered(package, today=None) -> list[dict]:
     weeks = []
     while monday <= today:
         sunday = monday + datetime.timedelta(days=6)
+        # The current week is compared to date: planned visits and hours alike stop at today.
+        last = min(sunday, today)
         week = [v for v in visits if monday <= v.date <= sunday]
-        occurrences = schedule.planned_occurrences(package, monday, min(sunday, today))
+        occurrences = schedule.planned_occurrences(package, monday, last)
         unrecorded = sum(
             1 for day, planned in occurrences if day < today and (planned.pk, day) not in recorded
         )
@@ -253,7 +257,7 @@ def planned_against_delivered(package, today=None) -> list[dict]:
                 "week_start": monday,
                 "week_end": sunday,
                 "planned_visits": len(occurrences),
-                "planned_hours": schedule.commissioned_hours(package, monday, sunday),
+                "planned_hours": schedule.commissioned_hours(package, monday, last),
                 "delivered_visits": sum(1 for v in week if not v.missed),
                 "delivered_hours": pay.hours(sum(v.delivered_minutes for v in week)),
                 "payable_hours": pay.hours(

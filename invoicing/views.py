@@ -130,7 +130,7 @@ def invoice_new(request):
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(request, f"Invoice {invoice.reference} built: £{invoice.total}.")
+            messages.success(request, f"Invoice {invoice.reference} built: £{invoice.total:,.2f}.")
             return redirect("invoicing:detail", pk=invoice.pk)
     return render(request, "invoicing/invoice_new.html", {"form": form, "by_post": by_post})
 

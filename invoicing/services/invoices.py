@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
@@ -368,17 +368,9 @@ def run_payments(*, by, invoice_ids, paid_on: datetime.date, reference: str) -> 
         unknown = sorted(set(ids) - {invoice.pk for invoice in invoices})
         if unknown:
             raise ValidationError({"invoices": [f"No invoice {pk}." for pk in unknown]})
-        if PaymentRun.objects.filter(reference=reference).exists():
-            raise ValidationError({"reference": [f"Payment run {reference} already exists."]})
         _check_payable(invoices, paid_on)
         now = timezone.now()
-        run = PaymentRun.objects.create(
-            reference=reference,
-            paid_on=paid_on,
-            total=sum((invoice.total for invoice in invoices), Decimal("0.00")),
-            created_at=now,
-            created_by=by,
-        )
+        run = _new_payment_run(by, reference, paid_on, invoices, now)
         for invoice in invoices:
             invoice.status, invoice.paid_on, invoice.paid_at = InvoiceStatus.PAID, paid_on, now
             invoice.payment_reference, invoice.payment_run = reference, run
@@ -386,6 +378,23 @@ def run_payments(*, by, invoice_ids, paid_on: datetime.date, reference: str) -> 
                 update_fields=["status", "paid_on", "paid_at", "payment_reference", "payment_run"]
             )
     return run
+
+
+def _new_payment_run(by, reference, paid_on, invoices, now) -> PaymentRun:
+    """The run, or a ValidationError on `reference` if it is taken. The unique constraint
+    decides, not a look-up first: two runs started at once under one reference (each on
+    other invoices, so neither waits for the other's locks) would both pass a look-up."""
+    try:
+        with transaction.atomic():
+            return PaymentRun.objects.create(
+                reference=reference,
+                paid_on=paid_on,
+                total=sum((invoice.total for invoice in invoices), Decimal("0.00")),
+                created_at=now,
+                created_by=by,
+            )
+    except IntegrityError:
+        raise ValidationError({"reference": [f"Payment run {reference} already exists."]}) from None
 
 
 def _check_payable(invoices, paid_on):

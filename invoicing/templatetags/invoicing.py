@@ -1,4 +1,6 @@
-"""Display helpers for invoicing pages: GOV.UK tag colours for statuses."""
+"""Display helpers for invoicing pages: GOV.UK tag colours for statuses, days left, money."""
+
+from decimal import Decimal
 
 from django import template
 
@@ -43,6 +45,14 @@ def days_left(invoice):
     if days > 0:
         return f"{days} day{'s' if days != 1 else ''} left"
     return f"{-days} day{'s' if days != -1 else ''} overdue"
+
+
+@register.filter
+def pounds(amount):
+    """£1,234.56: finance reads six-figure totals at a glance (exports keep plain decimals)."""
+    if amount is None:
+        return ""
+    return f"£{Decimal(amount):,.2f}"
 
 
 @register.filter

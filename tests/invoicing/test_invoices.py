@@ -2,14 +2,16 @@
 
 import datetime
 import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
+from core.errors import Conflict
 from invoicing import services
-from invoicing.models import DeliveredVisit, Invoice, InvoiceStatus
+from invoicing.models import DeliveredVisit, Invoice, InvoiceStatus, PaymentRun
 from tests.factories import FlexiblePlanFactory, PlacedPackageFactory, ProviderFactory
 from tests.invoicing.conftest import MARCH_1, TODAY
 from tests.invoicing.factories import ApprovedInvoiceFactory, InvoiceFactory, record
@@ -492,3 +494,113 @@ def test_a_payment_run_with_an_impossible_id_is_400(api, users, now):
 @pytest.mark.parametrize(("role", "status"), [("provider", 403), ("commissioner", 403)])
 def test_only_finance_runs_payments(api, users, now, role, status):
     assert api(users[role]).get("/api/v1/payment-runs/").status_code == status
+
+
+def _wait_until_a_query_waits_for_a_lock(seconds=10):
+    """Block until another connection to this database is waiting on a row or index lock."""
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("No query came to wait for the lock.")
+
+
+def test_two_payment_runs_under_one_reference_at_once_are_a_400_not_a_500(
+    transactional_db, time_machine
+):
+    from tests.factories import FinanceFactory
+    from tests.invoicing.conftest import NOW
+
+    time_machine.move_to(NOW, tick=False)
+    finance = FinanceFactory(username="fin-run")
+    invoice = ApprovedInvoiceFactory()
+    inserted, release, outcome = threading.Event(), threading.Event(), {}
+
+    def other_run_not_yet_committed():
+        try:
+            with transaction.atomic():
+                PaymentRun.objects.create(
+                    reference="RUN-1", paid_on=TODAY, total=Decimal("0.00"), created_at=NOW
+                )
+                inserted.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def this_run():
+        try:
+            services.run_payments(
+                by=finance, invoice_ids=[invoice.pk], paid_on=TODAY, reference="RUN-1"
+            )
+            outcome["run"] = "paid"
+        except ValidationError as error:
+            outcome["run"] = error.message_dict
+        except Exception as error:  # the test is that nothing but a ValidationError escapes
+            outcome["run"] = repr(error)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_run_not_yet_committed)
+    other.start()
+    assert inserted.wait(10)
+    this = threading.Thread(target=this_run)
+    this.start()
+    # This run cannot see the other's uncommitted row: it waits on the reference's index.
+    _wait_until_a_query_waits_for_a_lock()
+    release.set()
+    other.join()
+    this.join()
+    assert outcome["run"] == {"reference": ["Payment run RUN-1 already exists."]}
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.APPROVED
+
+
+def test_a_payment_run_reference_is_used_once(api, users, now):
+    first, second = ApprovedInvoiceFactory(), ApprovedInvoiceFactory()
+    client = api(users["finance"])
+    body = {"paid_on": "2025-03-12", "reference": "RUN-1"}
+    assert client.post("/api/v1/payment-runs/", {**body, "invoices": [first.pk]}).status_code == 201
+    response = client.post(
+        "/api/v1/payment-runs/", {**body, "invoices": [second.pk]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "reference" in response.json()
+    second.refresh_from_db()
+    assert second.status == InvoiceStatus.APPROVED
+
+
+def test_two_payments_of_one_invoice_at_once_pay_it_once(transactional_db, time_machine):
+    from tests.factories import FinanceFactory
+    from tests.invoicing.conftest import NOW
+
+    time_machine.move_to(NOW, tick=False)
+    finance = FinanceFactory(username="fin-pay")
+    invoice = ApprovedInvoiceFactory()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def pay(reference):
+        barrier.wait()
+        try:
+            services.pay_invoice(
+                invoice_id=invoice.pk, by=finance, paid_on=TODAY, payment_reference=reference
+            )
+            outcomes.append("paid")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=pay, args=(ref,)) for ref in ("BACS-1", "BACS-2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "paid"]
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID

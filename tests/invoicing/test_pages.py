@@ -274,6 +274,19 @@ def test_board_lists_unpaid_overdue_first_with_totals_and_on_time_rates(page, us
     assert [row[2] for row in rows[1:]] == ["OVERDUE-1", "SOON-1", "OK-1"]
 
 
+def test_board_and_lists_show_pounds_with_thousands_separators(page, users, now):
+    invoice = InvoiceFactory(provider=users["provider"].provider, total=Decimal("12345.60"))
+    finance = page(users["finance"])
+    board = finance.get("/invoices/board/").content.decode()
+    assert "1 unpaid, £12,345.60 in total" in board
+    assert "£12345.60" not in board
+    assert "£12,345.60" in finance.get("/invoices/").content.decode()
+    assert "£12,345.60" in finance.get(f"/invoices/{invoice.pk}/").content.decode()
+    # The CSV keeps a plain decimal for the finance system.
+    rows = download(finance.get("/invoices/board/?format=csv"))
+    assert rows[1][10] == "12345.60"
+
+
 def test_payment_run_pays_the_chosen_invoices_and_exports_them(page, users, now):
     first = ApprovedInvoiceFactory(provider=users["provider"].provider, total=Decimal("100.10"))
     second = ApprovedInvoiceFactory(provider=users["other_provider"].provider)

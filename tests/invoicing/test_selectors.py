@@ -104,3 +104,12 @@ def test_planned_against_delivered_by_week(now, provider_user, provider_org):
         1,
         1,
     )
+    # Planned hours to date like the planned visits (3 x 45 minutes), not the whole week.
+    assert second["planned_hours"] == Decimal("2.25")
+
+
+def test_the_board_totals_put_overdue_first(now):
+    InvoiceFactory(received_on=TODAY - datetime.timedelta(days=35))
+    summary = selectors.payment_board()["summary"]
+    assert [row["status"] for row in summary] == ["overdue", "due_soon", "ok"]
+    assert [row["count"] for row in summary] == [1, 0, 0]
