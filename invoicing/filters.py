@@ -51,5 +51,7 @@ class InvoiceFilter(django_filters.FilterSet):
 
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, empty_label="Any")
     provider = django_filters.CharFilter(field_name="provider__code", label="Provider code")
-    deadline_status = django_filters.ChoiceFilter(choices=DeadlineStatus.choices, label="Deadline")
+    deadline_status = django_filters.ChoiceFilter(
+        choices=DeadlineStatus.choices, label="Deadline", empty_label="Any"
+    )
     reference = django_filters.CharFilter(lookup_expr="icontains", label="Reference")

@@ -328,6 +328,14 @@ def test_package_delivery_page_shows_planned_against_delivered(page, provider_us
     content = page(provider_user).get(f"/invoices/packages/{package.pk}/delivery/").content.decode()
     assert "Planned against delivered" in content
     assert "24 Feb 2025" in content and "10 Mar 2025" in content
+    assert f'href="/packages/{package.pk}/"' in content  # back to the package page
+
+
+def test_the_deadline_filter_offers_any(page, users, now):
+    content = page(users["finance"]).get("/invoices/").content.decode()
+    deadline_select = content[content.index('name="deadline_status"') :]
+    deadline_select = deadline_select[: deadline_select.index("</select>")]
+    assert '<option value="" selected>Any</option>' in deadline_select
 
 
 @pytest.mark.parametrize(
