@@ -1,12 +1,15 @@
 """Admin for support staff: packages and people to look at; the timeline and access log read-only.
 
-Status changes go through the services (and the pages), never through admin
-edits, so that every transition is guarded and recorded.
+Status changes and visits go through the services (and the pages), never
+through admin edits, so that every transition is guarded and recorded and the
+weekly hours always match the visits.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 
 from .models import FlexiblePlan, HandBack, Package, PackageEvent, Person, PersonAccess, Visit
+from .services import log_person_access
 
 
 class ReadOnlyAdminMixin:
@@ -20,12 +23,13 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class VisitInline(admin.TabularInline):
+# Read-only: the package's weekly hours are worked out from its visits when it is recorded.
+class VisitInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Visit
     extra = 0
 
 
-class FlexiblePlanInline(admin.StackedInline):
+class FlexiblePlanInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = FlexiblePlan
     extra = 0
 
@@ -63,8 +67,22 @@ class PackageAdmin(admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ["id", "family_name", "given_name", "postcode"]
-    search_fields = ["=nhs_number", "family_name"]
+    """People by id: the list shows nobody's identity, and opening a record is logged.
+
+    Searching by NHS number or name would put them in the URL (`?q=`), so the
+    search takes an id only.
+    """
+
+    list_display = ["id", "created_at", "updated_at"]
+    search_fields = ["=id"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        person = self.get_object(request, unquote(object_id))
+        if person is not None:
+            log_person_access(
+                person_id=person.pk, user=request.user, request_or_ip=request, via=request.path
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(HandBack)

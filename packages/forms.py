@@ -16,7 +16,7 @@ from zones.selectors import zone_for_postcode
 
 from . import rules
 from .models import DAY_NAMES, DAYS, Priority, Purpose, Source
-from .nhs import normalise_nhs_number
+from .nhs import normalise_nhs_number, spaced_nhs_number
 from .permissions import may_work_in_zone
 from .services import OUTSIDE_YOUR_ZONES
 
@@ -63,8 +63,21 @@ class DateField(forms.MultiValueField):
             raise ValidationError(f"The {self.name_for_errors} must be a real date") from None
 
 
+class NhsNumberField(forms.CharField):
+    """An NHS number, checked; shown again (the form with other errors) as `943 476 5919`."""
+
+    def bound_data(self, data, initial):
+        try:
+            return spaced_nhs_number(normalise_nhs_number(data))
+        except ValidationError:
+            return data  # As typed, so that the broker sees what to correct.
+
+    def clean(self, value):
+        return normalise_nhs_number(super().clean(value))
+
+
 class PersonForm(forms.Form):
-    nhs_number = forms.CharField(
+    nhs_number = NhsNumberField(
         label="NHS number",
         max_length=20,
         help_text="10 digits, for example 943 476 5919",
@@ -105,9 +118,6 @@ class PersonForm(forms.Form):
                     "spellcheck": "false",
                 }
             )
-
-    def clean_nhs_number(self):
-        return normalise_nhs_number(self.cleaned_data["nhs_number"])
 
     def clean_date_of_birth(self):
         rules.check_date_of_birth(self.cleaned_data["date_of_birth"])

@@ -14,6 +14,8 @@ from django.db import models
 from providers.models import Provider
 from zones.models import Zone
 
+from .nhs import spaced_nhs_number
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -52,8 +54,7 @@ class Person(models.Model):
 
     @property
     def nhs_number_display(self):
-        n = self.nhs_number
-        return f"{n[:3]} {n[3:6]} {n[6:]}"
+        return spaced_nhs_number(self.nhs_number)
 
 
 class Source(models.TextChoices):

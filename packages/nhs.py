@@ -31,6 +31,11 @@ def normalise_nhs_number(raw: str) -> str:
     return digits
 
 
+def spaced_nhs_number(digits: str) -> str:
+    """`9434765919` -> `943 476 5919`, as it is printed on NHS letters and cards."""
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
 def is_valid_nhs_number(raw: str) -> bool:
     try:
         normalise_nhs_number(raw)

@@ -28,6 +28,13 @@ def worklist(packages):
     )
 
 
+def live_first(packages):
+    """A provider's packages: those it is caring for now first, then the ended; newest placed first."""
+    return packages.annotate(
+        ended_last=Case(When(status=PackageStatus.ENDED, then=1), default=0)
+    ).order_by("ended_last", "-placed_at", "-pk")
+
+
 def package_page(packages, pk):
     """One package with its visits, plan and timeline (who and when), or Package.DoesNotExist."""
     events = PackageEvent.objects.select_related("by", "provider")

@@ -5,6 +5,7 @@ Every page that shows a person's identity writes to the access log.
 
 from contextlib import contextmanager
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from brokerage.templatetags.govuk import govuk_error_summary
 from core.errors import Conflict
 from core.exports import csv_response
 from core.pages import paginate, wants_csv
@@ -41,6 +41,7 @@ from .permissions import (
     PACKAGE_WRITERS,
     may_work_in_zone,
     packages_for,
+    people_for,
 )
 
 
@@ -151,11 +152,7 @@ def package_list(request):
 def provider_list(request):
     """A provider's packages (placed with it, then ended), with the people's details."""
     require_role(request.user, Role.PROVIDER)
-    packages = (
-        packages_for(request.user)
-        .select_related("zone", "person")
-        .order_by("status", "-placed_at", "-pk")
-    )
+    packages = selectors.live_first(packages_for(request.user).select_related("zone", "person"))
     status = request.GET.get("status")
     if status in (PackageStatus.PLACED, PackageStatus.ENDED):
         packages = packages.filter(status=status)
@@ -250,12 +247,39 @@ def _create(request, person_form, referral_form, visit_formset, plan_form):
 
 
 def _error_summary(*forms_, formset=None):
-    """The GOV.UK error summary's entries for the forms, and the visits of a formset."""
-    visit_forms = formset.forms if formset is not None else ()
-    errors = govuk_error_summary(*forms_, *visit_forms)["errors"]
+    """The GOV.UK error summary's entries for the forms, and the visits of a formset.
+
+    Built here rather than with brokerage's template tag: packages never imports brokerage.
+    """
+    errors = [entry for form in forms_ for entry in _form_errors(form)]
     if formset is not None:
+        for number, form in enumerate(formset.forms, start=1):
+            # With several visits, "Enter the time of the visit" alone does not say which one.
+            errors += _form_errors(form, lead=f"Visit {number}: ")
         errors += [{"href": "#visits", "message": m} for m in formset.non_form_errors()]
     return errors
+
+
+def _form_errors(form, lead=""):
+    """A bound form's errors as summary entries, each linking to its field."""
+    if form is None or not form.is_bound:
+        return []
+    entries = [{"href": "#main-content", "message": m} for m in form.non_field_errors()]
+    for field in form:
+        href = f"#{_first_input_id(field)}"
+        entries += [{"href": href, "message": lead + m} for m in field.errors]
+    return entries
+
+
+def _first_input_id(field):
+    """Where a summary link should land: the first box of a date, the first of radios or days.
+
+    Their own id is on a wrapping element that cannot take the focus.
+    """
+    widget = field.field.widget
+    if isinstance(widget, forms.MultiWidget | forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"{field.auto_id}_0"
+    return field.auto_id
 
 
 def _weekly_hours(visit_formset):
@@ -301,18 +325,22 @@ def person_check(request):
 
 
 def _known_person(request, nhs_number):
-    """The person with this NHS number, if known, and those of their packages the user may see.
+    """The person with this NHS number, if the user may see them, and their packages it may see.
 
-    Showing who they are is a view of their record, so it is logged.
+    Showing who they are is a view of their record, so it is logged. A person
+    known only in zones a limited broker does not work in stays anonymous: the
+    broker learns only that the record exists (this referral will join it).
     """
     context = {"nhs_number": nhs_number}
-    person = Person.objects.filter(nhs_number=nhs_number).first()
-    if person is not None:
-        context["person"] = person
-        context["packages"] = selectors.other_packages_of(person.pk, packages_for(request.user))
-        services.log_person_access(
-            person_id=person.pk, user=request.user, request_or_ip=request, via=request.path
-        )
+    person = people_for(request.user).filter(nhs_number=nhs_number).first()
+    if person is None:
+        context["known_elsewhere"] = Person.objects.filter(nhs_number=nhs_number).exists()
+        return context
+    context["person"] = person
+    context["packages"] = selectors.other_packages_of(person.pk, packages_for(request.user))
+    services.log_person_access(
+        person_id=person.pk, user=request.user, request_or_ip=request, via=request.path
+    )
     return context
 
 

@@ -487,3 +487,10 @@ def test_malformed_bodies_are_a_400_never_a_500(api, broker, referral, change):
 def test_nhs_number_in_the_api_may_be_spaced_as_printed(api, broker, referral):
     referral["person"]["nhs_number"] = "943-476-5919"
     assert post(api, broker, referral).json()["person"]["nhs_number"] == "9434765919"
+
+
+def test_a_day_that_is_not_one_of_the_seven_is_named_with_the_seven(api, broker, referral):
+    referral["visits"][0]["days"] = ["monday"]
+    response = post(api, broker, referral)
+    assert response.status_code == 400
+    assert "mon, tue, wed, thu, fri, sat, sun" in response.json()["visits"]["0"]["days"][0]

@@ -597,3 +597,85 @@ def test_package_page_queries_do_not_grow(page, broker, zone, django_assert_max_
     big = busy_package(visits=8, events=20, others=5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(f"/packages/{big.pk}/").status_code == 200
+
+
+# --- the referral form, as a broker sees it again -----------------------------------
+
+
+def test_the_summary_says_which_visit_and_links_to_the_box_to_fix(page, broker, zone):
+    response = page(broker).post(
+        "/packages/new/",
+        referral_form(
+            **{"visits-1-duration_minutes": "14", "date_of_birth_0": "31", "date_of_birth_1": "2"}
+        ),
+    )
+    summary = response.context["errors"]
+    assert {
+        "href": "#id_visits-1-duration_minutes",
+        "message": "Visit 2: A medication visit lasts at least 15 minutes.",
+    } in summary
+    # A date's own id is on its wrapper, which cannot take the focus: the link goes to the day.
+    assert {"href": "#id_date_of_birth_0", "message": "The date of birth must be a real date"} in (
+        summary
+    )
+
+
+def test_a_valid_nhs_number_is_shown_again_as_printed(page, broker, zone):
+    response = page(broker).post(
+        "/packages/new/", referral_form(nhs_number="9434765919", given_name="")
+    )
+    assert 'value="943 476 5919"' in response.content.decode()
+    response = page(broker).post("/packages/new/", referral_form(nhs_number="94347659x"))
+    assert 'value="94347659x"' in response.content.decode()
+
+
+def test_a_person_known_only_outside_a_brokers_zones_stays_anonymous(page, zone, other_zone):
+    person = PersonFactory(
+        nhs_number="9434765919",
+        family_name="Pemberton",
+        date_of_birth=datetime.date(1951, 3, 2),
+    )
+    elsewhere = OpenPackageFactory(zone=zone, person=person)
+    broker = BrokerFactory(username="north")
+    broker.zones.add(other_zone)
+    client = page(broker)
+    html = client.post("/packages/new/person/", {"nhs_number": "9434765919"}).content.decode()
+    assert "Known person, outside your zones" in html
+    assert "Pemberton" not in html and "1951" not in html
+    assert f"Package {elsewhere.pk}" not in html
+    # The form shown again with its errors says the same.
+    html = client.post(
+        "/packages/new/", referral_form(postcode="EX31 1AA", given_name="")
+    ).content.decode()
+    assert "Known person, outside your zones" in html and "Pemberton" not in html
+    assert not PersonAccess.objects.exists()
+
+
+def test_a_person_known_in_a_brokers_zones_is_named(page, zone, other_zone):
+    person = PersonFactory(nhs_number="9434765919", family_name="Ashworth")
+    PackageFactory(zone=zone, person=person)
+    mine = PackageFactory(zone=other_zone, person=person)
+    broker = BrokerFactory(username="north")
+    broker.zones.add(other_zone)
+    response = page(broker).post("/packages/new/person/", {"nhs_number": "9434765919"})
+    html = response.content.decode()
+    assert f"Known person: {person.given_name} Ashworth" in html
+    assert f"Package {mine.pk}" in html
+    assert PersonAccess.objects.filter(user=broker, person=person).count() == 1
+
+
+def test_a_provider_sees_the_packages_it_cares_for_before_the_ended_ones(
+    page, users, provider_org, zone
+):
+    now = timezone.now()
+    ended = PlacedPackageFactory(
+        zone=zone, provider=provider_org, status=PackageStatus.ENDED, placed_at=now
+    )
+    older = PlacedPackageFactory(
+        zone=zone, provider=provider_org, placed_at=now - datetime.timedelta(days=9)
+    )
+    newer = PlacedPackageFactory(
+        zone=zone, provider=provider_org, placed_at=now - datetime.timedelta(days=1)
+    )
+    response = page(users["provider"]).get("/packages/ours/")
+    assert list(response.context["page"]) == [newer, older, ended]
