@@ -79,10 +79,8 @@ def _subject(invoice):
     if invoice.deadline_status == DeadlineStatus.OVERDUE:
         return f"OVERDUE: invoice {invoice.reference} from {provider} was due {invoice.due_by:%d %b %Y}"
     days = invoice.days_left.days
-    return (
-        f"Due in {days} day{'s' if days != 1 else ''}: invoice {invoice.reference} from "
-        f"{provider}, due {invoice.due_by:%d %b %Y}"
-    )
+    when = "Due today" if days == 0 else f"Due in {days} day{'s' if days != 1 else ''}"
+    return f"{when}: invoice {invoice.reference} from {provider}, due {invoice.due_by:%d %b %Y}"
 
 
 def _body(invoice):

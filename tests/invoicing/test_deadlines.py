@@ -222,3 +222,11 @@ def test_two_beats_at_once_send_each_warning_once(transactional_db, time_machine
     assert sum(sent) == 4
     assert DeadlineNotification.objects.count() == 4
     assert len(mail.outbox) == 4
+
+
+def test_a_warning_on_the_last_day_says_due_today(time_machine, finance_team):
+    # Beat was down all week: its first run finds the invoice due soon, on its last day.
+    time_machine.move_to(datetime.datetime(2025, 3, 29, 9, tzinfo=UTC), tick=False)
+    InvoiceFactory(received_on=day("2025-03-01"))  # due 29 March
+    assert tasks.check_invoice_deadlines() == 1
+    assert mail.outbox[0].subject.startswith("Due today: invoice ")
