@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from accounts.models import Role, User
 
@@ -29,10 +30,11 @@ def notify_offers(package, offers):
     recipients = User.objects.filter(
         role=Role.PROVIDER, is_active=True, provider_id__in=by_provider
     ).only("pk", "provider_id")
+    starts = date_format(package.start_date, settings.DATE_FORMAT)
+    answer_by = date_format(timezone.localtime(offers[0].expires_at), settings.DATETIME_FORMAT)
     text = (
         f"New offer: package {package.pk}, {package.weekly_hours:g} hours a week in "
-        f"{package.zone.name}, starting {package.start_date:%d %b %Y}. Answer by "
-        f"{timezone.localtime(offers[0].expires_at):%d %b %Y %H:%M}."
+        f"{package.zone.name}, starting {starts}. Answer by {answer_by}."
     )
     _notify(
         NotificationKind.OFFER,

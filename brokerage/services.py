@@ -6,10 +6,12 @@ one after another, and always take their locks in the same order (package,
 then zone, then offers).
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from core.errors import Conflict
 from packages import services as packages_services
@@ -97,7 +99,8 @@ def _send_offers(package, choice) -> list[Offer]:
         )
         for provider in choice.providers
     )
-    by_when = f"answer by {timezone.localtime(expires_at):%d %b %Y %H:%M}"
+    answer_by = date_format(timezone.localtime(expires_at), settings.DATETIME_FORMAT)
+    by_when = f"answer by {answer_by}"
     _record(package.pk, EventKind.OFFERED, offers, by_when)
     notifications.notify_offers(package, offers)
     return offers

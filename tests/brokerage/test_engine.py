@@ -174,6 +174,19 @@ def test_new_offer_notifies_the_providers_users_by_email_without_personal_data(
         assert secret not in email.body and secret not in note.text
 
 
+@time_machine.travel(datetime.datetime(2025, 3, 3, 9, 0, tzinfo=datetime.UTC), tick=False)
+def test_the_offer_notification_gives_dates_as_the_service_writes_them():
+    zone, p = market(AllocationMode.CASCADE, secondary=False, offer_window_minutes=240)
+    user = ProviderUserFactory(provider=p["primary"])
+    package = open_package(zone, start_date=datetime.date(2025, 3, 5))
+
+    services.advance_brokering(package_id=package.pk)
+
+    text = Notification.objects.get(recipient=user).text
+    assert "starting 5 Mar 2025. Answer by 3 Mar 2025, 13:00." in text
+    assert package.events.get(kind=EventKind.OFFERED).detail == "Answer by 3 Mar 2025, 13:00"
+
+
 def test_the_email_task_sends_each_notification_once(django_capture_on_commit_callbacks):
     zone, p = market(AllocationMode.CASCADE, secondary=False)
     ProviderUserFactory(provider=p["primary"], email="office@alpha.example.org")

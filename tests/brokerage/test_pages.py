@@ -110,7 +110,22 @@ def test_the_live_list_asks_again_with_only_the_offers_it_shows(page, users, off
 
     text = response.content.decode()
     assert f'hx-get="{PORTAL}?status=pending"' in text
-    assert f'name="shown" value="{offers[provider_org.pk].pk}"' in text
+    assert f'name="shown" value="{offers[provider_org.pk].pk},"' in text
+
+
+def test_an_offer_taken_meanwhile_stays_explained_while_the_list_refreshes(
+    page, users, offers, provider_org, other_provider_org
+):
+    mine = offers[provider_org.pk]
+    services.accept_offer(offer_id=offers[other_provider_org.pk].pk, by=None)
+    client = page(users["provider"])
+    poll = {"headers": {"HX-Request": "true"}}
+
+    first = client.get(PORTAL, {"shown": f"{mine.pk},"}, **poll).content.decode()
+    # The next poll sends back what the list now holds: the gone offer, to keep explaining it.
+    assert f'name="shown" value="{mine.pk},"' in first
+    again = client.get(PORTAL, {"shown": f"{mine.pk},"}, **poll).content.decode()
+    assert f"The offer of package {mine.package_id} is no longer available" in again
 
 
 def test_decline_form_asks_for_a_reason(page, users, offers, provider_org):
@@ -159,7 +174,9 @@ def test_notifications_page_lists_and_marks_read(page, users, offers):
     assert page().get(url).status_code == 302
 
     response = client.get(url)
-    assert response.status_code == 200 and "New offer: package" in response.content.decode()
+    text = response.content.decode()
+    assert response.status_code == 200 and "New offer: package" in text
+    assert "You have 1 unread notification." in text and ">Unread</strong>" in text
     client.post(reverse("brokerage:notifications_read"))
     assert not Notification.objects.filter(recipient=users["provider"], read_at=None).exists()
     assert client.get(url, {"format": "csv"})["Content-Type"].startswith("text/csv")

@@ -177,6 +177,15 @@ def test_expiry_by_the_sweep_moves_the_cascade_on():
     assert package.events.filter(kind=EventKind.EXPIRED, provider=p["primary"]).exists()
 
 
+def test_the_sweep_is_scheduled_every_minute_and_a_missed_run_is_not_queued_up(settings):
+    (entry,) = (
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "brokerage.tasks.sweep_brokering"
+    )
+    assert entry["schedule"] == 60.0 and entry["options"]["expires"] < 60
+
+
 def test_every_expiry_ends_in_escalation_and_the_sweep_then_leaves_it_alone():
     zone, _ = market(AllocationMode.CASCADE, offer_window_minutes=30)
     package = open_package(zone)
