@@ -31,6 +31,8 @@ HUNDRED = Decimal(100)
 PLAN_CYCLE_DAYS = 28
 # ECM norm: a call starting more than 30 minutes after its planned time is late.
 LATE_AFTER_MINUTES = 30
+# A call this close to its planned time across midnight is that call, early or late.
+ACROSS_MIDNIGHT_MINUTES = 3 * 60
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,13 @@ def actual_minutes(start: datetime.time, end: datetime.time) -> int:
 
 
 def minutes_after(planned: datetime.time, actual: datetime.time) -> int:
-    """How many minutes `actual` is after `planned` (negative when earlier), across midnight."""
-    difference = (minutes_of_day(actual) - minutes_of_day(planned)) % MINUTES_PER_DAY
-    return difference - MINUTES_PER_DAY if difference > MINUTES_PER_DAY // 2 else difference
+    """How many minutes `actual` is after `planned` (negative when earlier) on the same day;
+    counted across midnight only when that brings them within a few hours (a 23:50 call
+    begun at 00:20 is 30 minutes late). So a morning call made in the evening is late, not
+    hours early for the next morning."""
+    same_day = minutes_of_day(actual) - minutes_of_day(planned)
+    across_midnight = same_day - MINUTES_PER_DAY if same_day > 0 else same_day + MINUTES_PER_DAY
+    return across_midnight if abs(across_midnight) <= ACROSS_MIDNIGHT_MINUTES else same_day
 
 
 def payable_minutes(*, actual: int, planned: int | None, terms: PayTerms) -> int:

@@ -78,6 +78,9 @@ def test_actual_minutes_an_end_before_the_start_is_past_midnight(start, end, min
         ("08:00", "07:50", -10),
         ("23:50", "00:20", 30),
         ("00:10", "23:55", -15),
+        ("08:00", "21:00", 780),  # a morning call made in the evening: late, not early
+        ("08:00", "23:40", 940),
+        ("20:30", "06:00", -870),
     ],
 )
 def test_minutes_after_the_planned_time_across_midnight(planned, actual, after):

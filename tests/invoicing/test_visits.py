@@ -74,6 +74,11 @@ def test_a_visit_past_midnight_counts_its_time(now, provider_user, provider_org)
     assert (short.actual_minutes, short.payable_minutes, short.short) == (50, 50, True)
 
 
+def test_a_morning_call_made_in_the_evening_is_late(provider_user, package):
+    visit = record(provider_user, package, MARCH_1, "21:00", "21:45")
+    assert (visit.planned_start, visit.late, visit.payable_minutes) == (datetime.time(8), True, 45)
+
+
 def test_double_handed_call_is_paid_per_carer(now, provider_user, provider_org):
     package = PlacedPackageFactory(
         provider=provider_org,
