@@ -3,7 +3,7 @@
 Every service that changes an offer first locks its package row, so that
 accepting, declining, expiring and sending offers for one package happen
 one after another, and always take their locks in the same order (package,
-then zone, then offers).
+then its zone or the accepting provider, then offers).
 """
 
 from django.conf import settings
@@ -178,11 +178,11 @@ def _require_within_cap(provider_id, package):
     if placed + package.weekly_hours > provider.weekly_hours_cap:
         raise Conflict(
             f"Accepting this package would take {provider.name} over its weekly cap of "
-            f"{_hours(provider.weekly_hours_cap)} hours ({_hours(placed)} already placed)."
+            f"{_hours_text(provider.weekly_hours_cap)} hours ({_hours_text(placed)} already placed)."
         )
 
 
-def _hours(value) -> str:
+def _hours_text(value) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 editable=False,
-                help_text="The first day of the rota's first period: the day a package of the zone was first offered by rota. Brokering sets it.",
+                help_text="The first day of the rota's first period: the day the zone's rota first offered a package. Brokering sets it.",
                 null=True,
             ),
         ),
