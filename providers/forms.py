@@ -6,7 +6,9 @@ from django import forms
 from django.db.models import Exists, OuterRef
 
 from accounts.models import Role
+from core.forms import FieldNamedErrors
 from zones.forms import run_service
+from zones.models import code_validator
 from zones.permissions import zones_for
 
 from . import services
@@ -17,10 +19,14 @@ from .selectors import week_start
 WEEKS_AHEAD = 8
 
 
-class ProviderForm(forms.Form):
+class ProviderForm(FieldNamedErrors, forms.Form):
     code = forms.CharField(
         max_length=20,
-        error_messages={"required": "Enter a code, like EXE-VALLEY."},
+        validators=[code_validator],
+        error_messages={
+            "required": "Enter a code, like EXE-VALLEY.",
+            "invalid": "A code may use only letters, numbers, hyphens and underscores.",
+        },
         help_text="Letters, numbers and hyphens, e.g. EXE-VALLEY. Other systems use it: it "
         "cannot be changed later.",
     )
@@ -102,7 +108,7 @@ class ProviderForm(forms.Form):
         )
 
 
-class ContractForm(forms.Form):
+class ContractForm(FieldNamedErrors, forms.Form):
     """Add a provider to a zone (from the zone's page)."""
 
     provider = forms.ModelChoiceField(
@@ -141,7 +147,7 @@ def week_choices(today=None):
     return [(monday.isoformat(), f"Week starting {monday.day} {monday:%b %Y}") for monday in weeks]
 
 
-class CapacityForm(forms.Form):
+class CapacityForm(FieldNamedErrors, forms.Form):
     """Spare hours a provider can take on in a zone in a week."""
 
     provider = forms.ModelChoiceField(

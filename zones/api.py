@@ -18,9 +18,44 @@ from .models import Zone
 from .permissions import MARKET_MANAGERS, MARKET_READERS, zones_for
 
 
+class DistrictListField(serializers.ListField):
+    """A list of postcode districts whose errors are a flat list of messages.
+
+    DRF keys a list item's errors by its index ({"0": [...]}); the contract's
+    400 is {"field": ["message", ...]}, so each message names its item instead.
+    """
+
+    default_error_messages = {
+        "not_a_list": 'Send the postcode districts as a list, like ["EX1", "EX2"].'
+    }
+
+    def __init__(self, **kwargs):
+        district = serializers.CharField(
+            max_length=10,
+            allow_blank=True,  # the service explains a blank entry with the others
+            error_messages={
+                "null": "A postcode district cannot be null: enter one like EX1.",
+                "invalid": "A postcode district is text, like EX1.",
+                "max_length": "Too long for a postcode district: enter one like EX12.",
+            },
+        )
+        super().__init__(child=district, **kwargs)
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(
+                [
+                    f"Item {index + 1}: {message}"
+                    for index, messages in sorted(error.detail.items())
+                    for message in messages
+                ]
+            ) from error
+
+
 class ZoneSerializer(serializers.ModelSerializer):
-    postcode_districts = serializers.ListField(
-        child=serializers.CharField(max_length=10, allow_blank=True),
+    postcode_districts = DistrictListField(
         help_text='Outward codes, e.g. ["EX1", "EX2"]; each belongs to one zone only.',
     )
 

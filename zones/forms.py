@@ -5,8 +5,10 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.forms import FieldNamedErrors
+
 from . import services
-from .models import MAX_WINDOW_MINUTES, AllocationMode
+from .models import MAX_WINDOW_MINUTES, AllocationMode, code_validator
 
 
 def run_service(form, service, **kwargs):
@@ -18,10 +20,14 @@ def run_service(form, service, **kwargs):
         return None
 
 
-class ZoneForm(forms.Form):
+class ZoneForm(FieldNamedErrors, forms.Form):
     code = forms.CharField(
         max_length=20,
-        error_messages={"required": "Enter a code, like EXETER."},
+        validators=[code_validator],
+        error_messages={
+            "required": "Enter a code, like EXETER.",
+            "invalid": "A code may use only letters, numbers, hyphens and underscores.",
+        },
         help_text="Letters, numbers and hyphens, e.g. EXETER. Other systems use it: it cannot "
         "be changed later.",
     )
@@ -77,8 +83,13 @@ class ZoneForm(forms.Form):
             self.fields["code"].help_text = "Other systems use it: it cannot be changed."
 
     def clean_postcode_districts(self):
+        # Checked here as well as in the service, so that a malformed district
+        # shows with the form's other errors rather than after they are fixed.
         raw = self.cleaned_data["postcode_districts"]
-        return [part for part in re.split(r"[,;\s]+", raw) if part]
+        try:
+            return services.clean_districts(part for part in re.split(r"[,;\s]+", raw) if part)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["postcode_districts"]) from error
 
     def save(self, *, by):
         """The created or changed zone, or None with the service's errors on the form."""
@@ -89,5 +100,5 @@ class ZoneForm(forms.Form):
         return run_service(self, services.update_zone, zone_id=self.zone.pk, by=by, **data)
 
 
-class PostcodeLookupForm(forms.Form):
+class PostcodeLookupForm(FieldNamedErrors, forms.Form):
     postcode = forms.CharField(max_length=12, label="Postcode", help_text="For example, EX2 4QD.")

@@ -85,21 +85,50 @@ def test_a_provider_sees_only_its_own_declarations(page, users, exeter):
 
 @time_machine.travel(TODAY)
 @pytest.mark.parametrize(
-    ("form", "field"),
+    ("form", "field", "message"),
     [
-        ({"zone": "", "week_start": "2026-03-02", "hours": "5"}, "zone"),
-        ({"zone": "EXETER", "week_start": "2026-03-04", "hours": "5"}, "week_start"),
-        ({"zone": "EXETER", "week_start": "2026-03-02", "hours": "-5"}, "hours"),
-        ({"zone": "EXETER", "week_start": "2026-03-02", "hours": ""}, "hours"),
+        ({"zone": "", "week_start": "2026-03-02", "hours": "5"}, "zone", "Choose the zone."),
+        ({"zone": "NOWHERE", "week_start": "2026-03-02", "hours": "5"}, "zone", "Choose the zone"),
+        (
+            {"zone": "EXETER", "week_start": "2026-03-04", "hours": "5"},
+            "week_start",
+            "Choose the week from the list.",
+        ),
+        (
+            {"zone": "EXETER", "week_start": "2026-03-02", "hours": "-5"},
+            "hours",
+            "Spare hours must be 0 or more.",
+        ),
+        (
+            {"zone": "EXETER", "week_start": "2026-03-02", "hours": "many"},
+            "hours",
+            "Spare hours must be a number.",
+        ),
+        (
+            {"zone": "EXETER", "week_start": "2026-03-02", "hours": ""},
+            "hours",
+            "Enter the spare hours, or 0 if none.",
+        ),
     ],
 )
-def test_errors_show_in_the_summary_and_at_the_field(page, users, exeter, form, field):
+def test_errors_show_in_the_summary_and_at_the_field(page, users, exeter, form, field, message):
     response = page(users["provider"]).post(URL, form)
     assert response.status_code == 200
     body = response.content.decode()
     assert "There is a problem" in body
     assert f'href="#id_{field}"' in body
+    # Twice: in the summary and at the field, where it must still say which answer is wrong.
+    assert body.count(message) == 2
     assert not Capacity.objects.exists()
+
+
+@time_machine.travel(TODAY)
+def test_staff_must_choose_the_provider(page, users, exeter):
+    response = page(users["commissioner"]).post(
+        URL, {"zone": "EXETER", "week_start": "2026-03-02", "hours": "8"}
+    )
+    assert response.status_code == 200
+    assert response.content.decode().count("Choose the provider.") == 2
 
 
 @time_machine.travel(TODAY)

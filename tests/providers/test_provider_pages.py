@@ -189,11 +189,17 @@ def test_commissioner_adds_a_provider_and_the_change_is_recorded(page, users):
         ({"code": "PROV-A"}, "code", "A provider with this code already exists."),
         ({"code": "capacity"}, "code", "reserved word"),
         ({"hourly_rate": ""}, "hourly_rate", "Enter the hourly rate, like 24.96."),
-        ({"hourly_rate": "-2"}, "hourly_rate", "greater than or equal to 0"),
-        ({"weekly_hours_cap": "-1"}, "weekly_hours_cap", "greater than or equal to 0"),
-        ({"lot": "3"}, "lot", "Select a valid choice"),
-        ({"cqc_rating": "excellent"}, "cqc_rating", "Select a valid choice"),
-        ({"contact_email": "nope"}, "contact_email", "Enter a valid email address."),
+        ({"hourly_rate": "-2"}, "hourly_rate", "Hourly rate must be 0 or more."),
+        ({"hourly_rate": "lots"}, "hourly_rate", "Hourly rate must be a number."),
+        ({"hourly_rate": "24.999"}, "hourly_rate", "no more than 2 decimal places"),
+        ({"weekly_hours_cap": "-1"}, "weekly_hours_cap", "Weekly hours cap must be 0 or more."),
+        ({"lot": "3"}, "lot", "Choose the lot from the list."),
+        ({"cqc_rating": "excellent"}, "cqc_rating", "Choose the CQC rating from the list."),
+        (
+            {"contact_email": "nope"},
+            "contact_email",
+            "Enter the contact email in the right format, like name@example.org.",
+        ),
     ],
 )
 def test_form_errors_show_in_the_summary_and_at_the_field(page, users, changes, field, message):
@@ -261,3 +267,33 @@ def test_a_rule_broken_on_the_zone_page_is_explained_on_the_form(page, users, ex
     assert 'href="#id_share_percent"' in body
     assert "add up to 110%" in body
     assert not Contract.objects.filter(provider__code="PROV-A").exists()
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        ({"role": "framework", "share_percent": "0"}, "provider", "Choose a provider."),
+        (
+            {"provider": "PROV-A", "role": "lead", "share_percent": "0"},
+            "role",
+            "Choose the role from the list.",
+        ),
+        (
+            {"provider": "PROV-A", "role": "primary", "share_percent": "120"},
+            "share_percent",
+            "Share must be 100 or less.",
+        ),
+        (
+            {"provider": "PROV-A", "role": "primary", "share_percent": ""},
+            "share_percent",
+            "Enter the share.",
+        ),
+    ],
+)
+def test_contract_form_errors_name_the_field(page, users, exeter, form, field, message):
+    response = page(users["commissioner"]).post("/providers/contracts/new/EXETER/", form)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'href="#id_{field}"' in body
+    assert body.count(message) == 2  # in the summary and at the field
+    assert not Contract.objects.exists()

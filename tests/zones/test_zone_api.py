@@ -118,6 +118,19 @@ def test_bad_zone_is_400_naming_the_field(api, users, changes, field):
     assert not Zone.objects.exists()
 
 
+@pytest.mark.parametrize("item", [None, ["EX1"], {"district": "EX1"}, "EX" * 10])
+def test_a_bad_district_item_is_a_list_of_messages_naming_the_item(api, users, item):
+    # DRF's own shape for a list item is {"1": [...]}: the contract's is a list of messages.
+    response = api(users["commissioner"]).post(
+        ZONES, new_zone(postcode_districts=["EX1", item]), format="json"
+    )
+    assert response.status_code == 400
+    messages = response.json()["postcode_districts"]
+    assert isinstance(messages, list)
+    assert all(isinstance(message, str) for message in messages)
+    assert messages[0].startswith("Item 2: ")
+
+
 def test_a_district_belongs_to_one_zone_only(api, users, exeter):
     response = api(users["commissioner"]).post(
         ZONES, new_zone(code="EAST", postcode_districts=["EX8", "ex2"]), format="json"

@@ -191,9 +191,16 @@ def test_commissioner_creates_a_zone_and_sees_who_did_it(page, users):
         ({"code": ""}, "code", "Enter a code, like EXETER."),
         ({"postcode_districts": "EX8, EX1"}, "postcode_districts", "EX1 is already in zone Exeter"),
         ({"postcode_districts": "EX8, 99"}, "postcode_districts", "99 is not a postcode district"),
-        ({"offer_window_minutes": "0"}, "offer_window_minutes", "greater than or equal to 1"),
-        ({"rotation_weeks": "0"}, "rotation_weeks", "greater than or equal to 1"),
-        ({"allocation_mode": "lottery"}, "allocation_mode", "Select a valid choice"),
+        ({"offer_window_minutes": "0"}, "offer_window_minutes", "Offer window must be 1 or more."),
+        ({"rotation_weeks": "0"}, "rotation_weeks", "Rotation period must be 1 or more."),
+        (
+            {"allocation_mode": "lottery"},
+            "allocation_mode",
+            "Choose the allocation mode from the list.",
+        ),
+        ({"name": ""}, "name", "Enter the zone&#x27;s name."),
+        ({"code": "NO SPACES"}, "code", "A code may use only letters, numbers"),
+        ({"offer_window_minutes": "soon"}, "offer_window_minutes", "must be a whole number."),
         ({"code": "EXETER"}, "code", "A zone with this code already exists."),
     ],
 )
@@ -208,6 +215,17 @@ def test_form_errors_show_in_the_summary_and_at_the_field(
     assert f'id="id_{field}-error"' in body
     assert message in body
     assert not Zone.objects.filter(name="East Devon").exists()
+
+
+def test_every_mistake_in_the_form_shows_at_once(page, users, exeter):
+    # A malformed district and a bad code are found with the missing name, not
+    # one round trip later.
+    form = zone_form(code="EAST DEVON", name="", postcode_districts="EX8, 99")
+    body = page(users["commissioner"]).post("/zones/new/", form).content.decode()
+    for field in ("code", "name", "postcode_districts"):
+        assert f'href="#id_{field}"' in body
+    assert "99 is not a postcode district" in body
+    assert not Zone.objects.filter(code="EAST").exists()
 
 
 def test_edit_changes_districts_and_keeps_the_code(page, users, exeter):
