@@ -16,7 +16,7 @@ from core.api import PageNumberPagination
 from core.roles import role_permission
 
 from . import selectors
-from .filters import DashboardFilterForm
+from .filters import DashboardFilterForm, SinceFilterForm, ZoneFilterForm
 from .permissions import DASHBOARD_ROLES
 
 ZONE_PARAMETER = OpenApiParameter(
@@ -36,9 +36,10 @@ def hours_text(value):
 
 class DashboardAPIView(APIView):
     permission_classes = [role_permission(read_roles=DASHBOARD_ROLES)]
+    filter_form = DashboardFilterForm
 
     def scope(self, request):
-        form = DashboardFilterForm(request.query_params, user=request.user)
+        form = self.filter_form(request.query_params, user=request.user)
         if not form.is_valid():
             raise ValidationError(_messages(form))
         return form.scope()
@@ -53,6 +54,8 @@ def _unfilled_json(numbers):
 
 
 class UnfilledView(DashboardAPIView):
+    filter_form = ZoneFilterForm
+
     @extend_schema(
         summary="Unfilled now, by zone",
         parameters=[ZONE_PARAMETER],
@@ -69,6 +72,8 @@ class UnfilledView(DashboardAPIView):
 
 
 class TimeToFillView(DashboardAPIView):
+    filter_form = SinceFilterForm
+
     @extend_schema(
         summary="Time to fill (submitted to placed) of packages placed since a date",
         parameters=[ZONE_PARAMETER, *DATE_PARAMETERS],

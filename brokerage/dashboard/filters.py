@@ -21,6 +21,10 @@ from .permissions import dashboard_zones_for
 TREND_WEEKS = 12
 EARLIEST = datetime.date(2000, 1, 1)
 LONGEST_WINDOW = datetime.timedelta(days=3 * 366)
+# Dates as the contract writes them, and only so: Django's default formats include
+# the American 1/7/2026, which a UK reader means as 1 July and Django reads as 7 January.
+DATE_FORMATS = ["%Y-%m-%d"]
+DATE_INVALID = "Enter a date as year-month-day, for example 2025-03-31."
 # A county's zones fit on the page as checkboxes; beyond that, type the codes.
 MAX_ZONE_CHECKBOXES = 30
 
@@ -69,14 +73,32 @@ class ZoneCodesInput(forms.TextInput):
 
 
 class DashboardFilterForm(forms.Form):
+    """Zones and dates. Tables with a row per week or per period are bounded (from
+    EARLIEST, at most LONGEST_WINDOW long) so that a window's rows stay countable."""
+
+    earliest: datetime.date | None = EARLIEST
+    longest_window: datetime.timedelta | None = LONGEST_WINDOW
+
     zone = forms.CharField(
         required=False,
         label="Zones",
         help_text="Zone codes separated by commas; leave empty for every zone you may see.",
         widget=ZoneCodesInput,
     )
-    since = forms.DateField(required=False, label="From", help_text="For example, 2025-03-31")
-    until = forms.DateField(required=False, label="To", help_text="For example, 2025-06-22")
+    since = forms.DateField(
+        required=False,
+        label="From",
+        help_text="For example, 2025-03-31",
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": DATE_INVALID},
+    )
+    until = forms.DateField(
+        required=False,
+        label="To",
+        help_text="For example, 2025-06-22",
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": DATE_INVALID},
+    )
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
@@ -96,8 +118,10 @@ class DashboardFilterForm(forms.Form):
 
     def clean_since(self):
         since = self.cleaned_data["since"]
-        if since and since < EARLIEST:
-            raise forms.ValidationError(f"The start date must be {EARLIEST:%-d %B %Y} or later.")
+        if since and self.earliest and since < self.earliest:
+            raise forms.ValidationError(
+                f"The start date must be {self.earliest:%-d %B %Y} or later."
+            )
         return since
 
     def clean_until(self):
@@ -111,7 +135,11 @@ class DashboardFilterForm(forms.Form):
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             self.add_error("until", "The end date must be on or after the start date.")
-        elif since and (until or timezone.localdate()) - since > LONGEST_WINDOW:
+        elif (
+            since
+            and self.longest_window
+            and (until or timezone.localdate()) - since > self.longest_window
+        ):
             self.add_error("since", "Choose at most three years between the dates.")
         return cleaned
 
@@ -122,6 +150,23 @@ class DashboardFilterForm(forms.Form):
         since = self.cleaned_data.get("since") or default_since(until)
         zone_ids = self.cleaned_data.get("zone") or _as_tuple(broker_zone_ids(self.user))
         return Scope(zone_ids=zone_ids, since=since, until=until, today=today)
+
+
+class SinceFilterForm(DashboardFilterForm):
+    """For a single figure over the window (the contract's time to fill): one aggregate
+    whatever the window's length, so any `since` is a fair question (the contract
+    names no earliest date; "since 2019" means every placement there has been)."""
+
+    earliest = None
+    longest_window = None
+
+
+class ZoneFilterForm(DashboardFilterForm):
+    """For numbers of now (unfilled): zones only; dates in the query are ignored, not
+    judged, so that a client sending the same query string to every endpoint is fine."""
+
+    since = None
+    until = None
 
 
 def _as_tuple(ids):

@@ -333,13 +333,18 @@ def period_start(day: datetime.date) -> datetime.date:
 def spend_by_zone_and_period(scope):
     """Commissioned, delivered and payable hours and pounds per zone, for each 4-week
     period that overlaps the window (invoicing's spend measure, period by period).
-    The last period runs only to `until`, so that care not yet due is not counted."""
+
+    The last period runs only to `until`, and never past yesterday: today's visits
+    are still being recorded, and counting today's commissioned hours without them
+    would show a shortfall in delivery that is only the time of day.
+    """
     zone_ids = None if scope.zone_ids is None else set(scope.zone_ids)
     codes = None if zone_ids is None else set(scope.zones().values_list("code", flat=True))
+    last = min(scope.until, scope.today - datetime.timedelta(days=1))
     periods = []
     start = period_start(scope.since)
-    while start <= scope.until:
-        end = min(start + datetime.timedelta(days=PERIOD_DAYS - 1), scope.until)
+    while start <= last:
+        end = min(start + datetime.timedelta(days=PERIOD_DAYS - 1), last)
         zones = [
             row
             for row in spend_by_zone(start=start, end=end)

@@ -4,6 +4,7 @@ Each page shows tables built from one selector each; the same table is the
 page's CSV download (`?format=csv&table=NAME`), so the two never disagree.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -25,6 +26,7 @@ from . import selectors
 from .filters import (
     MAX_ZONE_CHECKBOXES,
     DashboardFilterForm,
+    ZoneFilterForm,
     zone_choices,
     zone_choices_exceeded,
 )
@@ -107,6 +109,11 @@ def _percent(value):
     return "" if value is None else f"{value:g}%"
 
 
+def _whole(value):
+    """Hours waited to the hour: a commissioner reads 98, not 98.0."""
+    return "" if value is None else round(value)
+
+
 def _hours(value):
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return text or "0"
@@ -130,15 +137,15 @@ class DashboardPage(RoleRequiredMixin, View):
     allowed_roles = DASHBOARD_ROLES
     template_name = ""
     section = ""
-    uses_dates = True
+    filter_form = DashboardFilterForm
 
     def get(self, request):
-        form = DashboardFilterForm(request.GET, user=request.user)
+        form = self.filter_form(request.GET, user=request.user)
         context = {
             "form": form,
             "section": self.section,
             "sections": SECTIONS,
-            "uses_dates": self.uses_dates,
+            "uses_dates": "since" in form.fields,
             "zone_choices": zone_choices(request.user),
             "chosen_zones": request.GET.getlist("zone"),
             "filter_query": urlencode(
@@ -171,7 +178,7 @@ class DashboardPage(RoleRequiredMixin, View):
 class UnfilledPage(DashboardPage):
     template_name = "dashboard/unfilled.html"
     section = "index"
-    uses_dates = False
+    filter_form = ZoneFilterForm
 
     def numbers(self, scope, request):
         report = selectors.unfilled_by_zone(scope)
@@ -204,7 +211,7 @@ class UnfilledPage(DashboardPage):
                     z["packages"],
                     _hours(z["hours"]),
                     z["people"],
-                    _text(z["longest_wait_hours"]),
+                    _whole(z["longest_wait_hours"]),
                     z["hospital_people"],
                     _text(z["hospital_longest_days"]),
                 ]
@@ -226,7 +233,12 @@ class UnfilledPage(DashboardPage):
                         "label": "Unfilled weekly hours",
                         "data": [float(z["hours"]) for z in charted],
                     },
-                    {"label": "People waiting", "data": [z["people"] for z in charted]},
+                    # A handful of people beside tens of hours: on a scale of their own.
+                    {
+                        "label": "People waiting (right scale)",
+                        "data": [z["people"] for z in charted],
+                        "axis": "right",
+                    },
                 ],
             },
             "map": {"packages_href": href, "zones": _map_data(scope, zones)},
@@ -274,6 +286,13 @@ FILL_HEADER = [
 ]
 
 
+def _week_label(monday, scope):
+    """A week as the trend names it, "23 Nov"; one the window cuts (this week, so far)
+    says so, because its few placements swing its percentages."""
+    cut = monday < scope.since or monday + datetime.timedelta(days=6) > scope.until
+    return f"{monday:%-d %b}" + (" (part)" if cut else "")
+
+
 class TimeToFillPage(DashboardPage):
     template_name = "dashboard/time_to_fill.html"
     section = "time_to_fill"
@@ -312,7 +331,7 @@ class TimeToFillPage(DashboardPage):
             "tables": tables,
             "chart": {
                 "type": "line",
-                "labels": [w["week_start"].strftime("%d %b") for w in weeks],
+                "labels": [_week_label(w["week_start"], scope) for w in weeks],
                 "datasets": [
                     {
                         "label": "Within 1.5 hours (%)",
@@ -470,6 +489,17 @@ SPEND_COLUMNS = (
 )
 
 
+def _period_label(period):
+    """A period as "7 Sep to 4 Oct 2026"; one cut short by the window's end says so, so
+    that its smaller sums are not read as a fall in spend."""
+    start, end = period["start"], period["end"]
+    first = f"{start:%-d %b}" if start.year == end.year else f"{start:%-d %b %Y}"
+    text = f"{end:%-d %b %Y}" if start == end else f"{first} to {end:%-d %b %Y}"
+    if (end - start).days < selectors.PERIOD_DAYS - 1:
+        text += " (part)"
+    return text
+
+
 def _spend_cells(row):
     return [f"{row[m]:.2f}" for m in SPEND_COLUMNS]
 
@@ -480,20 +510,21 @@ class SpendPage(DashboardPage):
 
     def numbers(self, scope, request):
         periods = selectors.spend_by_zone_and_period(scope)
-        label = "{start:%-d %b %Y}".format
         tables = [
             Table(
                 name="periods",
                 caption="Spend by 4-week period",
-                header=["Period starting", *SPEND_HEADER],
-                rows=[[label(**p), *_spend_cells(p["total"])] for p in periods],
+                header=["Period", *SPEND_HEADER],
+                rows=[[_period_label(p), *_spend_cells(p["total"])] for p in periods],
             ),
             Table(
                 name="zones",
                 caption="Spend by zone and period",
-                header=["Period starting", "Zone", *SPEND_HEADER],
+                header=["Period", "Zone", *SPEND_HEADER],
                 rows=[
-                    [label(**p), z["zone"], *_spend_cells(z)] for p in periods for z in p["zones"]
+                    [_period_label(p), z["zone"], *_spend_cells(z)]
+                    for p in periods
+                    for z in p["zones"]
                 ],
                 numeric_from=2,
                 paginated=True,
@@ -503,7 +534,7 @@ class SpendPage(DashboardPage):
             "tables": tables,
             "chart": {
                 "type": "bar",
-                "labels": [label(**p) for p in periods],
+                "labels": [_period_label(p) for p in periods],
                 "datasets": [
                     {
                         "label": "Commissioned £",

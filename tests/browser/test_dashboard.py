@@ -47,6 +47,8 @@ def test_commissioner_sees_chart_and_map_and_downloads_csv(browser_page):
     tab.wait_for_selector("#unfilled-map .leaflet-interactive")
     assert tab.locator("#total-packages").inner_text() == "11"
     assert tab.locator("#unfilled-map .leaflet-interactive").count() == 3
+    # People waiting are counted on a scale of their own, beside the hours.
+    assert tab.evaluate("document.getElementById('unfilled-chart').chart.scales.right.max") >= 1
     assert tab.get_by_role("link", name="DARTMOOR").first.get_attribute("href") == (
         reverse("packages:list") + "?status=open&zone=DARTMOOR"
     )

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from brokerage.models import Offer, OfferStatus
 from packages.models import PackageStatus, Priority, Source
 from tests import factories
 
@@ -97,3 +98,33 @@ def zone_broker(market):
     broker = factories.BrokerFactory(username="zone.broker")
     broker.zones.set([market["ZA"]])
     return broker
+
+
+def _more_market(market, n):
+    """n more open and placed packages, offers and hand-backs spread over the zones."""
+    now = timezone.now()
+    for i in range(n):
+        zone = market[("ZA", "ZB", "ZC")[i % 3]]
+        factories.OpenPackageFactory(zone=zone, weekly_hours=Decimal("3"))
+        placed = factories.PlacedPackageFactory(
+            zone=zone,
+            provider=factories.ProviderFactory(),
+            submitted_at=now - datetime.timedelta(minutes=40 + i),
+            placed_at=now,
+        )
+        Offer.objects.create(
+            package=placed,
+            provider=placed.provider,
+            round=1,
+            status=OfferStatus.ACCEPTED,
+            sent_at=now - datetime.timedelta(minutes=30),
+            expires_at=now + datetime.timedelta(minutes=30),
+            answered_at=now,
+        )
+    factories.CapacityFactory(provider=factories.ProviderFactory(), zone=market["ZA"])
+
+
+@pytest.fixture
+def grow(market):
+    """grow(n): n more open and placed packages, offers and capacity, for query counts."""
+    return lambda n: _more_market(market, n)

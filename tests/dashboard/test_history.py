@@ -1,5 +1,7 @@
 """The demo's history: plausible numbers on every dashboard section, and seeding it once."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 
@@ -33,6 +35,30 @@ def test_history_tells_a_story(short_history):
     assert HandBack.objects.exists() or packages.filter(brokering_round=2).count() == 0
     assert packages.filter(status=PackageStatus.CANCELLED).exists()
     assert Invoice.objects.filter(status="paid").exists()
+
+
+def test_history_numbers_are_those_of_a_good_team(short_history):
+    """Devon Cares: usually fewer than 5 unfilled; 70% filled within 1.5 hours and
+    nearly all within 4 hours once the team is in its stride."""
+    today = timezone.localdate()
+    recent = Scope(
+        zone_ids=None, since=today - datetime.timedelta(weeks=2), until=today, today=today
+    )
+    assert 1 <= selectors.unfilled_by_zone(recent)["total"]["packages"] <= 8
+    assert 55 <= selectors.time_to_fill(recent)["within_90_minutes_percent"] <= 95
+    whole = Scope(zone_ids=None, since=default_since(today), until=today, today=today)
+    # Hand-backs are rare: placed again days later, they would count as slow fills.
+    assert selectors.time_to_fill(whole)["within_4_hours_percent"] >= 85
+    breakdown = selectors.time_to_fill_breakdown(whole)
+    urgent, standard = (
+        next(p for p in breakdown["by_priority"] if p["priority"] == priority)
+        for priority in ("urgent", "standard")
+    )
+    assert urgent["median_minutes"] < 0.8 * standard["median_minutes"]
+    # Slower at first: the first weeks fill fewer within 1.5 hours than the last.
+    weeks = breakdown["by_week"]
+    placed = [w for w in weeks if w["placed"] >= 10]
+    assert placed[0]["within_90_minutes_percent"] < placed[-1]["within_90_minutes_percent"]
 
 
 def test_history_is_seeded_once(short_history):

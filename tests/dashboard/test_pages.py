@@ -3,17 +3,16 @@
 import csv
 import datetime
 import io
-from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from brokerage.models import Offer, OfferStatus
-from tests import factories
-
+UK = ZoneInfo("Europe/London")
 PAGES = ["/dashboard/", "/dashboard/time-to-fill/", "/dashboard/providers/", "/dashboard/spend/"]
 
 
@@ -88,34 +87,10 @@ def test_zone_limited_broker_sees_only_their_zones(page, zone_broker, market):
     assert page(zone_broker).get("/dashboard/", {"zone": "ZB"}).context["form"].errors
 
 
-def _more_market(market, n):
-    """n more open and placed packages, offers and hand-backs spread over the zones."""
-    now = timezone.now()
-    for i in range(n):
-        zone = market[("ZA", "ZB", "ZC")[i % 3]]
-        factories.OpenPackageFactory(zone=zone, weekly_hours=Decimal("3"))
-        placed = factories.PlacedPackageFactory(
-            zone=zone,
-            provider=factories.ProviderFactory(),
-            submitted_at=now - datetime.timedelta(minutes=40 + i),
-            placed_at=now,
-        )
-        Offer.objects.create(
-            package=placed,
-            provider=placed.provider,
-            round=1,
-            status=OfferStatus.ACCEPTED,
-            sent_at=now - datetime.timedelta(minutes=30),
-            expires_at=now + datetime.timedelta(minutes=30),
-            answered_at=now,
-        )
-    factories.CapacityFactory(provider=factories.ProviderFactory(), zone=market["ZA"])
-
-
 @pytest.mark.parametrize("url", PAGES)
-def test_query_counts_do_not_grow_with_the_data(page, commissioner, market, url):
+def test_query_counts_do_not_grow_with_the_data(page, commissioner, market, grow, url):
     client = page(commissioner)
-    _more_market(market, 2)  # at least one of everything, so no query is skipped as empty
+    grow(2)  # at least one of everything, so no query is skipped as empty
     client.get(url)
 
     def count():
@@ -124,6 +99,42 @@ def test_query_counts_do_not_grow_with_the_data(page, commissioner, market, url)
         return len(queries)
 
     before = count()
-    _more_market(market, 12)
+    grow(12)
     assert count() == before
     assert before <= 20
+
+
+def test_unfilled_chart_counts_people_on_a_scale_of_their_own(page, commissioner, market):
+    hours, people = page(commissioner).get("/dashboard/").context["chart"]["datasets"]
+    assert "axis" not in hours
+    assert people["axis"] == "right"
+
+
+@time_machine.travel(datetime.datetime(2027, 2, 3, 12, tzinfo=UK), tick=False)
+def test_spend_periods_are_named_by_their_days_and_a_cut_one_says_so(page, commissioner):
+    # Periods run every 28 days from 1 January 2024: 28 Dec 2026, 25 Jan 2027, ...
+    rows = _csv(
+        page(commissioner).get(
+            "/dashboard/spend/",
+            {"since": "2027-01-01", "until": "2027-02-03", "format": "csv", "table": "periods"},
+        )
+    )
+    assert [row[0] for row in rows[1:]] == [
+        "28 Dec 2026 to 24 Jan 2027",
+        "25 Jan to 2 Feb 2027 (part)",  # today's visits are still being recorded
+    ]
+
+
+@time_machine.travel(datetime.datetime(2026, 12, 9, 12, tzinfo=UK), tick=False)
+def test_time_to_fill_trend_marks_the_week_still_running(page, commissioner):
+    chart = page(commissioner).get("/dashboard/time-to-fill/").context["chart"]
+    assert len(chart["labels"]) == 12
+    assert chart["labels"][0] == "21 Sep"
+    assert chart["labels"][-1] == "7 Dec (part)"
+
+
+def test_unfilled_page_ignores_dates_it_does_not_show(page, commissioner, market):
+    # The section links carry the other pages' dates along: no error for a hidden field.
+    response = page(commissioner).get("/dashboard/", {"since": "2019-01-01"})
+    assert not response.context["form"].errors
+    assert response.context["total"]["packages"] == 6

@@ -2,17 +2,20 @@
 
 import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from brokerage.dashboard import selectors
 from brokerage.dashboard.filters import Scope, default_since
 from brokerage.models import DeclineReason, Offer, OfferStatus
-from packages.models import HandBack, PackageStatus
+from packages.models import HandBack
 from tests import factories
 
 PROVIDERS = "/api/v1/dashboard/providers/"
+UK = ZoneInfo("Europe/London")
 
 
 def _scope(zone_ids=None):
@@ -105,17 +108,35 @@ def test_spend_periods_cover_the_window_and_stop_at_its_end(market):
     scope = _scope()
     periods = selectors.spend_by_zone_and_period(scope)
     assert periods[0]["start"] <= scope.since < periods[0]["start"] + datetime.timedelta(days=28)
-    assert periods[-1]["end"] == scope.until
+    # Today's visits are still being recorded: the last period stops at yesterday.
+    assert periods[-1]["end"] == scope.until - datetime.timedelta(days=1)
     assert all((p["end"] - p["start"]).days < 28 for p in periods)
     assert [z["zone"] for z in periods[0]["zones"]] == ["ZA", "ZB", "ZC"]
 
 
-def test_spend_is_invoicings_measure_per_zone(market):
-    scope = _scope((market["ZB"].pk,))
-    last = selectors.spend_by_zone_and_period(scope)[-1]
-    assert [z["zone"] for z in last["zones"]] == ["ZB"]
-    placed = [p for p in market["ZB"].packages.all() if p.status == PackageStatus.PLACED]
-    assert placed and last["total"]["commissioned_hours"] > 0
+@time_machine.travel(datetime.datetime(2026, 12, 10, 12, tzinfo=UK), tick=False)
+def test_spend_of_the_current_period_stops_at_yesterday(db):
+    """Periods run from Monday 1 January 2024 every 28 days: this one from 30 November.
+    A package in care from 3 December, 7 hours a week at 24.96 an hour: 3 to 9
+    December is 7 hours, 174.72 pounds; today (10 December) is not counted yet."""
+    zone = factories.ZoneFactory(code="ZS")
+    other = factories.ZoneFactory(code="ZT")
+    factories.PlacedPackageFactory(
+        zone=zone, weekly_hours=Decimal("7"), start_date=datetime.date(2026, 12, 3)
+    )
+    factories.PlacedPackageFactory(
+        zone=other, weekly_hours=Decimal("70"), start_date=datetime.date(2026, 12, 3)
+    )
+    today = timezone.localdate()
+    scope = Scope(zone_ids=(zone.pk,), since=today, until=today, today=today)
+    [period] = selectors.spend_by_zone_and_period(scope)
+    assert (period["start"], period["end"]) == (
+        datetime.date(2026, 11, 30),
+        datetime.date(2026, 12, 9),
+    )
+    assert [z["zone"] for z in period["zones"]] == ["ZS"]
+    assert period["total"]["commissioned_hours"] == Decimal("7.00")
+    assert period["total"]["commissioned_pounds"] == Decimal("174.72")
 
 
 def test_providers_and_spend_api(api, commissioner, offers, market):
@@ -127,7 +148,8 @@ def test_providers_and_spend_api(api, commissioner, offers, market):
     shares = api(commissioner).get("/api/v1/dashboard/provider-shares/").json()
     assert {s["provider"] for s in shares["results"]} == {"PROV-X", "PROV-Y"}
     spend = api(commissioner).get("/api/v1/dashboard/spend/").json()
-    assert spend["periods"][-1]["until"] == timezone.localdate().isoformat()
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    assert spend["periods"][-1]["until"] == yesterday.isoformat()
     assert set(spend["periods"][-1]["total"]) >= {"commissioned_hours", "payable_pounds"}
 
 

@@ -22,6 +22,7 @@
       var colour = COLOURS[(target ? dataset.target_of : index) % COLOURS.length];
       return {
         label: dataset.label,
+        yAxisID: dataset.axis === "right" ? "right" : "y",
         data: dataset.data,
         backgroundColor: colour,
         borderColor: colour,
@@ -36,6 +37,16 @@
     if (spec.max) {
       scale.max = spec.max;
     }
+    var scales = { y: scale };
+    // A series counted in other units (people beside hours) gets a scale of its own.
+    if (spec.datasets.some(function (dataset) { return dataset.axis === "right"; })) {
+      scales.right = {
+        position: "right",
+        beginAtZero: true,
+        ticks: { precision: 0 },
+        grid: { drawOnChartArea: false }
+      };
+    }
     canvas.chart = new window.Chart(canvas, {
       type: spec.type,
       data: { labels: spec.labels, datasets: datasets },
@@ -43,7 +54,7 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        scales: { y: scale },
+        scales: scales,
         plugins: { legend: { position: "bottom" } }
       }
     });
