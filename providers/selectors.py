@@ -47,6 +47,7 @@ class RotaPeriod:
     lead: Contract
     other: Contract
     swapped: bool
+    started: bool
     lead_share: int
     other_share: int
 
@@ -63,8 +64,15 @@ def rota_period(zone, contracts, on: datetime.date | None = None) -> RotaPeriod 
     primary, secondary = by_role.get(ContractRole.PRIMARY), by_role.get(ContractRole.SECONDARY)
     if primary is None or secondary is None:
         return None
-    number = zone.rotation_period(on or timezone.localdate())
-    starts, ends = zone.rotation_period_dates(number)
+    on = on or timezone.localdate()
+    if zone.rota_started_on is None:
+        # Brokering starts the rota's first period on the day of its first offer, with
+        # the contract primary leading: shown as if that were today.
+        number, starts = 0, on
+        ends = on + datetime.timedelta(weeks=zone.rotation_weeks, days=-1)
+    else:
+        number = zone.rotation_period(on)
+        starts, ends = zone.rotation_period_dates(number)
     swapped = bool(number % 2)
     lead, other = (secondary, primary) if swapped else (primary, secondary)
     return RotaPeriod(
@@ -74,6 +82,7 @@ def rota_period(zone, contracts, on: datetime.date | None = None) -> RotaPeriod 
         lead=lead,
         other=other,
         swapped=swapped,
+        started=zone.rota_started_on is not None,
         # The shares belong to the roles, not to the providers holding them.
         lead_share=primary.share_percent,
         other_share=secondary.share_percent,

@@ -10,7 +10,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def bury():
-    zone = ZoneFactory(code="BURY-1", allocation_mode="rota", rotation_weeks=2)
+    zone = ZoneFactory(
+        code="BURY-1",
+        allocation_mode="rota",
+        rotation_weeks=2,
+        rota_started_on=datetime.date(2024, 1, 1),
+    )
     ContractFactory(zone=zone, provider=ProviderFactory(code="FRAME"), role="framework")
     ContractFactory(
         zone=zone, provider=ProviderFactory(code="B"), role="secondary", share_percent=20
@@ -34,7 +39,7 @@ def test_contracts_come_primary_secondary_then_framework(bury):
 @pytest.mark.parametrize(
     ("on", "lead", "starts", "ends"),
     [
-        # Periods are counted from Monday 1 January 2024, two weeks each.
+        # Periods are counted from the rota's first day, 1 January 2024, two weeks each.
         (datetime.date(2024, 1, 1), "A", datetime.date(2024, 1, 1), datetime.date(2024, 1, 14)),
         (datetime.date(2024, 1, 14), "A", datetime.date(2024, 1, 1), datetime.date(2024, 1, 14)),
         (datetime.date(2024, 1, 15), "B", datetime.date(2024, 1, 15), datetime.date(2024, 1, 28)),
@@ -46,6 +51,14 @@ def test_the_primary_and_secondary_swap_each_period(bury, on, lead, starts, ends
     assert (now.lead.provider.code, now.starts, now.ends) == (lead, starts, ends)
     # The acting primary always gets the primary's share.
     assert (now.lead_share, now.other_share) == (80, 20)
+
+
+def test_a_rota_not_started_yet_opens_with_its_primary_leading_from_its_first_offer(bury):
+    # Whatever the date, brokering starts period 0 on the day of the first offer.
+    bury.rota_started_on = None
+    now = period(bury, datetime.date(2026, 12, 14))
+    assert (now.lead.provider.code, now.started, now.swapped) == ("A", False, False)
+    assert (now.starts, now.ends) == (datetime.date(2026, 12, 14), datetime.date(2026, 12, 27))
 
 
 def test_no_rota_period_outside_a_rota_or_without_both_roles(bury):

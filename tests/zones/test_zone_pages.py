@@ -1,4 +1,5 @@
 import csv
+import datetime
 import io
 
 import pytest
@@ -131,14 +132,20 @@ def test_list_query_count_does_not_grow_with_zones(page, users, django_assert_ma
 
 
 def test_zone_page_shows_providers_roles_shares_and_the_rota_lead(page, users):
-    rota = ZoneFactory(code="BURY-1", name="Bury North", allocation_mode="rota", districts=["BL9"])
+    rota = ZoneFactory(
+        code="BURY-1",
+        name="Bury North",
+        allocation_mode="rota",
+        districts=["BL9"],
+        rota_started_on=datetime.date(2024, 1, 1),
+    )
     alpha = ProviderFactory(code="ALPHA", name="Alpha Care")
     beta = ProviderFactory(code="BETA", name="Beta Care")
     ContractFactory(zone=rota, provider=alpha, role="primary", share_percent=80)
     ContractFactory(zone=rota, provider=beta, role="secondary", share_percent=20)
     ContractFactory(zone=rota, provider=ProviderFactory(name="Gamma Care"), role="framework")
     client = page(users["broker"])
-    # Period 0 of a two-week rota starts on the epoch, Monday 1 January 2024.
+    # Period 0 of this two-week rota started on Monday 1 January 2024.
     with time_machine.travel("2024-01-10 12:00 +00:00"):
         body = client.get("/zones/BURY-1/").content.decode()
     assert "Alpha Care is acting primary and gets 80% of first offers" in body
@@ -147,6 +154,13 @@ def test_zone_page_shows_providers_roles_shares_and_the_rota_lead(page, users):
     with time_machine.travel("2024-01-17 12:00 +00:00"):
         body = client.get("/zones/BURY-1/").content.decode()
     assert "Beta Care is acting primary and gets 80% of first offers" in body
+    # Before its first offer a rota has no period yet: its primary will lead the first.
+    rota.rota_started_on = None
+    rota.save()
+    with time_machine.travel("2024-01-17 12:00 +00:00"):
+        body = client.get("/zones/BURY-1/").content.decode()
+    assert "first period starts with its first offer" in body
+    assert "Alpha Care is acting primary" in body
 
 
 def test_rota_zone_without_both_providers_warns(page, users):
