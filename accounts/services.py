@@ -1,6 +1,7 @@
 """Writes to accounts: an account with its one role, created or brought up to date."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from core.audit import acting
@@ -17,9 +18,13 @@ def save_account(
     password: str,
     provider_code: str | None = None,
     zone_codes: list[str] = (),
+    email: str | None = None,
     by=None,
 ) -> tuple[User, bool]:
-    """Create the account or update its role, organisation, zones and password.
+    """Create the account or update its role, organisation, zones, password and email.
+
+    The email address is where notifications go (offers, escalations, deadline
+    warnings); None keeps the one an existing account has.
 
     A provider user belongs to exactly one provider; only a broker may be
     limited to zones (none listed: every zone). An admin may also use the
@@ -35,6 +40,11 @@ def save_account(
         raise ValidationError({"username": ["Enter a username."]})
     for validator in User._meta.get_field("username").validators:
         validator(username)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError({"email": [f"{email!r} is not an email address."]}) from None
     with acting(by), transaction.atomic():
         user, created = User.objects.select_for_update().get_or_create(username=username)
         user.role = role
@@ -42,6 +52,8 @@ def save_account(
         user.is_active = True
         user.is_staff = user.is_superuser = role == Role.ADMIN
         user.set_password(password)
+        if email is not None:
+            user.email = email
         user.save()
         user.zones.set(zones)
     return user, created

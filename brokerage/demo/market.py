@@ -211,6 +211,8 @@ def seed_market() -> str:
                 password=DEMO_PASSWORD,
                 provider_code=provider_code,
                 zone_codes=zone_codes,
+                # make run prints emails to its console: the demo shows what users are sent.
+                email=f"{username}@demo.example.org",
             )
     return (
         f"Demo market: {len(zones)} zones, {len(providers)} providers, "

@@ -52,6 +52,12 @@ def test_running_again_updates_role_and_password(monkeypatch):
     assert User.objects.filter(username="sam").count() == 1
 
 
+def test_an_email_is_set_and_kept_when_run_again_without_one():
+    user = create("eve", "--role", "finance", "--email", "eve@council.example.org")
+    assert user.email == "eve@council.example.org"
+    assert create("eve", "--role", "finance").email == "eve@council.example.org"
+
+
 def test_a_provider_user_can_become_staff_again():
     ProviderFactory(code="EXE-VALLEY")
     create("pat", "--role", "provider", "--provider", "EXE-VALLEY")
@@ -69,6 +75,7 @@ def test_a_provider_user_can_become_staff_again():
         (["x", "--role", "broker", "--zones", "EXETER,NOWHERE"], "No zone has the code NOWHERE"),
         (["x", "--role", "finance", "--zones", "EXETER"], "Only a broker"),
         (["bad name!", "--role", "broker"], "Enter a valid username"),
+        (["x", "--role", "broker", "--email", "not-an-address"], "is not an email address"),
     ],
 )
 def test_clear_errors(args, message):

@@ -66,6 +66,8 @@ def test_the_demo_accounts_sign_in_with_the_documented_password(client):
     limited = User.objects.get(username="broker.north")
     assert sorted(limited.zones.values_list("code", flat=True)) == ["NORTH-DEVON", "TORRIDGE"]
     assert User.objects.get(username="provider").provider.code == "EXE-VALLEY"
+    # Each has an address, so the demo's console shows the emails users are sent.
+    assert not User.objects.filter(email="").exists()
     response = client.post(
         "/accounts/login/", {"username": "commissioner", "password": DEMO_PASSWORD}
     )

@@ -1,8 +1,8 @@
-"""`create_account USERNAME --role ROLE [--provider CODE] [--zones CODE,CODE] --noinput`.
+"""`create_account USERNAME --role ROLE [--provider CODE] [--zones CODE,CODE] [--email ADDRESS] --noinput`.
 
 The password comes from the environment variable ACCOUNT_PASSWORD (or is
 asked for, when run interactively). Running it again for an existing user
-updates its role, organisation, zones and password.
+updates its role, organisation, zones and password (and its email, when given).
 """
 
 import getpass
@@ -28,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--zones", help="Zone codes, separated by commas, that a broker is limited to."
         )
+        parser.add_argument("--email", help="Where the account's notifications are sent.")
         parser.add_argument(
             "--noinput",
             "--no-input",
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             help="Never prompt: the password must be in ACCOUNT_PASSWORD.",
         )
 
-    def handle(self, *args, username, role, provider, zones, interactive, **options):
+    def handle(self, *args, username, role, provider, zones, email, interactive, **options):
         password = os.environ.get("ACCOUNT_PASSWORD")
         if not password:
             if not interactive:
@@ -50,6 +51,7 @@ class Command(BaseCommand):
                 password=password,
                 provider_code=provider,
                 zone_codes=zone_codes,
+                email=email,
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
