@@ -13,6 +13,8 @@ from .models import DeliveredVisit, Invoice, PaymentRun
 
 # Commissioners read everything (spend); brokers work on packages and offers only.
 READERS = (Role.ADMIN, Role.FINANCE, Role.COMMISSIONER, Role.PROVIDER)
+# Planned against delivered on a package: brokers too, who watch the care they placed.
+DELIVERY_READERS = (*READERS, Role.BROKER)
 # Providers send what their ECM recorded; an administrator may on their behalf.
 VISIT_RECORDERS = (Role.ADMIN, Role.PROVIDER)
 # A provider builds its own invoice; finance records one that came by post.

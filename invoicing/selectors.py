@@ -226,10 +226,11 @@ def _pounds(minute_pounds):
     return (Decimal(minute_pounds or 0) / 60).quantize(pay.PENCE)
 
 
-def planned_against_delivered(package, today=None) -> list[dict]:
+def planned_against_delivered(package, today=None, last_weeks: int | None = None) -> list[dict]:
     """Week by week (Monday to Sunday) from the start of care to today: planned carer hours
     and visits against delivered and payable, and the missed, short, late and unplanned.
-    The current week counts what was planned up to today.
+    The current week counts what was planned up to today; `last_weeks` keeps only the
+    most recent weeks (the package page's summary).
 
     A planned visit up to yesterday with no record at all counts as missed here even
     before an invoice records it so.
@@ -239,9 +240,12 @@ def planned_against_delivered(package, today=None) -> list[dict]:
     start = package.service_start
     if start > today:
         return []
-    visits = list(package.delivered_visits.all())
-    recorded = {(v.planned_visit_id, v.date) for v in visits if v.planned_visit_id}
     monday = start - datetime.timedelta(days=start.weekday())
+    if last_weeks is not None:
+        this_monday = today - datetime.timedelta(days=today.weekday())
+        monday = max(monday, this_monday - datetime.timedelta(weeks=last_weeks - 1))
+    visits = list(package.delivered_visits.filter(date__gte=monday))
+    recorded = {(v.planned_visit_id, v.date) for v in visits if v.planned_visit_id}
     weeks = []
     while monday <= today:
         sunday = monday + datetime.timedelta(days=6)

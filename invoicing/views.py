@@ -33,6 +33,7 @@ from .forms import (
 )
 from .models import Invoice, InvoiceStatus
 from .permissions import (
+    DELIVERY_READERS,
     FINANCE,
     INVOICE_BUILDERS,
     READERS,
@@ -289,7 +290,7 @@ def payment_run_detail(request, pk):
     return render(request, "invoicing/paymentrun_detail.html", {"run": run, "invoices": invoices})
 
 
-@allow(*READERS)
+@allow(*DELIVERY_READERS)
 def package_delivery(request, package_id):
     package = get_object_or_404(
         packages_for(request.user)
@@ -297,5 +298,10 @@ def package_delivery(request, package_id):
         .prefetch_related("visits"),
         pk=package_id,
     )
-    weeks = selectors.planned_against_delivered(package)
-    return render(request, "invoicing/package_delivery.html", {"package": package, "weeks": weeks})
+    context = {
+        "package": package,
+        "weeks": selectors.planned_against_delivered(package),
+        # Brokers see the weeks but not the visit records behind them.
+        "may_open_visits": request.user.role in READERS,
+    }
+    return render(request, "invoicing/package_delivery.html", context)

@@ -9,7 +9,7 @@ import pytest
 
 from invoicing import services
 from invoicing.models import Invoice, InvoiceStatus
-from tests.factories import PlacedPackageFactory, ProviderFactory
+from tests.factories import OpenPackageFactory, PlacedPackageFactory, ProviderFactory
 from tests.invoicing.conftest import MARCH_1, TODAY
 from tests.invoicing.factories import ApprovedInvoiceFactory, InvoiceFactory, PaidInvoiceFactory
 
@@ -93,7 +93,7 @@ def test_package_delivery_page_role_matrix(page, users, invoice, package):
         "finance": 200,
         "provider": 200,
         "other_provider": 404,
-        "broker": 403,
+        "broker": 200,
     }.items():
         assert page(users[role]).get(url).status_code == expected, role
 
@@ -329,6 +329,27 @@ def test_package_delivery_page_shows_planned_against_delivered(page, provider_us
     assert "Planned against delivered" in content
     assert "24 Feb 2025" in content and "10 Mar 2025" in content
     assert f'href="/packages/{package.pk}/"' in content  # back to the package page
+
+
+def test_the_package_page_shows_the_last_weeks_planned_against_delivered(
+    page, users, provider_user, package
+):
+    deliver(provider_user, package, days=5)  # 1 to 5 March; 6 to 11 March missing
+    for role in ("provider", "broker", "finance", "commissioner"):
+        content = page(users[role]).get(f"/packages/{package.pk}/").content.decode()
+        panel = content[content.index('id="delivery-heading"') :]
+        panel = panel[: panel.index("</section>")]
+        # Today is 12 March; care started on 1 March: three weeks so far, newest first.
+        weeks = [panel.index(w) for w in ("10 Mar 2025", "3 Mar 2025", "24 Feb 2025")]
+        assert weeks == sorted(weeks), role
+        assert "4 missed" in panel and "2 missed" in panel  # 6 to 9 March; 10 and 11 March
+        assert f'href="/invoices/packages/{package.pk}/delivery/"' in panel
+
+
+def test_the_delivery_panel_waits_for_care_to_be_placed(page, users):
+    waiting = OpenPackageFactory()
+    content = page(users["broker"]).get(f"/packages/{waiting.pk}/").content.decode()
+    assert 'id="delivery-heading"' not in content
 
 
 def test_the_deadline_filter_offers_any(page, users, now):
