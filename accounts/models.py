@@ -39,6 +39,9 @@ class User(AbstractUser):
     class Meta:
         constraints = [
             models.CheckConstraint(
+                name="user_role_valid", condition=models.Q(role__in=Role.values)
+            ),
+            models.CheckConstraint(
                 name="provider_user_has_provider",
                 condition=(
                     models.Q(role="provider", provider__isnull=False)

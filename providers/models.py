@@ -103,6 +103,12 @@ class Provider(models.Model):
                 | models.Q(weekly_hours_cap__gte=0),
             ),
             models.CheckConstraint(name="provider_lot_1_or_2", condition=models.Q(lot__in=[1, 2])),
+            models.CheckConstraint(
+                name="provider_rating_valid", condition=models.Q(cqc_rating__in=CqcRating.values)
+            ),
+            models.CheckConstraint(
+                name="provider_status_valid", condition=models.Q(status__in=ProviderStatus.values)
+            ),
         ]
 
     def __str__(self):
@@ -154,6 +160,9 @@ class Contract(models.Model):
                 fields=["zone"],
                 condition=models.Q(role="secondary"),
                 name="contract_one_secondary_per_zone",
+            ),
+            models.CheckConstraint(
+                name="contract_role_valid", condition=models.Q(role__in=ContractRole.values)
             ),
             models.CheckConstraint(
                 name="contract_share_0_100",

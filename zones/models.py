@@ -72,6 +72,10 @@ class Zone(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
+                name="zone_mode_valid",
+                condition=models.Q(allocation_mode__in=AllocationMode.values),
+            ),
+            models.CheckConstraint(
                 name="zone_offer_window_positive", condition=models.Q(offer_window_minutes__gte=1)
             ),
             models.CheckConstraint(
