@@ -18,3 +18,6 @@ NAVIGATION = [
     ("Providers", "providers:list", {A, C, B, F}),
     ("Notifications", "brokerage:notifications", {A, B, P, F}),
 ]
+
+# Where signing in lands, where it is not the first item: the page each role starts its day on.
+LANDING = {F: "invoicing:board", C: "dashboard:index"}

@@ -18,12 +18,16 @@ from .context_processors import navigation_for
 from .filters import OfferFilter
 from .forms import AssignForm, DeclineForm
 from .models import OfferStatus
+from .navigation import LANDING
 from .permissions import ANSWERING_ROLES, BROKERING_ROLES, notifications_for, offers_for
 
 
 @login_required
 def home(request):
     items = navigation_for(request)
+    landing = LANDING.get(getattr(request.user, "role", None))
+    if landing:
+        return redirect(landing)
     if items:
         return redirect(items[0]["href"])
     return render(request, "home.html")

@@ -9,6 +9,21 @@ def test_login_page_renders(client):
 
 
 @pytest.mark.django_db
-def test_signed_in_user_lands_somewhere(page, broker):
-    response = page(broker).get("/")
-    assert response.status_code in (200, 302)
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("admin", "/packages/worklist/"),
+        ("broker", "/packages/worklist/"),
+        ("commissioner", "/dashboard/"),
+        ("finance", "/invoices/board/"),
+        ("provider", "/brokering/offers/"),
+    ],
+)
+def test_each_role_lands_on_the_page_it_starts_its_day_on(page, users, role, landing):
+    response = page(users[role]).get("/")
+    assert (response.status_code, response.url) == (302, landing)
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_asked_to_sign_in(client):
+    assert client.get("/").url.startswith("/accounts/login/")
