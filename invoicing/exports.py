@@ -1,6 +1,8 @@
 """CSV columns of the invoicing tables: the same rows the pages show, and the payment run
 export for the council's finance system."""
 
+import datetime
+
 VISIT_HEADER = [
     "id",
     "package",
@@ -20,6 +22,8 @@ VISIT_HEADER = [
     "unplanned",
     "invoice",
 ]
+# The upload's own columns, so a provider fills in the actual times and sends the file back.
+PLANNED_HEADER = ["package", "date", "actual_start", "actual_end", "carers", "purpose"]
 INVOICE_HEADER = [
     "id",
     "provider",
@@ -146,4 +150,19 @@ def payment_rows(invoices):
             invoice.due_by.isoformat(),
             invoice.total,
             _yes(invoice.paid_on <= invoice.due_by),
+        ]
+
+
+def planned_rows(occurrences):
+    """Each planned visit with its planned times standing in for the actual ones."""
+    for package, day, planned in occurrences:
+        starts = datetime.datetime.combine(day, planned.time)
+        ends = starts + datetime.timedelta(minutes=planned.duration_minutes)
+        yield [
+            package.pk,
+            day.isoformat(),
+            starts.strftime("%H:%M"),
+            ends.strftime("%H:%M"),
+            planned.carers,
+            planned.get_purpose_display(),
         ]

@@ -38,6 +38,28 @@ class VisitUploadForm(forms.Form):
     )
 
 
+class PlannedVisitsForm(forms.Form):
+    """The days whose planned visits a provider downloads to record what was delivered."""
+
+    # Two months at most: one file a month is the rhythm of invoicing.
+    MAX_DAYS = 62
+
+    period_start = date_field("First day")
+    period_end = date_field("Last day")
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("period_start"), cleaned.get("period_end")
+        if first and last:
+            if last < first:
+                self.add_error("period_end", "The last day must be on or after the first day")
+            elif (last - first).days >= self.MAX_DAYS:
+                self.add_error("period_end", f"Choose at most {self.MAX_DAYS} days")
+            elif last > timezone.localdate():
+                self.add_error("period_end", "The last day cannot be in the future")
+        return cleaned
+
+
 class InvoiceForm(forms.Form):
     """A provider invoices its delivered visits for a period."""
 

@@ -278,3 +278,23 @@ def planned_against_delivered(package, today=None, last_weeks: int | None = None
         )
         monday += datetime.timedelta(days=7)
     return weeks
+
+
+def planned_visits_to_record(packages, first: datetime.date, last: datetime.date):
+    """(package, day, planned visit) for each visit planned from `first` to `last` on
+    `packages` that has no delivered record yet, by package and time of day: a provider
+    without call monitoring fills in the actual times and uploads the file."""
+    packages = schedule.mark_service_start(list(packages.prefetch_related("visits")))
+    recorded = set(
+        DeliveredVisit.objects.filter(
+            package__in=[p.pk for p in packages], date__range=(first, last)
+        ).values_list("planned_visit_id", "date")
+    )
+    return [
+        (package, day, planned)
+        for package in sorted(packages, key=lambda p: p.pk)
+        for day, planned in sorted(
+            schedule.planned_occurrences(package, first, last), key=lambda o: (o[0], o[1].time)
+        )
+        if (planned.pk, day) not in recorded
+    ]

@@ -4,6 +4,7 @@ Thin: check the role, fetch what this user may see (404 otherwise), call one
 selector or service, render. Lists are filtered, paginated and downloadable as CSV.
 """
 
+import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -27,6 +29,7 @@ from .forms import (
     InvoiceForm,
     PaymentForm,
     PaymentRunForm,
+    PlannedVisitsForm,
     ReceivedInvoiceForm,
     VisitUploadForm,
     show_service_errors,
@@ -40,6 +43,7 @@ from .permissions import (
     VISIT_RECORDERS,
     invoices_for,
     payment_runs_for,
+    recordable_packages_for,
     visits_for,
 )
 
@@ -87,8 +91,32 @@ def visit_list(request):
 
 
 @allow(*VISIT_RECORDERS)
+def planned_visits(request):
+    """The planned visits of a period not yet recorded, as a CSV to fill in and upload."""
+    form = PlannedVisitsForm(request.GET)
+    if not form.is_valid():
+        context = {"form": VisitUploadForm(), "planned_form": form}
+        return render(request, "invoicing/visit_upload.html", context, status=400)
+    first, last = form.cleaned_data["period_start"], form.cleaned_data["period_end"]
+    occurrences = selectors.planned_visits_to_record(
+        recordable_packages_for(request.user), first, last
+    )
+    return csv_response(
+        f"planned-visits-{first}-to-{last}",
+        exports.PLANNED_HEADER,
+        exports.planned_rows(occurrences),
+    )
+
+
+def _last_four_weeks():
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    return {"period_start": yesterday - datetime.timedelta(days=27), "period_end": yesterday}
+
+
+@allow(*VISIT_RECORDERS)
 def visit_upload(request):
     form = VisitUploadForm(*_posted(request, files=True))
+    planned_form = PlannedVisitsForm(initial=_last_four_weeks())
     rows = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,7 +131,8 @@ def visit_upload(request):
         else:
             messages.success(request, f"{len(visits)} delivered visits imported.")
             return redirect("invoicing:visits")
-    return render(request, "invoicing/visit_upload.html", {"form": form, "rows": rows})
+    context = {"form": form, "planned_form": planned_form, "rows": rows}
+    return render(request, "invoicing/visit_upload.html", context)
 
 
 @allow(*READERS)

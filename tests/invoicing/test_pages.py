@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from invoicing import services
 from invoicing.models import Invoice, InvoiceStatus
@@ -50,6 +51,10 @@ PAGES = [
     ("/invoices/board/", FINANCE),
     ("/invoices/visits/", READERS),
     ("/invoices/visits/upload/", {"admin", "provider", "other_provider"}),
+    (
+        "/invoices/visits/planned/?period_start=2025-03-01&period_end=2025-03-11",
+        {"admin", "provider", "other_provider"},
+    ),
     ("/invoices/payment-runs/", FINANCE),
     ("/invoices/payment-runs/new/", FINANCE),
 ]
@@ -216,6 +221,45 @@ def test_the_line_page_lists_the_visits_behind_it(page, provider_user, package):
 
 def download(response):
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_planned_visits_download_round_trips_through_the_upload(
+    page, provider_user, package, other_package
+):
+    deliver(provider_user, package, days=5)  # 1 to 5 March recorded
+    client = page(provider_user)
+    url = "/invoices/visits/planned/?period_start=2025-03-01&period_end=2025-03-11"
+    rows = download(client.get(url))
+    # Only this provider's package, and only the six days with no record yet.
+    assert rows[0] == ["package", "date", "actual_start", "actual_end", "carers", "purpose"]
+    assert rows[1:] == [
+        [str(package.pk), f"2025-03-{day:02d}", "08:00", "08:45", "1", "Personal care"]
+        for day in range(6, 12)
+    ]
+    upload = SimpleUploadedFile(
+        "planned.csv", b"".join(client.get(url).streaming_content), content_type="text/csv"
+    )
+    response = client.post("/invoices/visits/upload/", {"file": upload})
+    assert response.status_code == 302
+    assert download(client.get(url)) == [rows[0]]  # everything is recorded now
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("period_start=2025-03-11&period_end=2025-03-01", "period_end", "on or after"),
+        ("period_start=2025-01-01&period_end=2025-03-11", "period_end", "at most 62 days"),
+        ("period_start=2025-03-01&period_end=2025-03-13", "period_end", "in the future"),
+        ("period_end=2025-03-11", "period_start", "Enter the first day"),
+    ],
+)
+def test_planned_visits_refuses_a_bad_period_naming_the_field(
+    page, provider_user, now, query, field, message
+):
+    response = page(provider_user).get(f"/invoices/visits/planned/?{query}")
+    assert response.status_code == 400
+    assert message in " ".join(response.context["planned_form"].errors[field])
+    assert "There is a problem" in response.content.decode()
 
 
 def test_invoice_list_filters_and_csv(page, users, now):
