@@ -8,7 +8,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -298,3 +298,15 @@ def planned_visits_to_record(packages, first: datetime.date, last: datetime.date
         )
         if (planned.pk, day) not in recorded
     ]
+
+
+def uninvoiced_period(invoices, today=None) -> tuple[datetime.date, datetime.date]:
+    """The period to record and invoice next: from the day after the latest period in
+    `invoices` (a provider's own) to yesterday; the last 28 days when there is none, or
+    when the last one ended more than two months ago."""
+    yesterday = (today or uk_today()) - datetime.timedelta(days=1)
+    latest = invoices.aggregate(end=Max("period_end"))["end"]
+    first = latest + datetime.timedelta(days=1) if latest else None
+    if first is None or first > yesterday or (yesterday - first).days >= 62:
+        first = yesterday - datetime.timedelta(days=27)
+    return first, yesterday

@@ -4,7 +4,6 @@ Thin: check the role, fetch what this user may see (404 otherwise), call one
 selector or service, render. Lists are filtered, paginated and downloadable as CSV.
 """
 
-import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -12,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -108,15 +106,16 @@ def planned_visits(request):
     )
 
 
-def _last_four_weeks():
-    yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    return {"period_start": yesterday - datetime.timedelta(days=27), "period_end": yesterday}
+def _next_period(user):
+    """What a provider records and invoices next: the days since its last invoice."""
+    first, last = selectors.uninvoiced_period(invoices_for(user))
+    return {"period_start": first, "period_end": last}
 
 
 @allow(*VISIT_RECORDERS)
 def visit_upload(request):
     form = VisitUploadForm(*_posted(request, files=True))
-    planned_form = PlannedVisitsForm(initial=_last_four_weeks())
+    planned_form = PlannedVisitsForm(initial=_next_period(request.user))
     rows = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -153,7 +152,9 @@ def invoice_list(request):
 @allow(*INVOICE_BUILDERS)
 def invoice_new(request):
     by_post = request.user.role != Role.PROVIDER
-    form = (ReceivedInvoiceForm if by_post else InvoiceForm)(*_posted(request))
+    form = (ReceivedInvoiceForm if by_post else InvoiceForm)(
+        *_posted(request), initial=None if by_post else _next_period(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             invoice = services.build_invoice(by=request.user, **form.cleaned_data)

@@ -10,7 +10,7 @@ from brokerage.dashboard.filters import Scope, default_since
 from brokerage.demo import history
 from brokerage.demo.market import seed_market
 from brokerage.models import Offer
-from invoicing.models import Invoice
+from invoicing.models import DeliveredVisit, Invoice
 from packages.models import HandBack, Package, PackageStatus
 
 
@@ -59,6 +59,21 @@ def test_history_numbers_are_those_of_a_good_team(short_history):
     weeks = breakdown["by_week"]
     placed = [w for w in weeks if w["placed"] >= 10]
     assert placed[0]["within_90_minutes_percent"] < placed[-1]["within_90_minutes_percent"]
+
+
+def test_the_demo_provider_has_its_last_period_of_visits_still_to_send(short_history):
+    """The demo's story: the `provider` login uploads a month of visits and invoices it."""
+    today = timezone.localdate()
+    unsent_from = history._period_start(today) - datetime.timedelta(days=history.PERIOD_DAYS)
+    visits = DeliveredVisit.objects.filter(provider__code=history.UNSENT_PROVIDER)
+    assert visits.filter(date__lt=unsent_from).exists()
+    assert not visits.filter(date__gte=unsent_from).exists()
+    invoiced = Invoice.objects.filter(provider__code=history.UNSENT_PROVIDER)
+    assert invoiced.exists()
+    assert not invoiced.filter(period_end__gte=unsent_from).exists()
+    # Others have sent theirs and invoiced the period.
+    assert DeliveredVisit.objects.filter(date__gte=unsent_from).exists()
+    assert Invoice.objects.filter(period_start=unsent_from).exists()
 
 
 def test_history_is_seeded_once(short_history):

@@ -223,6 +223,34 @@ def download(response):
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
+@pytest.mark.parametrize(
+    ("last_period_end", "expected_start"),
+    [
+        (None, datetime.date(2025, 2, 12)),  # no invoice yet: the last 28 days
+        (datetime.date(2025, 2, 28), datetime.date(2025, 3, 1)),  # since the last invoice
+        (datetime.date(2024, 11, 30), datetime.date(2025, 2, 12)),  # too long ago
+        (datetime.date(2025, 3, 11), datetime.date(2025, 2, 12)),  # invoiced to yesterday
+    ],
+)
+def test_a_provider_is_offered_the_days_since_its_last_invoice(
+    page, provider_user, now, last_period_end, expected_start
+):
+    if last_period_end:
+        InvoiceFactory(
+            provider=provider_user.provider,
+            period_start=last_period_end - datetime.timedelta(days=27),
+            period_end=last_period_end,
+        )
+    client = page(provider_user)
+    expected = {"period_start": expected_start, "period_end": datetime.date(2025, 3, 11)}
+    for url, form in (
+        ("/invoices/new/", "form"),
+        ("/invoices/visits/upload/", "planned_form"),
+    ):
+        initial = client.get(url).context[form].initial
+        assert {key: initial[key] for key in expected} == expected, url
+
+
 def test_planned_visits_download_round_trips_through_the_upload(
     page, provider_user, package, other_package
 ):
