@@ -126,64 +126,159 @@ HOSPITAL = (
 )
 
 
+# Minutes to fill as a float (date_part), as the selectors compute it: EXTRACT answers a
+# numeric, much slower to sort, and a lower bound must not be slower than the app.
+FILL_MINUTES = "date_part('epoch', placed_at - submitted_at) / 60"
+FILL_COUNTS = """count(*),
+        count(*) FILTER (WHERE placed_at <= submitted_at + interval '90 minutes'),
+        count(*) FILTER (WHERE placed_at <= submitted_at + interval '240 minutes')"""
+FILL_PERCENTILES = """percentile_cont(0.5) WITHIN GROUP (ORDER BY m),
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY m)"""
+
+
+def _placed_in_window(scope):
+    return f"""placed_at >= %(start)s AND placed_at < %(end)s AND submitted_at IS NOT NULL
+        {_zone_condition(scope, "zone_id")}"""
+
+
 def raw_time_to_fill(scope):
-    """Time to fill overall, by zone, by priority and by week in one statement."""
+    """The contract's time to fill: one aggregate over the packages placed in the window."""
     sql = f"""
-        WITH placed AS (
-            SELECT zone_id, priority,
-                   date_trunc('week', placed_at AT TIME ZONE 'Europe/London') AS week,
-                   EXTRACT(EPOCH FROM placed_at - submitted_at) / 60 AS m
-            FROM packages_package
-            WHERE placed_at >= %(start)s AND placed_at < %(end)s AND submitted_at IS NOT NULL
-                  {_zone_condition(scope, "zone_id")}
-        )
-        SELECT zone_id, priority, week, count(*), count(*) FILTER (WHERE m <= 90),
-               count(*) FILTER (WHERE m <= 240),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY m),
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY m)
-        FROM placed
-        GROUP BY GROUPING SETS ((), (zone_id), (priority), (week))"""
+        SELECT {FILL_COUNTS}, {FILL_PERCENTILES}
+        FROM (SELECT placed_at, submitted_at, {FILL_MINUTES} AS m
+              FROM packages_package WHERE {_placed_in_window(scope)}) AS placed"""
     return sql, {"start": scope.start, "end": scope.end, "zones": list(scope.zone_ids or [])}
 
 
+def _placed_with_weeks(scope):
+    """The packages placed in the window, with the index of their week and their minutes.
+
+    Weeks are told apart by comparing times with their first moments, as the selector
+    does: converting every time to UK time to truncate it to its week costs more."""
+    from brokerage.dashboard.selectors import window_mondays
+
+    count = len(window_mondays(scope))
+    weeks = " ".join(
+        f"WHEN placed_at < %(week_{index})s THEN {index - 1}" for index in range(1, count)
+    )
+    return f"""SELECT zone_id, priority, CASE {weeks} ELSE {count - 1} END AS week,
+                  placed_at, submitted_at, {FILL_MINUTES} AS m
+           FROM packages_package WHERE {_placed_in_window(scope)}"""
+
+
+def _fill_params(scope):
+    from brokerage.dashboard.filters import uk_midnight
+    from brokerage.dashboard.selectors import window_mondays
+
+    mondays = window_mondays(scope)
+    return {
+        **{f"week_{index}": uk_midnight(monday) for index, monday in enumerate(mondays)},
+        "start": scope.start,
+        "end": scope.end,
+        "zones": list(scope.zone_ids or []),
+    }
+
+
+def raw_time_to_fill_breakdown(scope):
+    """Time to fill overall, by zone, by priority and by week (the breakdown's API) in one
+    statement: one scan, a grouping set each."""
+    sql = f"""
+        SELECT zone_id, priority, week, {FILL_COUNTS}, {FILL_PERCENTILES}
+        FROM ({_placed_with_weeks(scope)}) AS placed
+        GROUP BY GROUPING SETS ((), (zone_id), (priority), (week))"""
+    return sql, _fill_params(scope)
+
+
+def raw_time_to_fill_page(scope):
+    """What the time to fill page shows: the numbers overall, by priority and by week
+    (one scan, a grouping set each), and by zone for its first page of zones only."""
+    from core.pages import PAGE_SIZE
+
+    zone_page = f"""SELECT id FROM zones_zone WHERE true {_zone_condition(scope, "id")}
+                    ORDER BY code LIMIT {PAGE_SIZE}"""
+    sql = f"""
+        SELECT NULL::bigint AS zone_id, priority, week, {FILL_COUNTS}, {FILL_PERCENTILES}
+        FROM ({_placed_with_weeks(scope)}) AS placed
+        GROUP BY GROUPING SETS ((), (priority), (week))
+        UNION ALL
+        SELECT zone_id, NULL, NULL, {FILL_COUNTS}, {FILL_PERCENTILES}
+        FROM ({_placed_with_weeks(scope)} AND zone_id IN ({zone_page})) AS placed
+        GROUP BY zone_id"""
+    return sql, _fill_params(scope)
+
+
 def raw_providers(scope):
-    """A page of the provider table: the 50 offered most work, and their numbers."""
+    """A page of the provider table: how many providers were offered work, the 50 offered
+    the most, and their numbers, each number grouped over those 50 only (as the selectors
+    do: looking each one up provider by provider is slower)."""
     first_monday = scope.since - datetime.timedelta(days=scope.since.weekday())
     zones = _zone_condition(scope, "p.zone_id")
+    offers_in_window = f"""FROM brokerage_offer o
+             {"JOIN packages_package p ON p.id = o.package_id" if zones else ""}
+             WHERE o.sent_at >= %(start)s AND o.sent_at < %(end)s {zones}"""
     sql = f"""
         WITH ranked AS (
-            SELECT o.provider_id, count(*) AS offers,
+            SELECT o.provider_id, count(*) AS offers, count(*) OVER () AS providers
+            {offers_in_window}
+            GROUP BY o.provider_id ORDER BY offers DESC, o.provider_id LIMIT 50
+        ),
+        answers AS (
+            SELECT o.provider_id,
                    count(*) FILTER (WHERE o.status = 'accepted') AS accepted,
                    count(*) FILTER (WHERE o.status = 'declined') AS declined,
-                   count(*) FILTER (WHERE o.status = 'expired') AS expired
-            FROM brokerage_offer o JOIN packages_package p ON p.id = o.package_id
-            WHERE o.sent_at >= %(start)s AND o.sent_at < %(end)s {zones}
-            GROUP BY o.provider_id ORDER BY offers DESC, o.provider_id LIMIT 50
+                   count(*) FILTER (WHERE o.status = 'expired') AS expired,
+                   percentile_cont(0.5) WITHIN GROUP (
+                       ORDER BY date_part('epoch', o.answered_at - o.sent_at) / 60)
+                       FILTER (WHERE o.status IN ('accepted', 'declined')) AS median_answer
+            {offers_in_window} AND o.provider_id IN (SELECT provider_id FROM ranked)
+            GROUP BY o.provider_id
+        ),
+        hand_backs AS (
+            SELECT h.provider_id, count(*) AS hand_backs
+            FROM packages_handback h
+            {"JOIN packages_package p ON p.id = h.package_id" if zones else ""}
+            WHERE h.at >= %(start)s AND h.at < %(end)s {zones}
+                  AND h.provider_id IN (SELECT provider_id FROM ranked)
+            GROUP BY h.provider_id
+        ),
+        placed AS (
+            SELECT p.provider_id, sum(p.weekly_hours) AS hours
+            FROM packages_package p
+            WHERE p.status = 'placed' {zones} AND p.provider_id IN (SELECT provider_id FROM ranked)
+            GROUP BY p.provider_id
+        ),
+        newly_placed AS (
+            SELECT p.provider_id, sum(p.weekly_hours) AS hours
+            FROM packages_package p
+            WHERE p.placed_at >= %(start)s AND p.placed_at < %(end)s {zones}
+                  AND p.provider_id IN (SELECT provider_id FROM ranked)
+            GROUP BY p.provider_id
+        ),
+        capacity AS (
+            SELECT c.provider_id, sum(c.hours) AS hours
+            FROM providers_capacity c
+            WHERE c.week_start BETWEEN %(monday)s AND %(until)s
+                  {_zone_condition(scope, "c.zone_id")}
+                  AND c.provider_id IN (SELECT provider_id FROM ranked)
+            GROUP BY c.provider_id
+        ),
+        paid AS (
+            SELECT i.provider_id, count(*) AS invoices,
+                   count(*) FILTER (WHERE i.paid_on <= i.due_by) AS on_time
+            FROM invoicing_invoice i
+            WHERE (i.paid_on >= %(year_ago)s OR (i.paid_on IS NULL AND i.due_by < %(today)s))
+                  AND i.provider_id IN (SELECT provider_id FROM ranked)
+            GROUP BY i.provider_id
         )
-        SELECT r.*, pr.code, pr.name,
-            (SELECT percentile_cont(0.5) WITHIN GROUP (
-                        ORDER BY EXTRACT(EPOCH FROM o.answered_at - o.sent_at) / 60)
-             FROM brokerage_offer o JOIN packages_package p ON p.id = o.package_id
-             WHERE o.provider_id = r.provider_id AND o.status IN ('accepted', 'declined')
-               AND o.sent_at >= %(start)s AND o.sent_at < %(end)s {zones}),
-            (SELECT count(*) FROM packages_handback h JOIN packages_package p
-                 ON p.id = h.package_id
-             WHERE h.provider_id = r.provider_id AND h.at >= %(start)s AND h.at < %(end)s
-                   {zones}),
-            (SELECT sum(p.weekly_hours) FROM packages_package p
-             WHERE p.provider_id = r.provider_id AND p.status = 'placed' {zones}),
-            (SELECT sum(p.weekly_hours) FROM packages_package p
-             WHERE p.provider_id = r.provider_id AND p.placed_at >= %(start)s
-                   AND p.placed_at < %(end)s {zones}),
-            (SELECT sum(c.hours) FROM providers_capacity c
-             WHERE c.provider_id = r.provider_id
-                   AND c.week_start BETWEEN %(monday)s AND %(until)s
-                   {_zone_condition(scope, "c.zone_id")}),
-            (SELECT count(*) FILTER (WHERE i.paid_on <= i.due_by) * 100.0 / nullif(count(*), 0)
-             FROM invoicing_invoice i
-             WHERE i.provider_id = r.provider_id
-                   AND (i.paid_on >= %(year_ago)s OR (i.paid_on IS NULL AND i.due_by < %(today)s)))
+        SELECT r.*, pr.code, pr.name, a.accepted, a.declined, a.expired, a.median_answer,
+               h.hand_backs, pl.hours, np.hours, c.hours, pd.invoices, pd.on_time
         FROM ranked r JOIN providers_provider pr ON pr.id = r.provider_id
+        LEFT JOIN answers a ON a.provider_id = r.provider_id
+        LEFT JOIN hand_backs h ON h.provider_id = r.provider_id
+        LEFT JOIN placed pl ON pl.provider_id = r.provider_id
+        LEFT JOIN newly_placed np ON np.provider_id = r.provider_id
+        LEFT JOIN capacity c ON c.provider_id = r.provider_id
+        LEFT JOIN paid pd ON pd.provider_id = r.provider_id
         ORDER BY r.offers DESC, r.provider_id"""
     return sql, {
         "start": scope.start,
@@ -198,42 +293,71 @@ def raw_providers(scope):
 
 def raw_spend(scope):
     """Commissioned hours and pounds of packages in care, delivered and payable from call
-    monitoring, per zone and 4-week period, in one statement."""
-    from brokerage.dashboard.selectors import period_start
+    monitoring, per zone and 4-week period, in one statement, formulated as the selectors
+    do at their best: the packages in care for the whole window summed once per zone
+    (and multiplied by each period's days), the others over their own days in each
+    period, and the visits of the window in one scan grouped by zone and period. The
+    last period stops at yesterday, as the selector's does."""
+    from brokerage.dashboard.selectors import PERIOD_DAYS, period_start
 
+    last = min(scope.until, scope.today - datetime.timedelta(days=1))
+    first = period_start(scope.since)
+    # The periods as a list of values, not generate_series: its estimate (a thousand
+    # rows) makes the planner cost the statement high enough to compile it with JIT,
+    # which takes longer than the statement itself.
+    starts = range(0, (last - first).days + 1, PERIOD_DAYS)
+    periods = ", ".join(
+        f"({index}, %(first)s::date + {start}, LEAST(%(first)s::date + {start + PERIOD_DAYS - 1}, "
+        "%(last)s::date))"
+        for index, start in enumerate(starts)
+    )
+    until = "COALESCE(p.ended_on, '9999-12-31'::date)"
+    zones = _zone_condition(scope, "p.zone_id")
     sql = f"""
-        WITH periods AS (
-            SELECT d::date AS first, LEAST(d::date + 27, %(until)s) AS last
-            FROM generate_series(%(first)s::date, %(until)s::date, interval '28 days') AS d
+        WITH periods (k, first, last) AS (VALUES {periods}),
+        in_care AS (
+            SELECT p.zone_id, p.weekly_hours, pr.hourly_rate, p.start_date, {until} AS until
+            FROM packages_package p JOIN providers_provider pr ON pr.id = p.provider_id
+            WHERE p.status IN ('placed', 'ended') AND p.start_date <= %(last)s
+                  AND {until} >= %(first)s {zones}
         ),
-        commissioned AS (
-            SELECT pe.first, p.zone_id,
-                   sum(p.weekly_hours * (LEAST(pe.last, COALESCE(p.ended_on, pe.last))
-                       - GREATEST(pe.first, p.start_date) + 1) / 7.0) AS hours,
-                   sum(p.weekly_hours * pr.hourly_rate * (LEAST(pe.last, COALESCE(p.ended_on, pe.last))
-                       - GREATEST(pe.first, p.start_date) + 1) / 7.0) AS pounds
-            FROM periods pe
-            JOIN packages_package p ON p.status IN ('placed', 'ended') AND p.provider_id IS NOT NULL
-                 AND p.start_date <= pe.last AND (p.ended_on IS NULL OR p.ended_on >= pe.first)
-            JOIN providers_provider pr ON pr.id = p.provider_id
-            WHERE true {_zone_condition(scope, "p.zone_id")}
-            GROUP BY pe.first, p.zone_id
+        whole AS (
+            SELECT zone_id, sum(weekly_hours) AS hours,
+                   sum(weekly_hours * hourly_rate) AS pounds
+            FROM in_care WHERE start_date <= %(first)s AND until >= %(last)s
+            GROUP BY zone_id
+        ),
+        part AS (
+            SELECT c.zone_id, pe.k,
+                   sum(c.weekly_hours * (LEAST(pe.last, c.until)
+                                         - GREATEST(pe.first, c.start_date) + 1)) AS hours,
+                   sum(c.weekly_hours * c.hourly_rate * (LEAST(pe.last, c.until)
+                                         - GREATEST(pe.first, c.start_date) + 1)) AS pounds
+            FROM in_care c JOIN periods pe ON c.start_date <= pe.last AND c.until >= pe.first
+            WHERE NOT (c.start_date <= %(first)s AND c.until >= %(last)s)
+            GROUP BY c.zone_id, pe.k
         ),
         delivered AS (
-            SELECT pe.first, p.zone_id,
-                   sum(v.actual_minutes * v.carers) FILTER (WHERE NOT v.missed) / 60.0 AS hours,
-                   sum(COALESCE(v.paid_minutes, v.payable_minutes)) / 60.0 AS payable
-            FROM periods pe
-            JOIN invoicing_deliveredvisit v ON v.date BETWEEN pe.first AND pe.last
+            SELECT p.zone_id, (v.date - %(first)s) / {PERIOD_DAYS} AS k,
+                   sum(v.actual_minutes * v.carers) FILTER (WHERE NOT v.missed) AS minutes,
+                   sum(v.actual_minutes * v.carers * pr.hourly_rate)
+                       FILTER (WHERE NOT v.missed) AS pounds,
+                   sum(COALESCE(v.paid_minutes, v.payable_minutes)) AS payable,
+                   sum(COALESCE(v.paid_minutes, v.payable_minutes)
+                       * COALESCE(v.rate, pr.hourly_rate)) AS payable_pounds
+            FROM invoicing_deliveredvisit v
             JOIN packages_package p ON p.id = v.package_id
-            WHERE true {_zone_condition(scope, "p.zone_id")}
-            GROUP BY pe.first, p.zone_id
+            JOIN providers_provider pr ON pr.id = v.provider_id
+            WHERE v.date BETWEEN %(first)s AND %(last)s {zones}
+            GROUP BY 1, 2
         )
-        SELECT * FROM commissioned c
-        FULL JOIN delivered d ON d.first = c.first AND d.zone_id = c.zone_id"""
+        SELECT zone_id, NULL::integer AS k, hours, pounds, NULL::numeric, NULL::numeric
+        FROM whole
+        UNION ALL SELECT zone_id, k, hours, pounds, NULL, NULL FROM part
+        UNION ALL SELECT zone_id, k, minutes, pounds, payable, payable_pounds FROM delivered"""
     return sql, {
-        "first": period_start(scope.since),
-        "until": scope.until,
+        "first": first,
+        "last": last,
         "zones": list(scope.zone_ids or []),
     }
 
@@ -244,6 +368,8 @@ def measurements(scope, client):
 
     unfilled_raw = _raw(*raw_unfilled(scope))
     fill_raw = _raw(*raw_time_to_fill(scope))
+    breakdown_raw = _raw(*raw_time_to_fill_breakdown(scope))
+    fill_page_raw = _raw(*raw_time_to_fill_page(scope))
     providers_raw = _raw(*raw_providers(scope))
     spend_raw = _raw(*raw_spend(scope))
     since = scope.since.isoformat()
@@ -262,7 +388,7 @@ def measurements(scope, client):
         (
             "selector time_to_fill_breakdown",
             lambda: selectors.time_to_fill_breakdown(scope),
-            fill_raw,
+            breakdown_raw,
         ),
         ("API /dashboard/unfilled/", get("/api/v1/dashboard/unfilled/"), unfilled_raw),
         (
@@ -271,7 +397,7 @@ def measurements(scope, client):
             fill_raw,
         ),
         ("page /dashboard/", get("/dashboard/"), unfilled_raw),
-        ("page /dashboard/time-to-fill/", get("/dashboard/time-to-fill/"), fill_raw),
+        ("page /dashboard/time-to-fill/", get("/dashboard/time-to-fill/"), fill_page_raw),
         (
             "selectors providers (ranking + a page)",
             lambda: selectors.provider_performance(

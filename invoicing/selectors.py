@@ -5,14 +5,27 @@ read time, with the UK's date), so every page, export and endpoint agrees.
 """
 
 import datetime
-from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Prefetch, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Prefetch,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from packages.models import Package, PackageStatus
+from packages.selectors import in_care_between
 from zones.models import Zone
 
 from . import pay, schedule
@@ -136,69 +149,105 @@ def spend_by_zone(*, start: datetime.date, end: datetime.date) -> list[dict]:
     cap once invoiced. Pounds at the provider's base rate; payable pounds at the rate an
     invoice paid (uplifts included) where a visit has been invoiced.
     """
-    rows = {
-        zone.pk: {
-            "zone": zone.code,
-            "zone_name": zone.name,
-            "commissioned_hours": ZERO,
-            "commissioned_pounds": ZERO,
-            "delivered_hours": ZERO,
-            "delivered_pounds": ZERO,
-            "payable_hours": ZERO,
-            "payable_pounds": ZERO,
-        }
-        for zone in Zone.objects.order_by("code")
+    return spend_by_zone_per_period([(start, end)])[0]
+
+
+def spend_by_zone_per_period(periods: list[tuple[datetime.date, datetime.date]]) -> list[list]:
+    """`spend_by_zone` for each of consecutive periods, given as (start, end) in order.
+
+    Each table is read once for the whole window, grouped by zone (and by period for
+    visits), so the number of queries stays the same however many periods or rows.
+    """
+    zones = list(Zone.objects.order_by("code").values_list("pk", "code", "name"))
+    rows = [{pk: _no_spend(code, name) for pk, code, name in zones} for _ in periods]
+    _add_commissioned(rows, periods)
+    _add_delivered(rows, periods)
+    return [list(period_rows.values()) for period_rows in rows]
+
+
+def _no_spend(code, name):
+    return {
+        "zone": code,
+        "zone_name": name,
+        "commissioned_hours": ZERO,
+        "commissioned_pounds": ZERO,
+        "delivered_hours": ZERO,
+        "delivered_pounds": ZERO,
+        "payable_hours": ZERO,
+        "payable_pounds": ZERO,
     }
-    _add_commissioned(rows, start, end)
-    _add_delivered(rows, start, end)
-    return list(rows.values())
 
 
-def _add_commissioned(rows, start, end):
-    in_care = Package.objects.filter(
-        status__in=(PackageStatus.PLACED, PackageStatus.ENDED),
-        provider__isnull=False,
-        start_date__lte=end,
-    ).exclude(ended_on__lt=start)
-    whole_period = Q(start_date__lte=start) & (Q(ended_on__isnull=True) | Q(ended_on__gte=end))
-    totals = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    # Most packages are in care for the whole period: the database sums those by zone.
-    period_days = (end - start).days + 1
-    weekly_pounds = ExpressionWrapper(
-        F("weekly_hours") * F("provider__hourly_rate"),
-        output_field=DecimalField(max_digits=20, decimal_places=4),
+class _DaysFromTo(Func):
+    """Days from the first date to the second, both counted."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        first, last = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"({last[0]} - {first[0]} + 1)", (*last[1], *first[1])
+
+    def as_sqlite(self, compiler, connection, **extra):
+        first, last = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = f"CAST(julianday({last[0]}) - julianday({first[0]}) + 1 AS INTEGER)"
+        return sql, (*last[1], *first[1])
+
+
+def _product(*factors):
+    product = factors[0]
+    for factor in factors[1:]:
+        product = product * factor
+    return ExpressionWrapper(product, output_field=DecimalField(max_digits=24, decimal_places=4))
+
+
+def _commissioned_measures(periods):
+    """Weekly hours and pounds of the packages in care for the whole window (one sum per
+    zone, worth each period's days), and per period the hours and pounds times the days
+    in care of those that started or ended within it: most packages are the first kind,
+    and the database sums both, so no package is read into Python."""
+    first, last = periods[0][0], periods[-1][1]
+    whole = Q(start_date__lte=first, care_until__gte=last)
+    hours, rate = F("weekly_hours"), F("provider__hourly_rate")
+    measures = {
+        "hours": Sum(hours, filter=whole),
+        "pounds": Sum(_product(hours, rate), filter=whole),
+    }
+    for index, (start, end) in enumerate(periods):
+        days = _DaysFromTo(Greatest(Value(start), "start_date"), Least(Value(end), "care_until"))
+        part = ~whole & Q(start_date__lte=end, care_until__gte=start)
+        measures[f"hours_{index}"] = Sum(_product(hours, days), filter=part)
+        measures[f"pounds_{index}"] = Sum(_product(hours, rate, days), filter=part)
+    return measures
+
+
+def _add_commissioned(rows, periods):
+    in_care = in_care_between(periods[0][0], periods[-1][1])
+    for row in in_care.values("zone_id").annotate(**_commissioned_measures(periods)).order_by():
+        for index, (start, end) in enumerate(periods):
+            days = (end - start).days + 1
+            hours = (row["hours"] or 0) * days + (row[f"hours_{index}"] or 0)
+            pounds = (row["pounds"] or 0) * days + (row[f"pounds_{index}"] or 0)
+            zone = rows[index][row["zone_id"]]
+            zone["commissioned_hours"] = (Decimal(hours) / 7).quantize(pay.PENCE)
+            zone["commissioned_pounds"] = (Decimal(pounds) / 7).quantize(pay.PENCE)
+
+
+def _period_of_visit(periods):
+    """The index of the period a visit's date falls in (the visits are within them)."""
+    return Case(
+        *(When(date__lte=end, then=Value(index)) for index, (_, end) in enumerate(periods[:-1])),
+        default=Value(len(periods) - 1),
     )
-    whole = (
-        in_care.filter(whole_period)
-        .values("zone_id")
-        .annotate(hours=Sum("weekly_hours"), pounds=Sum(weekly_pounds))
-        .order_by()
-    )
-    for row in whole:
-        totals[row["zone_id"]][0] += row["hours"] * period_days / 7
-        totals[row["zone_id"]][1] += row["pounds"] * period_days / 7
-    # The few that start or end inside it count their own days.
-    for zone_id, weekly_hours, rate, first, ended_on in (
-        in_care.exclude(whole_period)
-        .values_list("zone_id", "weekly_hours", "provider__hourly_rate", "start_date", "ended_on")
-        .order_by()
-    ):
-        last = min(end, ended_on) if ended_on else end
-        days = (last - max(start, first)).days + 1
-        totals[zone_id][0] += weekly_hours * days / 7
-        totals[zone_id][1] += weekly_hours * rate * days / 7
-    for zone_id, (hours, pounds) in totals.items():
-        rows[zone_id]["commissioned_hours"] = hours.quantize(pay.PENCE)
-        rows[zone_id]["commissioned_pounds"] = pounds.quantize(pay.PENCE)
 
 
-def _add_delivered(rows, start, end):
+def _add_delivered(rows, periods):
     money = DecimalField(max_digits=20, decimal_places=6)
     delivered = F("actual_minutes") * F("carers")
     payable = Coalesce("paid_minutes", "payable_minutes")
     sums = (
-        DeliveredVisit.objects.filter(date__range=(start, end))
-        .values("package__zone_id")
+        DeliveredVisit.objects.filter(date__range=(periods[0][0], periods[-1][1]))
+        .annotate(period=_period_of_visit(periods))
+        .values("package__zone_id", "period")
         .annotate(
             delivered=Coalesce(Sum(delivered, filter=Q(missed=False)), 0),
             delivered_money=Sum(
@@ -215,7 +264,7 @@ def _add_delivered(rows, start, end):
         .order_by()
     )
     for row in sums:
-        zone = rows[row["package__zone_id"]]
+        zone = rows[row["period"]][row["package__zone_id"]]
         zone["delivered_hours"] = pay.hours(row["delivered"])
         zone["delivered_pounds"] = _pounds(row["delivered_money"])
         zone["payable_hours"] = pay.hours(row["payable"])

@@ -4,12 +4,14 @@ This app knows nothing of offers: when a package is submitted or handed
 back it sends a signal (packages.signals) and brokerage reacts.
 """
 
+import datetime
 from decimal import Decimal
 
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from providers.models import Provider
 from zones.models import Zone
@@ -18,6 +20,10 @@ from .nhs import spaced_nhs_number
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# A package's last day of care, the last day there is while it is still in care: "in
+# care on or after a day" is then one range of the index `package_in_care`, where
+# "ended on or after it, or not ended" would read every package ever placed.
+CARE_UNTIL = Coalesce("ended_on", models.Value(datetime.date.max))
 
 
 class Person(models.Model):
@@ -151,6 +157,14 @@ class Package(models.Model):
                 name="package_placed_covering",
             ),
             models.Index(fields=["source", "status"]),
+            # Covering: spend reads the packages in care in a window from this index alone.
+            models.Index(
+                CARE_UNTIL,
+                "start_date",
+                include=["ended_on", "zone", "provider", "weekly_hours"],
+                condition=models.Q(status__in=["placed", "ended"]),
+                name="package_in_care",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,13 +5,27 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import Role
 
-from .models import DAY_NAMES, DAYS, PackageEvent, PackageStatus, Priority
+from .models import CARE_UNTIL, DAY_NAMES, DAYS, Package, PackageEvent, PackageStatus, Priority
 
 
 def with_details(packages):
     """Packages with what a list or the API shows of each, in a fixed number of queries."""
     return packages.select_related("person", "zone", "provider", "flexible_plan").prefetch_related(
         "visits"
+    )
+
+
+def in_care_between(first, last):
+    """Packages in care (placed, or placed then ended) on some day from `first` to `last`,
+    with `care_until`: their last day of care, or the last day there is if not ended."""
+    return (
+        Package.objects.filter(
+            status__in=(PackageStatus.PLACED, PackageStatus.ENDED),
+            provider__isnull=False,
+            start_date__lte=last,
+        )
+        .alias(care_until=CARE_UNTIL)
+        .filter(care_until__gte=first)
     )
 
 

@@ -47,19 +47,20 @@ class Scope:
     @property
     def start(self) -> datetime.datetime:
         """The first moment of `since` in the UK."""
-        return _midnight(self.since)
+        return uk_midnight(self.since)
 
     @property
     def end(self) -> datetime.datetime:
         """The first moment after `until` in the UK."""
-        return _midnight(self.until + datetime.timedelta(days=1))
+        return uk_midnight(self.until + datetime.timedelta(days=1))
 
     def zones(self):
         zones = Zone.objects.all()
         return zones if self.zone_ids is None else zones.filter(pk__in=self.zone_ids)
 
 
-def _midnight(day: datetime.date) -> datetime.datetime:
+def uk_midnight(day: datetime.date) -> datetime.datetime:
+    """The first moment of `day` in the UK."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 

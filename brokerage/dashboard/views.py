@@ -30,7 +30,7 @@ from .filters import (
     zone_choices,
     zone_choices_exceeded,
 )
-from .geography import zone_points
+from .geography import DISTRICT_CENTRES, zone_points
 from .permissions import DASHBOARD_ROLES
 
 
@@ -247,11 +247,14 @@ class UnfilledPage(DashboardPage):
 
 def _map_data(scope, zones):
     districts = {z["zone"]: [] for z in zones}
-    rows = PostcodeDistrict.objects.filter(zone__code__in=districts).values_list(
+    # Only districts with a known centre place a zone (the others go on a grid): a few
+    # dozen rows, where the districts of the zones shown are thousands nationally.
+    rows = PostcodeDistrict.objects.filter(district__in=DISTRICT_CENTRES).values_list(
         "zone__code", "district"
     )
     for code, district in rows:
-        districts[code].append(district)
+        if code in districts:
+            districts[code].append(district)
     points = zone_points(districts)
     return [
         {
@@ -298,7 +301,15 @@ class TimeToFillPage(DashboardPage):
     section = "time_to_fill"
 
     def numbers(self, scope, request):
-        breakdown = selectors.time_to_fill_breakdown(scope)
+        # The zone table shows a page of zones, and only those are measured (all of
+        # them for a download): a national window's 1,500 medians cost most of the page.
+        zone_pages = Paginator(
+            scope.zones().order_by("code").values_list("pk", flat=True), PAGE_SIZE
+        )
+        page = None if wants_csv(request) else zone_pages.get_page(request.GET.get("zones-page"))
+        breakdown = selectors.time_to_fill_breakdown(
+            scope, zone_ids=None if page is None else list(page.object_list)
+        )
         summary = breakdown["overall"]
         weeks = breakdown["by_week"]
         priorities = breakdown["by_priority"]
@@ -325,6 +336,8 @@ class TimeToFillPage(DashboardPage):
                 paginated=True,
             ),
         ]
+        if page is not None:
+            tables[-1].show_page(request, zone_pages, "zones-page")
         return {
             "summary": summary,
             "targets": selectors.FILL_TARGETS,
