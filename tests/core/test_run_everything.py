@@ -50,7 +50,8 @@ def embedded_env(tmp_path):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "DEBUG", "SECRET_KEY")
+        if key
+        not in ("DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL", "DEBUG", "SECRET_KEY", "SITE_URL")
     }
     env["BROKERAGE_VAR_DIR"] = str(tmp_path)
     env["PYTHONUNBUFFERED"] = "1"
@@ -88,6 +89,8 @@ def test_make_run_serves_pages_runs_tasks_and_stops_on_ctrl_c(embedded_env, tmp_
         assert http_status(f"{url}/accounts/login/") == 200
         # The welcome comes once the worker answers a ping through the broker.
         wait_until(lambda: "Demo logins" in log.read_text(), 60, "the welcome")
+        # The worker's emails link to this server, whatever its port.
+        assert f"their links point at {url}/" in log.read_text()
 
         # Sent from a process of its own, as the web server sends tasks.
         manage(

@@ -45,6 +45,8 @@ class Command(BaseCommand):
         # SIGHUP too: closing the terminal must not leave the children running.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, self.request_stop)
+        # Links in the emails the worker sends point at this server unless told otherwise.
+        os.environ.setdefault("SITE_URL", f"http://{addr}:{port}")
         children = {
             "web": self.start(*WEB, f"{addr}:{port}"),
             "worker": self.start(*WORKER, *LONE),
@@ -118,6 +120,7 @@ class Command(BaseCommand):
             "",
             f"{settings.SERVICE_NAME} is running at {url}/",
             f"API docs: {url}/api/v1/docs/   Health: {url}/health/",
+            f"Emails are printed here; their links point at {os.environ['SITE_URL']}/",
             "",
             *self.login_lines(),
             "",
