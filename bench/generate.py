@@ -22,7 +22,8 @@ from django.db import connection
 from django.utils import timezone
 
 from brokerage.models import Offer
-from invoicing.models import DeliveredVisit, Invoice, InvoiceLine
+from invoicing import rollup
+from invoicing.models import DailyDelivery, DeliveredVisit, Invoice, InvoiceLine
 from packages.models import HandBack, Package, Person
 from providers.models import Capacity, Contract, Provider
 from zones.models import ROTATION_EPOCH, PostcodeDistrict, Zone
@@ -126,6 +127,7 @@ def generate(scale: Scale, *, now: datetime.datetime | None = None, log=print) -
         ("capacity", _capacity),
         ("invoices", _invoices),
         ("delivered_visits", _delivered_visits),
+        ("daily_delivery", _daily_delivery),
     ]
     for name, step in steps:
         started = time.perf_counter()
@@ -145,6 +147,7 @@ def generate(scale: Scale, *, now: datetime.datetime | None = None, log=print) -
         Invoice,
         InvoiceLine,
         DeliveredVisit,
+        DailyDelivery,
     ):
         table = model._meta.db_table
         _execute(
@@ -545,6 +548,8 @@ def _delivered_visits(scale, now, today):
         {
             "package_id": "p.id",
             "provider_id": "p.provider_id",
+            "zone_id": "p.zone_id",
+            "base_rate": "pr.hourly_rate",
             "date": "d::date",
             "actual_start": "TIME '08:00'",
             "actual_end": "TIME '08:00' + make_interval(mins => a.minutes)",
@@ -558,6 +563,7 @@ def _delivered_visits(scale, now, today):
             "recorded_at": "d + interval '1 day'",
         },
         f"""{_table(Package)} p
+        JOIN {_table(Provider)} pr ON pr.id = p.provider_id
         CROSS JOIN LATERAL generate_series(
             GREATEST(%(first)s::date, (p.placed_at AT TIME ZONE 'Europe/London')::date),
             %(last)s::date, interval '1 day') AS d
@@ -568,3 +574,8 @@ def _delivered_visits(scale, now, today):
             "last": today - datetime.timedelta(days=1),
         },
     )
+
+
+def _daily_delivery(scale, now, today):
+    """The visits summed per zone and day, as recording them through the services would."""
+    return rollup.rebuild()

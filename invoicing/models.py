@@ -9,6 +9,7 @@ from django.db.models import Case, F, Q, Value, When
 
 from packages.models import Package, Visit
 from providers.models import Provider
+from zones.models import Zone
 
 PAYMENT_TERM_DAYS = 28
 DUE_SOON_DAYS = 7
@@ -21,7 +22,10 @@ class DeliveredVisit(models.Model):
     time, each planned visit fulfilled once a day. The pay rule (invoicing.pay)
     gives its `payable_minutes` in carer minutes (a double-handed call counts
     twice); `paid_minutes` is what the invoice paid after a flexible plan's
-    4-week cap, and `rate` the hourly rate it was paid at.
+    4-week cap, and `rate` the hourly rate it was paid at. `zone` (where the care
+    was delivered: its package's zone) and `base_rate` (the provider's contracted
+    hourly rate, before uplifts) are as they were when the visit was recorded: the
+    spend it adds to its zone and day (DailyDelivery) is priced from them.
 
     Flags: `missed` (no care delivered: ECM recorded an end equal to the start,
     or no record existed for a planned visit when the invoice for its period
@@ -40,6 +44,14 @@ class DeliveredVisit(models.Model):
     package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="delivered_visits")
     provider = models.ForeignKey(
         Provider, on_delete=models.PROTECT, related_name="delivered_visits"
+    )
+    # Not indexed: nothing looks visits up by zone (spend reads DailyDelivery), and an
+    # index on every visit ever recorded would cost each recording and its disk.
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+", db_index=False)
+    base_rate = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        help_text="The provider's hourly rate (before uplifts) when the visit was recorded.",
     )
     date = models.DateField()
     actual_start = models.TimeField(null=True, blank=True)
@@ -117,6 +129,47 @@ class DeliveredVisit(models.Model):
     def delivered_minutes(self):
         """Carer minutes delivered."""
         return 0 if self.missed else self.actual_minutes * self.carers
+
+
+# Minutes x hourly rate: sixty times the pounds, exact (pounds would need a division
+# by 60 per visit, rounded), divided by 60 and rounded to pence only when shown.
+MINUTE_POUNDS = {"max_digits": 20, "decimal_places": 4, "default": 0}
+
+
+class DailyDelivery(models.Model):
+    """The care delivered, and payable, in one zone on one day: sums over its delivered
+    visits, kept so that spend by zone and period reads a row per zone and day instead
+    of every visit (nationally, millions in a 4-week period, each needing its zone).
+
+    It holds no fact of its own. Every service that records, prices or changes delivered
+    visits adds the change here in the same transaction (`invoicing.rollup`), so the rows
+    always equal the sums over the visits; `rollup.rebuild()` (the
+    `rebuild_delivery_rollup` command) recomputes them from the visits. No check
+    constraints on the sums: rows that drifted must not stop a provider recording care,
+    nor an invoice being built; rebuilding repairs them.
+
+    Minutes are carer minutes; money is kept as minutes x hourly rate (MINUTE_POUNDS).
+    Delivered: visits not missed, at the visit's `base_rate`. Payable: the pay rule's
+    minutes at the `base_rate` until an invoice prices the visit, then the minutes it
+    paid (after a flexible plan's 4-week cap) at the rate it paid (uplifts included).
+    """
+
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    delivered_minutes = models.BigIntegerField(default=0)
+    delivered_minute_pounds = models.DecimalField(**MINUTE_POUNDS)
+    payable_minutes = models.BigIntegerField(default=0)
+    payable_minute_pounds = models.DecimalField(**MINUTE_POUNDS)
+
+    class Meta:
+        ordering = ["date", "zone_id"]
+        constraints = [
+            # Date first: the index also serves spend's reads of a range of days.
+            models.UniqueConstraint(fields=["date", "zone"], name="daily_delivery_per_zone_and_day")
+        ]
+
+    def __str__(self):
+        return f"Delivery in zone {self.zone_id} on {self.date}"
 
 
 class InvoiceStatus(models.TextChoices):

@@ -22,14 +22,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from packages.selectors import in_care_between
 from zones.models import Zone
 
 from . import pay, schedule
-from .models import DeadlineStatus, DeliveredVisit, Invoice, InvoiceLine
+from .models import DailyDelivery, DeadlineStatus, DeliveredVisit, Invoice, InvoiceLine
 
 ZERO = Decimal("0.00")
 # The board's totals read like its list: what needs paying first comes first.
@@ -144,10 +144,14 @@ def spend_by_zone(*, start: datetime.date, end: datetime.date) -> list[dict]:
     """Per zone, for care from `start` to `end`: commissioned, delivered and payable hours and
     pounds, in zone code order (every zone, zeros included).
 
-    Commissioned: placed packages' weekly hours over the days they were in care. Delivered:
-    carer time of the visits recorded. Payable: what the pay rule allows, after the 4-week
-    cap once invoiced. Pounds at the provider's base rate; payable pounds at the rate an
-    invoice paid (uplifts included) where a visit has been invoiced.
+    Commissioned: placed packages' weekly hours over the days they were in care, in pounds
+    at the provider's hourly rate now. Delivered: carer time of the visits recorded, in
+    the zone where the care was delivered. Payable: what the pay rule allows, after the
+    4-week cap once invoiced. Delivered pounds, and payable pounds until a visit is
+    invoiced, at the provider's hourly rate when the visit was recorded (a rate changed
+    since does not reprice care already delivered); payable pounds at the rate the invoice
+    paid (uplifts included) once it is. Delivered and payable are read from the daily
+    delivery rollup (DailyDelivery), a row per zone and day.
     """
     return spend_by_zone_per_period([(start, end)])[0]
 
@@ -232,8 +236,8 @@ def _add_commissioned(rows, periods):
             zone["commissioned_pounds"] = (Decimal(pounds) / 7).quantize(pay.PENCE)
 
 
-def _period_of_visit(periods):
-    """The index of the period a visit's date falls in (the visits are within them)."""
+def _period_of_day(periods):
+    """The index of the period a row's date falls in (the rows are within them)."""
     return Case(
         *(When(date__lte=end, then=Value(index)) for index, (_, end) in enumerate(periods[:-1])),
         default=Value(len(periods) - 1),
@@ -241,30 +245,22 @@ def _period_of_visit(periods):
 
 
 def _add_delivered(rows, periods):
-    money = DecimalField(max_digits=20, decimal_places=6)
-    delivered = F("actual_minutes") * F("carers")
-    payable = Coalesce("paid_minutes", "payable_minutes")
+    """Delivered and payable from the daily delivery rollup: a row per zone and day,
+    however many visits (see DailyDelivery)."""
     sums = (
-        DeliveredVisit.objects.filter(date__range=(periods[0][0], periods[-1][1]))
-        .annotate(period=_period_of_visit(periods))
-        .values("package__zone_id", "period")
+        DailyDelivery.objects.filter(date__range=(periods[0][0], periods[-1][1]))
+        .annotate(period=_period_of_day(periods))
+        .values("zone_id", "period")
         .annotate(
-            delivered=Coalesce(Sum(delivered, filter=Q(missed=False)), 0),
-            delivered_money=Sum(
-                ExpressionWrapper(delivered * F("provider__hourly_rate"), output_field=money),
-                filter=Q(missed=False),
-            ),
-            payable=Coalesce(Sum(payable), 0),
-            payable_money=Sum(
-                ExpressionWrapper(
-                    payable * Coalesce("rate", "provider__hourly_rate"), output_field=money
-                )
-            ),
+            delivered=Sum("delivered_minutes"),
+            delivered_money=Sum("delivered_minute_pounds"),
+            payable=Sum("payable_minutes"),
+            payable_money=Sum("payable_minute_pounds"),
         )
         .order_by()
     )
     for row in sums:
-        zone = rows[row["period"]][row["package__zone_id"]]
+        zone = rows[row["period"]][row["zone_id"]]
         zone["delivered_hours"] = pay.hours(row["delivered"])
         zone["delivered_pounds"] = _pounds(row["delivered_money"])
         zone["payable_hours"] = pay.hours(row["payable"])

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from brokerage.models import DeclineReason, Offer, OfferStatus, WithdrawnBecause
-from invoicing import pay
+from invoicing import pay, rollup
 from invoicing.models import DeliveredVisit
 from invoicing.services.invoices import build_invoice, pay_invoice
 from packages.models import (
@@ -407,6 +407,7 @@ class _History:
                         self.delivered.append(self._delivered(package, visit, day, terms))
                 day += datetime.timedelta(days=1)
         DeliveredVisit.objects.bulk_create(self.delivered, batch_size=2000)
+        rollup.add_visits(self.delivered)  # as recording them through the service would
 
     def _delivered(self, package, visit, day, terms):
         rng = self.rng
@@ -418,6 +419,8 @@ class _History:
         return DeliveredVisit(
             package=package,
             provider=package.provider,
+            zone_id=package.zone_id,
+            base_rate=terms.hourly_rate,
             date=day,
             actual_start=start,
             actual_end=_add_minutes(start, actual),

@@ -4,7 +4,9 @@ One transition map (TRANSITIONS) and one guard (`_transition`) decide what each
 action may do; a paid invoice is the end of the road. Building an invoice locks
 its provider's row, so two builds for one provider run one after the other, and
 attaches its visits with one guarded update (`WHERE invoice_line_id IS NULL`,
-checked by row count): a visit is never on two invoices.
+checked by row count): a visit is never on two invoices. What pricing changed in
+what the visits are payable is added to the daily delivery rollup (invoicing.rollup)
+in the same transaction.
 """
 
 import datetime
@@ -22,7 +24,7 @@ from core.errors import Conflict
 from packages.models import Package, PackageStatus
 from providers.models import Provider
 
-from .. import pay, schedule
+from .. import pay, rollup, schedule
 from ..models import (
     PAYMENT_TERM_DAYS,
     DeliveredVisit,
@@ -112,6 +114,7 @@ def build_invoice(
             line.invoice = invoice
         InvoiceLine.objects.bulk_create(lines)
         _attach(recorded + missed, lines)
+        rollup.apply_pricing(recorded, added=missed)
     return invoice
 
 
@@ -175,6 +178,8 @@ def _record_missed(by, provider, packages, first, last):
         DeliveredVisit(
             package=package,
             provider=provider,
+            zone_id=package.zone_id,
+            base_rate=provider.hourly_rate,
             date=day,
             carers=planned.carers,
             planned_visit=planned,

@@ -3,7 +3,8 @@
 Each record is checked against its package (placed with the caller's provider,
 dated from the package's start up to today, not already recorded), matched to
 the planned visit it fulfils and priced by the pay rule. A file is all or
-nothing: any bad row rejects it, naming every bad row.
+nothing: any bad row rejects it, naming every bad row. What the visits deliver is
+added to the daily delivery rollup (invoicing.rollup) in the same transaction.
 """
 
 from collections import defaultdict
@@ -15,7 +16,7 @@ from django.utils import timezone
 from accounts.models import Role
 from providers.models import Provider
 
-from .. import ecm, pay, schedule
+from .. import ecm, pay, rollup, schedule
 from ..models import DeliveredVisit
 from ..permissions import VISIT_RECORDERS, recordable_packages_for
 
@@ -58,8 +59,9 @@ def _record(*, by, records):
         checked = _check(by, parsed, packages, rows)
         if rows:
             raise VisitImportRejected(sorted(rows.values(), key=lambda row: row["row"] or 0))
-        visits = _priced(by, checked, packages)
-        return DeliveredVisit.objects.bulk_create(visits)
+        visits = DeliveredVisit.objects.bulk_create(_priced(by, checked, packages))
+        rollup.add_visits(visits)
+        return visits
 
 
 def _parse(records):
@@ -191,6 +193,7 @@ def _delivered(package, planned, clean, visit):
     terms = pay.PayTerms.of(package.provider)
     actual = pay.actual_minutes(clean["actual_start"], clean["actual_end"])
     visit.package, visit.provider_id = package, package.provider_id
+    visit.zone_id, visit.base_rate = package.zone_id, terms.hourly_rate
     visit.date, visit.carers = clean["date"], clean["carers"]
     visit.actual_start, visit.actual_end = clean["actual_start"], clean["actual_end"]
     visit.actual_minutes = actual

@@ -10,7 +10,8 @@ from brokerage.dashboard.filters import Scope, default_since
 from brokerage.demo import history
 from brokerage.demo.market import seed_market
 from brokerage.models import Offer
-from invoicing.models import DeliveredVisit, Invoice
+from invoicing import rollup
+from invoicing.models import DailyDelivery, DeliveredVisit, Invoice
 from packages.models import HandBack, Package, PackageStatus
 
 
@@ -80,3 +81,18 @@ def test_history_is_seeded_once(short_history):
     count = Package.objects.count()
     assert history.seed_history() == "Demo history: already there."
     assert Package.objects.count() == count
+
+
+def test_history_keeps_the_delivery_rollup_in_step(short_history):
+    kept = set(
+        DailyDelivery.objects.values_list(
+            "zone_id",
+            "date",
+            "delivered_minutes",
+            "delivered_minute_pounds",
+            "payable_minutes",
+            "payable_minute_pounds",
+        )
+    )
+    assert len(kept) > 100
+    assert kept == set(rollup.recomputed())

@@ -1,0 +1,138 @@
+"""The daily delivery rollup (DailyDelivery): what each delivered visit adds to its zone
+and day, kept in step by the services that write visits, in their own transaction.
+
+- `add_visits(visits)`: visits just recorded (by call monitoring, a file, the demo).
+- `apply_pricing(priced, added=...)`: an invoice has just priced visits (and recorded
+  its missed ones).
+- `rebuild(...)`: recompute rows from the visits (the bench generator, and a repair
+  tool: the `rebuild_delivery_rollup` command).
+
+A change is one additive upsert (`INSERT ... ON CONFLICT (date, zone_id) DO UPDATE SET
+x = x + excluded.x`, in PostgreSQL and SQLite alike), its rows in key order, and the
+last statement of its service's transaction: two services touching the same zones and
+days lock the same rows in the same order, and hold them only while they commit.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models.functions import Coalesce
+
+from .models import MINUTE_POUNDS, DailyDelivery, DeliveredVisit
+
+MEASURES = (
+    "delivered_minutes",
+    "delivered_minute_pounds",
+    "payable_minutes",
+    "payable_minute_pounds",
+)
+_MONEY = DecimalField(max_digits=MINUTE_POUNDS["max_digits"], decimal_places=4)
+
+
+def contribution(visit, *, priced=True) -> tuple[int, Decimal, int, Decimal]:
+    """What one visit adds to its zone and day, in MEASURES order. `priced=False`: as it
+    was before an invoice priced it (the pay rule's minutes at its base rate)."""
+    delivered = 0 if visit.missed else visit.actual_minutes * visit.carers
+    payable, rate = visit.payable_minutes, visit.base_rate
+    if priced:
+        payable = visit.payable_minutes if visit.paid_minutes is None else visit.paid_minutes
+        rate = visit.base_rate if visit.rate is None else visit.rate
+    return delivered, delivered * Decimal(visit.base_rate), payable, payable * Decimal(rate)
+
+
+def add_visits(visits: Iterable[DeliveredVisit]) -> None:
+    """Visits just recorded: add each to its zone and day."""
+    _add(_totals((visit, 1, True) for visit in visits))
+
+
+def apply_pricing(priced: Iterable[DeliveredVisit], *, added: Iterable[DeliveredVisit] = ()):
+    """An invoice has just priced the visits `priced`, counted until now at the pay rule's
+    minutes and their base rate (a visit is priced once, by the invoice it goes on), and
+    recorded `added` (planned visits missed, priced too). One upsert for both."""
+    changes = []
+    for visit in priced:
+        changes += [(visit, 1, True), (visit, -1, False)]
+    changes += [(visit, 1, True) for visit in added]
+    _add(_totals(changes))
+
+
+def _totals(changes):
+    """{(date, zone id): [the sum of each measure]} for (visit, sign, priced) changes."""
+    totals = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
+    for visit, sign, priced in changes:
+        sums = totals[(visit.date, visit.zone_id)]
+        for index, value in enumerate(contribution(visit, priced=priced)):
+            sums[index] += sign * value
+    return totals
+
+
+def _add(totals) -> None:
+    rows = [(zone_id, day, *sums) for (day, zone_id), sums in sorted(totals.items()) if any(sums)]
+    if not rows:
+        return
+    table = connection.ops.quote_name(DailyDelivery._meta.db_table)
+    columns = ", ".join(("zone_id", "date", *MEASURES))
+    additions = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in MEASURES)
+    fields = [DailyDelivery._meta.get_field(name) for name in ("zone", "date", *MEASURES)]
+    size = connection.ops.bulk_batch_size(fields, rows) or len(rows)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} "
+                f"ON CONFLICT (date, zone_id) DO UPDATE SET {additions}",
+                [value for row in batch for value in row],
+            )
+
+
+def recomputed(visits=None):
+    """Per zone and day, the measures summed over `visits` (a queryset; every visit by
+    default) in the database: (zone_id, date, *MEASURES) rows. Missed visits add nothing."""
+    visits = DeliveredVisit.objects.all() if visits is None else visits
+    delivered = F("actual_minutes") * F("carers")
+    payable = Coalesce("paid_minutes", "payable_minutes")
+    return (
+        visits.filter(missed=False)
+        .values("zone_id", "date")
+        .annotate(
+            delivered=Sum(delivered),
+            delivered_money=Sum(ExpressionWrapper(delivered * F("base_rate"), _MONEY)),
+            payable=Sum(payable),
+            payable_money=Sum(ExpressionWrapper(payable * Coalesce("rate", "base_rate"), _MONEY)),
+        )
+        .values_list("zone_id", "date", "delivered", "delivered_money", "payable", "payable_money")
+        .order_by()
+    )
+
+
+def rebuild(
+    *,
+    zone_ids: Iterable[int] | None = None,
+    first: datetime.date | None = None,
+    last: datetime.date | None = None,
+) -> int:
+    """Recompute the rows of the zones and days given (all by default) from the visits;
+    answer how many rows there are now. Writers wait while it runs (the table is locked
+    against them in PostgreSQL), so none is counted twice or lost."""
+    rows, visits = DailyDelivery.objects.all(), DeliveredVisit.objects.all()
+    if zone_ids is not None:
+        zone_ids = list(zone_ids)
+        rows, visits = rows.filter(zone_id__in=zone_ids), visits.filter(zone_id__in=zone_ids)
+    if first is not None:
+        rows, visits = rows.filter(date__gte=first), visits.filter(date__gte=first)
+    if last is not None:
+        rows, visits = rows.filter(date__lte=last), visits.filter(date__lte=last)
+    table = connection.ops.quote_name(DailyDelivery._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        rows.delete()
+        select, params = recomputed(visits).query.sql_with_params()
+        columns = ", ".join(("zone_id", "date", *MEASURES))
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+        return cursor.rowcount
