@@ -36,7 +36,7 @@ _MONEY = DecimalField(max_digits=MINUTE_POUNDS["max_digits"], decimal_places=4)
 def contribution(visit, *, priced=True) -> tuple[int, Decimal, int, Decimal]:
     """What one visit adds to its zone and day, in MEASURES order. `priced=False`: as it
     was before an invoice priced it (the pay rule's minutes at its base rate)."""
-    delivered = 0 if visit.missed else visit.actual_minutes * visit.carers
+    delivered = visit.delivered_minutes
     payable, rate = visit.payable_minutes, visit.base_rate
     if priced:
         payable = visit.payable_minutes if visit.paid_minutes is None else visit.paid_minutes
