@@ -6,7 +6,7 @@ from django.utils import timezone
 from core.api import field_errors
 from providers.models import Provider
 
-from .models import Invoice
+from .models import RECORD_PERIOD_MAX_DAYS, Invoice
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -41,8 +41,7 @@ class VisitUploadForm(forms.Form):
 class PlannedVisitsForm(forms.Form):
     """The days whose planned visits a provider downloads to record what was delivered."""
 
-    # Two months at most: one file a month is the rhythm of invoicing.
-    MAX_DAYS = 62
+    MAX_DAYS = RECORD_PERIOD_MAX_DAYS
 
     period_start = date_field("First day")
     period_end = date_field("Last day")

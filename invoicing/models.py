@@ -13,6 +13,9 @@ from zones.models import Zone
 
 PAYMENT_TERM_DAYS = 28
 DUE_SOON_DAYS = 7
+# The most days of visits recorded from one download of planned visits: two months, where
+# one file a month is the rhythm of invoicing. The period a provider is offered fits it.
+RECORD_PERIOD_MAX_DAYS = 62
 
 
 class DeliveredVisit(models.Model):

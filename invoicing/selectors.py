@@ -29,7 +29,14 @@ from packages.selectors import in_care_between
 from zones.models import Zone
 
 from . import pay, schedule
-from .models import DailyDelivery, DeadlineStatus, DeliveredVisit, Invoice, InvoiceLine
+from .models import (
+    RECORD_PERIOD_MAX_DAYS,
+    DailyDelivery,
+    DeadlineStatus,
+    DeliveredVisit,
+    Invoice,
+    InvoiceLine,
+)
 
 ZERO = Decimal("0.00")
 # The board's totals read like its list: what needs paying first comes first.
@@ -352,6 +359,6 @@ def uninvoiced_period(invoices, today=None) -> tuple[datetime.date, datetime.dat
     yesterday = (today or uk_today()) - datetime.timedelta(days=1)
     latest = invoices.aggregate(end=Max("period_end"))["end"]
     first = latest + datetime.timedelta(days=1) if latest else None
-    if first is None or first > yesterday or (yesterday - first).days >= 62:
+    if first is None or first > yesterday or (yesterday - first).days >= RECORD_PERIOD_MAX_DAYS:
         first = yesterday - datetime.timedelta(days=27)
     return first, yesterday
