@@ -1,4 +1,5 @@
-"""Form error messages that name their field, in the GOV.UK Design System's words.
+"""Form errors in the GOV.UK Design System's way: messages that name their field, and
+error summary entries that link to where the answer is given.
 
 Django's defaults ("This field is required.", "Ensure this value is greater
 than or equal to 1.") also appear in the error summary at the top of the page,
@@ -70,3 +71,25 @@ def _lower_first(label: str) -> str:
     if len(label) > 1 and label[1].isupper():
         return label
     return label[:1].lower() + label[1:]
+
+
+def error_summary_entries(form, lead: str = "") -> list[dict]:
+    """A bound form's errors for the error summary, each linking to its field; `lead`
+    starts each message (which of several forms of a kind: "Visit 2: ")."""
+    if form is None or not form.is_bound:
+        return []
+    entries = [{"href": "#main-content", "message": m} for m in form.non_field_errors()]
+    for field in form:
+        href = f"#{first_input_id(field)}"
+        entries += [{"href": href, "message": lead + m} for m in field.errors]
+    return entries
+
+
+def first_input_id(field) -> str:
+    """Where a summary link should land: the first box of a date, the first of radios or
+    checkboxes. Their own id is on a wrapping element that cannot take the focus, so the
+    link would neither move the focus nor say which question it is about."""
+    widget = field.field.widget
+    if isinstance(widget, forms.MultiWidget | forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return f"{field.auto_id}_0"
+    return field.auto_id

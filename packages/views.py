@@ -5,7 +5,6 @@ Every page that shows a person's identity writes to the access log.
 
 from contextlib import contextmanager
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from core.errors import Conflict
 from core.exports import csv_response
+from core.forms import error_summary_entries
 from core.pages import paginate, wants_csv
 from core.roles import has_role, require_role
 from zones.postcodes import normalise_postcode
@@ -251,35 +251,13 @@ def _error_summary(*forms_, formset=None):
 
     Built here rather than with brokerage's template tag: packages never imports brokerage.
     """
-    errors = [entry for form in forms_ for entry in _form_errors(form)]
+    errors = [entry for form in forms_ for entry in error_summary_entries(form)]
     if formset is not None:
         for number, form in enumerate(formset.forms, start=1):
             # With several visits, "Enter the time of the visit" alone does not say which one.
-            errors += _form_errors(form, lead=f"Visit {number}: ")
+            errors += error_summary_entries(form, lead=f"Visit {number}: ")
         errors += [{"href": "#visits", "message": m} for m in formset.non_form_errors()]
     return errors
-
-
-def _form_errors(form, lead=""):
-    """A bound form's errors as summary entries, each linking to its field."""
-    if form is None or not form.is_bound:
-        return []
-    entries = [{"href": "#main-content", "message": m} for m in form.non_field_errors()]
-    for field in form:
-        href = f"#{_first_input_id(field)}"
-        entries += [{"href": href, "message": lead + m} for m in field.errors]
-    return entries
-
-
-def _first_input_id(field):
-    """Where a summary link should land: the first box of a date, the first of radios or days.
-
-    Their own id is on a wrapping element that cannot take the focus.
-    """
-    widget = field.field.widget
-    if isinstance(widget, forms.MultiWidget | forms.RadioSelect | forms.CheckboxSelectMultiple):
-        return f"{field.auto_id}_0"
-    return field.auto_id
 
 
 def _weekly_hours(visit_formset):

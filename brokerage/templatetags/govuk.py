@@ -7,6 +7,8 @@ links to each field and a message at the field itself.
 
 from django import forms, template
 
+from core.forms import error_summary_entries
+
 register = template.Library()
 
 
@@ -65,16 +67,7 @@ def govuk_field(field, width=None, hint=None, label_class="govuk-label"):
 
 @register.inclusion_tag("includes/error_summary.html")
 def govuk_error_summary(*forms_):
-    errors = []
-    for form in forms_:
-        if form is None or not form.is_bound:
-            continue
-        for message in form.non_field_errors():
-            errors.append({"href": "#main-content", "message": message})
-        for field in form:
-            for message in field.errors:
-                errors.append({"href": f"#{field.auto_id}", "message": message})
-    return {"errors": errors}
+    return {"errors": [entry for form in forms_ for entry in error_summary_entries(form)]}
 
 
 @register.simple_tag(takes_context=True)

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from core.forms import FieldNamedErrors
+from core.forms import FieldNamedErrors, error_summary_entries
 
 
 class VisitForm(FieldNamedErrors, forms.Form):
@@ -48,3 +48,30 @@ def test_fields_of_one_form_do_not_change_another():
     VisitForm({})
     assert forms.IntegerField().error_messages["required"] == "This field is required."
     assert "min_value" not in VisitForm.base_fields["duration"].error_messages
+
+
+class Questions(forms.Form):
+    name = forms.CharField()
+    lot = forms.ChoiceField(choices=[("1", "1"), ("2", "2")], widget=forms.RadioSelect)
+    days = forms.MultipleChoiceField(
+        choices=[("mon", "Mon"), ("tue", "Tue")], widget=forms.CheckboxSelectMultiple
+    )
+    born = forms.SplitDateTimeField()
+
+    def clean(self):
+        raise forms.ValidationError("Something about the whole form")
+
+
+def test_summary_links_go_to_an_input_that_takes_the_focus():
+    # Radios, checkboxes and split dates carry their own id on a wrapper: the link goes to
+    # their first input instead, which GOV.UK Frontend focuses.
+    entries = error_summary_entries(Questions({}), lead="Visit 1: ")
+    assert [entry["href"] for entry in entries] == [
+        "#main-content",
+        "#id_name",
+        "#id_lot_0",
+        "#id_days_0",
+        "#id_born_0",
+    ]
+    assert all(entry["message"].startswith("Visit 1: ") for entry in entries[1:])
+    assert error_summary_entries(Questions()) == []  # nothing asked yet

@@ -207,7 +207,7 @@ def test_form_errors_show_in_the_summary_and_at_the_field(page, users, changes, 
     assert response.status_code == 200
     body = response.content.decode()
     assert "There is a problem" in body
-    assert f'href="#id_{field}"' in body
+    assert f'href="#{summary_anchor(field)}"' in body
     assert message in body
     assert not Provider.objects.filter(name="Exe Valley Home Care").exists()
 
@@ -294,6 +294,11 @@ def test_contract_form_errors_name_the_field(page, users, exeter, form, field, m
     response = page(users["commissioner"]).post("/providers/contracts/new/EXETER/", form)
     assert response.status_code == 200
     body = response.content.decode()
-    assert f'href="#id_{field}"' in body
+    assert f'href="#{summary_anchor(field)}"' in body
     assert body.count(message) == 2  # in the summary and at the field
     assert not Contract.objects.exists()
+
+
+def summary_anchor(field):
+    """The error summary links a question answered with radios to its first radio."""
+    return f"id_{field}_0" if field in {"role", "lot"} else f"id_{field}"

@@ -225,7 +225,7 @@ def test_form_errors_show_in_the_summary_and_at_the_field(
     assert response.status_code == 200
     body = response.content.decode()
     assert "There is a problem" in body
-    assert f'href="#id_{field}"' in body
+    assert f'href="#{summary_anchor(field)}"' in body
     assert f'id="id_{field}-error"' in body
     assert message in body
     assert not Zone.objects.filter(name="East Devon").exists()
@@ -237,7 +237,7 @@ def test_every_mistake_in_the_form_shows_at_once(page, users, exeter):
     form = zone_form(code="EAST DEVON", name="", postcode_districts="EX8, 99")
     body = page(users["commissioner"]).post("/zones/new/", form).content.decode()
     for field in ("code", "name", "postcode_districts"):
-        assert f'href="#id_{field}"' in body
+        assert f'href="#{summary_anchor(field)}"' in body
     assert "99 is not a postcode district" in body
     assert not Zone.objects.filter(code="EAST").exists()
 
@@ -283,3 +283,8 @@ def test_lookup_page_explains_what_is_wrong(page, users, exeter, postcode, messa
     body = page(users["broker"]).get("/zones/lookup/", {"postcode": postcode}).content.decode()
     assert "There is a problem" in body
     assert message in body
+
+
+def summary_anchor(field):
+    """The error summary links a question answered with radios to its first radio."""
+    return f"id_{field}_0" if field in {"allocation_mode"} else f"id_{field}"
