@@ -253,7 +253,7 @@ def wait_until(count_done, expected, what):
 def submit_to_first_offer(package_ids, broker, rate):
     from django.db.models import Min
 
-    from brokerage.models import Offer
+    from brokering.models import Offer
     from packages import services as packages_services
     from packages.models import Package
 
@@ -271,8 +271,8 @@ def submit_to_first_offer(package_ids, broker, rate):
 
 
 def decline_to_next_offer(package_ids, rate):
-    from brokerage import services
-    from brokerage.models import Offer, OfferStatus
+    from brokering import services
+    from brokering.models import Offer, OfferStatus
 
     declined = {}
     pending = Offer.objects.filter(package_id__in=package_ids, status=OfferStatus.PENDING)
@@ -321,7 +321,7 @@ def accept_race(package_ids, port):
     """50 API clients over HTTP, each accepting its own offer of every package, all at once."""
     from rest_framework.authtoken.models import Token
 
-    from brokerage.models import Offer
+    from brokering.models import Offer
 
     wait_until(
         Offer.objects.filter(package_id__in=package_ids).count,
@@ -366,7 +366,7 @@ def double_placements(package_ids) -> int:
     """Packages with other than exactly one accepted offer, or placed with someone else."""
     from django.db.models import Count, F, Q
 
-    from brokerage.models import OfferStatus
+    from brokering.models import OfferStatus
     from packages.models import Package
 
     checked = Package.objects.filter(pk__in=package_ids).annotate(

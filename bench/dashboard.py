@@ -165,7 +165,7 @@ def _placed_with_weeks(scope):
 
     Weeks are told apart by comparing times with their first moments, as the selector
     does: converting every time to UK time to truncate it to its week costs more."""
-    from brokerage.dashboard.selectors import window_mondays
+    from dashboard.selectors import window_mondays
 
     count = len(window_mondays(scope))
     weeks = " ".join(
@@ -177,8 +177,8 @@ def _placed_with_weeks(scope):
 
 
 def _fill_params(scope):
-    from brokerage.dashboard.filters import uk_midnight
-    from brokerage.dashboard.selectors import window_mondays
+    from dashboard.filters import uk_midnight
+    from dashboard.selectors import window_mondays
 
     mondays = window_mondays(scope)
     return {
@@ -223,7 +223,7 @@ def raw_providers(scope):
     do: looking each one up provider by provider is slower)."""
     first_monday = scope.since - datetime.timedelta(days=scope.since.weekday())
     zones = _zone_condition(scope, "p.zone_id")
-    offers_in_window = f"""FROM brokerage_offer o
+    offers_in_window = f"""FROM brokering_offer o
              {"JOIN packages_package p ON p.id = o.package_id" if zones else ""}
              WHERE o.sent_at >= %(start)s AND o.sent_at < %(end)s {zones}"""
     sql = f"""
@@ -324,7 +324,7 @@ def raw_spend(scope):
     period, and delivered and payable from the daily delivery rollup (a row per zone and
     day, which the services keep in step with the visits) in one scan grouped by zone and
     period. The last period stops at yesterday, as the selector's does."""
-    from brokerage.dashboard.selectors import PERIOD_DAYS, period_start
+    from dashboard.selectors import PERIOD_DAYS, period_start
 
     last = min(scope.until, scope.today - datetime.timedelta(days=1))
     first = period_start(scope.since)
@@ -386,8 +386,8 @@ def raw_spend(scope):
 
 def measurements(scope, client):
     """(name, function, raw SQL function) for every dashboard number, endpoint and page."""
-    from brokerage.dashboard import selectors
-    from brokerage.dashboard.filters import MAX_ZONE_CHECKBOXES
+    from dashboard import selectors
+    from dashboard.filters import MAX_ZONE_CHECKBOXES
     from zones.models import Zone
 
     unfilled_raw = _raw(raw_unfilled(scope))
@@ -450,7 +450,7 @@ def bench_scale(scale_name, repeat, regenerate, log=print):
     from django.utils import timezone
 
     from accounts.models import Role, User
-    from brokerage.dashboard.filters import Scope, default_since
+    from dashboard.filters import Scope, default_since
 
     user, _ = User.objects.get_or_create(
         username="bench.commissioner", defaults={"role": Role.COMMISSIONER}

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from brokerage.models import Offer
+from brokering.models import Offer
 from invoicing import rollup
 from invoicing.models import DailyDelivery, DeliveredVisit, Invoice, InvoiceLine
 from packages.models import HandBack, Package, Person

@@ -2,8 +2,9 @@ from django.apps import AppConfig
 
 
 class BrokerageConfig(AppConfig):
-    name = "brokerage"
-    verbose_name = "Brokering"
+    """The project package: settings, root URLs, the Celery app, health, navigation and
+    `run_everything`. An app only for its management command and the history of its
+    migrations: the models it once held live in brokering and notifications."""
 
-    def ready(self):
-        from . import receivers  # noqa: F401  (reacts to packages' signals)
+    name = "brokerage"
+    verbose_name = "Brokerage service"

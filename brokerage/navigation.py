@@ -7,7 +7,7 @@ A, B, C, F, P = Role.ADMIN, Role.BROKER, Role.COMMISSIONER, Role.FINANCE, Role.P
 NAVIGATION = [
     ("Worklist", "packages:worklist", {A, B}),
     ("Packages", "packages:list", {A, B, C, F}),
-    ("Offers", "brokerage:portal_offers", {P}),
+    ("Offers", "brokering:portal_offers", {P}),
     ("Our packages", "packages:provider_list", {P}),
     ("Visits", "invoicing:visits", {P}),
     ("Invoices", "invoicing:list", {A, F, P}),
@@ -16,7 +16,7 @@ NAVIGATION = [
     ("Dashboard", "dashboard:index", {A, C, B, F}),
     ("Zones", "zones:list", {A, C, B}),
     ("Providers", "providers:list", {A, C, B, F}),
-    ("Notifications", "brokerage:notifications", {A, B, P, F}),
+    ("Notifications", "notifications:list", {A, B, P, F}),
 ]
 
 # Where signing in lands, where it is not the first item: the page each role starts its day on.

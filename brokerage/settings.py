@@ -90,15 +90,19 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "auditlog",
-    "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
+    "brokerage",
+    "core",
     "accounts",
+    "notifications",
     "zones",
     "providers",
     "packages",
-    "brokerage",
+    "brokering",
     "invoicing",
+    "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -168,7 +172,6 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -270,7 +273,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Periodic jobs look at state, so a missed run is caught by the next one.
     "sweep-brokering": {
-        "task": "brokerage.tasks.sweep_brokering",
+        "task": "brokering.tasks.sweep_brokering",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

@@ -1,8 +1,10 @@
 """CSV export of any table: the same rows a page shows, as a download."""
 
 import csv
+import datetime
 
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 
 
 class _Echo:
@@ -14,7 +16,7 @@ def csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespons
     """Stream `rows` (iterables of cells) under `header` as `filename`.csv.
 
     Cells starting with =, +, - or @ are prefixed with a quote so that a
-    spreadsheet never runs them as formulas.
+    spreadsheet never runs them as formulas. Moments are written in UK time, ISO 8601.
     """
     writer = csv.writer(_Echo())
 
@@ -31,6 +33,8 @@ def csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespons
 def _safe(cell):
     if cell is None:
         return ""
+    if isinstance(cell, datetime.datetime):
+        return timezone.localtime(cell).isoformat()
     text = str(cell)
     if text and text[0] in "=+-@" and not _is_number(text):
         return "'" + text

@@ -3,18 +3,9 @@ services (a paid invoice never changes), so everything here is read-only."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import DeadlineNotification, DeliveredVisit, Invoice, InvoiceLine, PaymentRun
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InvoiceLineInline(admin.TabularInline):

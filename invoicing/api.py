@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.roles import has_role, role_permission
+from core.permissions import has_role, role_permission
 from providers.models import Provider
 
 from . import ecm, selectors, services

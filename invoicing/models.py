@@ -190,6 +190,14 @@ class DeadlineStatus(models.TextChoices):
     LATE = "late", "Paid late"
 
 
+class DeadlineWarning(models.TextChoices):
+    """The warnings finance is given about an unpaid invoice, once each."""
+
+    DUE_SOON = "due_soon", "Due soon"
+    DUE_TODAY = "due_today", "Due today"
+    OVERDUE = "overdue", "Overdue"
+
+
 class InvoiceQuerySet(models.QuerySet):
     def with_deadline(self, today: datetime.date):
         """Annotate `deadline_status` and `days_left`, computed in SQL from the dates and
@@ -336,7 +344,8 @@ class PaymentRun(models.Model):
 
 
 class DeadlineNotification(models.Model):
-    """Finance was warned that an invoice is due soon, or overdue: once per invoice and status.
+    """Finance was warned that an invoice is due soon, due today or overdue: once per
+    invoice and warning (the notifications themselves are in the notifications app).
 
     The unique constraint is what keeps a second beat, a repeated run or a catch-up
     after downtime from sending the same warning twice.
@@ -345,10 +354,7 @@ class DeadlineNotification(models.Model):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.CASCADE, related_name="deadline_notifications"
     )
-    status = models.CharField(
-        max_length=10,
-        choices=[(DeadlineStatus.DUE_SOON, "Due soon"), (DeadlineStatus.OVERDUE, "Overdue")],
-    )
+    status = models.CharField(max_length=10, choices=DeadlineWarning.choices)
     sent_at = models.DateTimeField()
     recipients = models.TextField()
 

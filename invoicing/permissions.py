@@ -6,6 +6,7 @@ do something is refused with a 403 before these are consulted.
 """
 
 from accounts.models import Role
+from core.permissions import ALL_ORGANISATIONS, FINANCE, PROVIDER_ACTORS, has_role
 from packages.models import Package, PackageStatus
 from packages.permissions import packages_for
 
@@ -16,29 +17,20 @@ READERS = (Role.ADMIN, Role.FINANCE, Role.COMMISSIONER, Role.PROVIDER)
 # Planned against delivered on a package: brokers too, who watch the care they placed.
 DELIVERY_READERS = (*READERS, Role.BROKER)
 # Providers send what their ECM recorded; an administrator may on their behalf.
-VISIT_RECORDERS = (Role.ADMIN, Role.PROVIDER)
+VISIT_RECORDERS = PROVIDER_ACTORS
 # A provider builds its own invoice; finance records one that came by post.
-INVOICE_BUILDERS = (Role.ADMIN, Role.FINANCE, Role.PROVIDER)
-# Approve, dispute, pay, payment runs, the payment board.
-FINANCE = (Role.ADMIN, Role.FINANCE)
-
-ALL_ORGANISATIONS = (Role.ADMIN, Role.FINANCE, Role.COMMISSIONER)
+INVOICE_BUILDERS = (*FINANCE, Role.PROVIDER)
+# Approve, dispute, pay, payment runs, the payment board: core.permissions.FINANCE.
 # Visits are recorded for packages placed with the provider, and after they end.
 RECORDABLE_STATUSES = (PackageStatus.PLACED, PackageStatus.ENDED)
-
-
-def _active(user):
-    return bool(user and user.is_authenticated and user.is_active)
 
 
 def visits_for(user):
     """The delivered visits `user` may see: a provider only its own."""
     visits = DeliveredVisit.objects.all()
-    if not _active(user):
-        return visits.none()
-    if user.role in ALL_ORGANISATIONS:
+    if has_role(user, *ALL_ORGANISATIONS):
         return visits
-    if user.role == Role.PROVIDER and user.provider_id:
+    if has_role(user, Role.PROVIDER) and user.provider_id:
         return visits.filter(provider_id=user.provider_id)
     return visits.none()
 
@@ -46,22 +38,20 @@ def visits_for(user):
 def invoices_for(user):
     """The invoices `user` may see: a provider only its own."""
     invoices = Invoice.objects.all()
-    if not _active(user):
-        return invoices.none()
-    if user.role in ALL_ORGANISATIONS:
+    if has_role(user, *ALL_ORGANISATIONS):
         return invoices
-    if user.role == Role.PROVIDER and user.provider_id:
+    if has_role(user, Role.PROVIDER) and user.provider_id:
         return invoices.filter(provider_id=user.provider_id)
     return invoices.none()
 
 
 def payment_runs_for(user):
     runs = PaymentRun.objects.all()
-    return runs if _active(user) and user.role in FINANCE else runs.none()
+    return runs if has_role(user, *FINANCE) else runs.none()
 
 
 def recordable_packages_for(user):
     """Packages `user` may record delivered visits for: placed with (or ended at) its provider."""
-    if not (_active(user) and user.role in VISIT_RECORDERS):
+    if not has_role(user, *VISIT_RECORDERS):
         return Package.objects.none()
     return packages_for(user).filter(status__in=RECORDABLE_STATUSES, provider__isnull=False)

@@ -17,7 +17,7 @@ from accounts.models import Role
 from core.errors import Conflict
 from core.exports import csv_response
 from core.pages import paginate, wants_csv
-from core.roles import require_role
+from core.permissions import require_role
 from packages.permissions import packages_for
 
 from . import ecm, exports, selectors, services

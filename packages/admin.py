@@ -8,33 +8,24 @@ weekly hours always match the visits.
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 
+from core.admin import ReadOnlyMixin
+
 from .models import FlexiblePlan, HandBack, Package, PackageEvent, Person, PersonAccess, Visit
 from .services import log_person_access
 
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 # Read-only: the package's weekly hours are worked out from its visits when it is recorded.
-class VisitInline(ReadOnlyAdminMixin, admin.TabularInline):
+class VisitInline(ReadOnlyMixin, admin.TabularInline):
     model = Visit
     extra = 0
 
 
-class FlexiblePlanInline(ReadOnlyAdminMixin, admin.StackedInline):
+class FlexiblePlanInline(ReadOnlyMixin, admin.StackedInline):
     model = FlexiblePlan
     extra = 0
 
 
-class PackageEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class PackageEventInline(ReadOnlyMixin, admin.TabularInline):
     model = PackageEvent
     fields = ["at", "kind", "by", "provider", "detail"]
     readonly_fields = fields
@@ -86,13 +77,13 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(HandBack)
-class HandBackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class HandBackAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["package", "provider", "at"]
     list_select_related = ["provider"]
 
 
 @admin.register(PersonAccess)
-class PersonAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PersonAccessAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The access log is append-only: readable here, never edited or deleted."""
 
     list_display = ["at", "user", "person", "via", "ip_address"]

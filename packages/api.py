@@ -12,11 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Role
-from core.roles import role_permission
+from core.permissions import may_broker_zone, role_permission
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
-from . import rules, selectors, services
+from . import selectors, services, validation
 from .filters import PackageFilter
 from .models import Package, Person, Priority, Purpose, Source, Visit
 from .nhs import normalise_nhs_number
@@ -24,13 +24,12 @@ from .permissions import (
     HAND_BACK_ROLES,
     PACKAGE_READERS,
     PACKAGE_WRITERS,
-    may_work_in_zone,
     packages_for,
 )
 
 
 def _django_to_drf(check, value):
-    """Run a rule from packages.rules, reporting its ValidationError the DRF way."""
+    """Run a rule from packages.validation, reporting its ValidationError the DRF way."""
     try:
         return check(value)
     except DjangoValidationError as error:
@@ -64,7 +63,7 @@ class PersonSerializer(serializers.ModelSerializer):
         return postcode
 
     def validate_date_of_birth(self, value):
-        _django_to_drf(rules.check_date_of_birth, value)
+        _django_to_drf(validation.check_date_of_birth, value)
         return value
 
 
@@ -82,15 +81,15 @@ class VisitSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
     def validate_days(self, value):
-        return _django_to_drf(rules.clean_days, value)
+        return _django_to_drf(validation.clean_days, value)
 
     def validate_carers(self, value):
-        _django_to_drf(rules.check_carers, value)
+        _django_to_drf(validation.check_carers, value)
         return value
 
     def validate(self, attrs):
         try:
-            rules.check_duration(attrs["duration_minutes"], attrs["purpose"])
+            validation.check_duration(attrs["duration_minutes"], attrs["purpose"])
         except DjangoValidationError as error:
             raise serializers.ValidationError({"duration_minutes": error.messages}) from error
         return attrs
@@ -107,10 +106,10 @@ class FlexiblePlanSerializer(serializers.Serializer):
     cap_hours = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True)
 
     def validate_week_hours(self, value):
-        return _django_to_drf(rules.check_week_hours, value)
+        return _django_to_drf(validation.check_week_hours, value)
 
     def validate_contingency_hours(self, value):
-        _django_to_drf(rules.check_contingency, value)
+        _django_to_drf(validation.check_contingency, value)
         return value
 
 
@@ -165,12 +164,12 @@ class PackageSerializer(serializers.ModelSerializer):
         ]
 
     def validate_visits(self, value):
-        _django_to_drf(rules.check_visit_count, value)
+        _django_to_drf(validation.check_visit_count, value)
         return value
 
     def validate(self, attrs):
         zone = zone_for_postcode(attrs["person"]["postcode"])
-        if not may_work_in_zone(self.context["request"].user, zone):
+        if not may_broker_zone(self.context["request"].user, zone):
             message = services.OUTSIDE_YOUR_ZONES.format(zone=zone.code)
             raise serializers.ValidationError({"person": {"postcode": [message]}})
         return attrs

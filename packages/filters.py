@@ -7,11 +7,11 @@ every URL and payload of the contract.
 import django_filters
 from django import forms
 
+from core.permissions import broker_zone_ids
 from providers.models import Provider
 from zones.models import Zone
 
 from .models import PackageStatus, Priority, Source
-from .permissions import broker_zone_ids
 
 YES_NO_ANY = [("", "Any"), ("true", "Yes"), ("false", "No")]
 

@@ -1,6 +1,6 @@
 """The referral form (person, package, visits, flexible plan) and the action forms of a package.
 
-Each field is checked with the same rules (packages.rules, nhs, postcodes,
+Each field is checked with the same rules (packages.validation, nhs, postcodes,
 zone lookup) that the API and the service use, so that every problem shows
 at its own field.
 """
@@ -11,13 +11,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core.permissions import may_broker_zone
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
-from . import rules
+from . import validation
 from .models import DAY_NAMES, DAYS, Priority, Purpose, Source
 from .nhs import normalise_nhs_number, spaced_nhs_number
-from .permissions import may_work_in_zone
 from .services import OUTSIDE_YOUR_ZONES
 
 DAY_CHOICES = list(zip(DAYS, DAY_NAMES, strict=True))
@@ -120,13 +120,13 @@ class PersonForm(forms.Form):
             )
 
     def clean_date_of_birth(self):
-        rules.check_date_of_birth(self.cleaned_data["date_of_birth"])
+        validation.check_date_of_birth(self.cleaned_data["date_of_birth"])
         return self.cleaned_data["date_of_birth"]
 
     def clean_postcode(self):
         postcode = normalise_postcode(self.cleaned_data["postcode"])
         zone = zone_for_postcode(postcode)
-        if not may_work_in_zone(self.user, zone):
+        if not may_broker_zone(self.user, zone):
             raise ValidationError(OUTSIDE_YOUR_ZONES.format(zone=zone.code))
         return postcode
 
@@ -208,7 +208,7 @@ class VisitForm(forms.Form):
     def clean(self):
         data = super().clean()
         if {"days", "duration_minutes", "carers", "purpose"} <= data.keys():
-            for field, messages in rules.visit_errors(data).items():
+            for field, messages in validation.visit_errors(data).items():
                 self.add_error(field, messages)
         return data
 
@@ -217,7 +217,7 @@ class BaseVisitFormSet(forms.BaseFormSet):
     def clean(self):
         if any(self.errors):
             return
-        rules.check_visit_count(self.visits())
+        validation.check_visit_count(self.visits())
 
     def visits(self) -> list[dict]:
         """The visits entered and not removed, as the service takes them."""
@@ -233,8 +233,8 @@ VisitFormSet = forms.formset_factory(
     formset=BaseVisitFormSet,
     extra=0,
     min_num=1,
-    max_num=rules.MAX_VISITS,
-    absolute_max=rules.MAX_VISITS,
+    max_num=validation.MAX_VISITS,
+    absolute_max=validation.MAX_VISITS,
     can_delete=True,
 )
 

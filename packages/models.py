@@ -1,7 +1,7 @@
 """People who need care, their care packages, planned visits and timeline.
 
 This app knows nothing of offers: when a package is submitted or handed
-back it sends a signal (packages.signals) and brokerage reacts.
+back it sends a signal (packages.signals) and brokering reacts.
 """
 
 import datetime

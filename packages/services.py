@@ -15,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict
+from core.permissions import may_broker_zone
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
-from . import rules, signals
+from . import signals, validation
 from .models import (
     TRANSITIONS,
     EventKind,
@@ -34,7 +35,6 @@ from .models import (
     Visit,
 )
 from .nhs import normalise_nhs_number
-from .permissions import may_work_in_zone
 
 OUTSIDE_YOUR_ZONES = "This postcode is in zone {zone}, outside the zones you broker."
 PAST_TENSE = {
@@ -77,20 +77,20 @@ def create_package(
                 package.get("hospital_ready_on") if source == Source.HOSPITAL_DISCHARGE else None
             ),
             needs=package.get("needs") or "",
-            weekly_hours=rules.weekly_carer_hours(visits),
+            weekly_hours=validation.weekly_carer_hours(visits),
             created_by=by,
         )
         for visit in visits:
             Visit.objects.create(
                 package=created,
-                days=rules.clean_days(visit["days"]),
+                days=validation.clean_days(visit["days"]),
                 time=visit["time"],
                 duration_minutes=visit["duration_minutes"],
                 carers=visit.get("carers", 1),
                 purpose=visit["purpose"],
             )
         if flexible_plan is not None:
-            weeks = rules.check_week_hours(flexible_plan["week_hours"])
+            weeks = validation.check_week_hours(flexible_plan["week_hours"])
             FlexiblePlan.objects.create(
                 package=created,
                 week1_hours=weeks[0],
@@ -114,27 +114,27 @@ def _check_referral(*, by, person, package, visits, flexible_plan):
     try:
         postcode = normalise_postcode(person.get("postcode"))
         zone = zone_for_postcode(postcode)
-        if not may_work_in_zone(by, zone):
+        if not may_broker_zone(by, zone):
             raise ValidationError(OUTSIDE_YOUR_ZONES.format(zone=zone.code))
     except ValidationError as error:
         errors["postcode"] = error.messages
     try:
-        rules.check_date_of_birth(person["date_of_birth"])
+        validation.check_date_of_birth(person["date_of_birth"])
     except ValidationError as error:
         errors["date_of_birth"] = error.messages
     try:
-        rules.check_visit_count(visits)
+        validation.check_visit_count(visits)
     except ValidationError as error:
         errors["visits"] = error.messages
     for number, visit in enumerate(visits, start=1):
-        for field, messages in rules.visit_errors(visit).items():
+        for field, messages in validation.visit_errors(visit).items():
             errors.setdefault("visits", []).extend(
                 f"Visit {number}, {field}: {message}" for message in messages
             )
     if flexible_plan is not None:
         try:
-            rules.check_week_hours(flexible_plan.get("week_hours") or [])
-            rules.check_contingency(Decimal(str(flexible_plan.get("contingency_hours") or 0)))
+            validation.check_week_hours(flexible_plan.get("week_hours") or [])
+            validation.check_contingency(Decimal(str(flexible_plan.get("contingency_hours") or 0)))
         except ValidationError as error:
             errors["flexible_plan"] = error.messages
     if package.get("source") not in Source.values:
@@ -184,7 +184,7 @@ def _required_reason(reason) -> str:
 
 @transaction.atomic
 def submit_package(*, package_id, by) -> Package:
-    """Draft -> open: brokering starts (brokerage reacts to `package_submitted`)."""
+    """Draft -> open: brokering starts (brokering reacts to `package_submitted`)."""
     package = _locked(package_id, "submit")
     now = timezone.now()
     _move(

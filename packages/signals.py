@@ -1,4 +1,4 @@
-"""Signals packages sends so that brokerage can react without packages importing it.
+"""Signals packages sends so that brokering can react without packages importing it.
 
 Each is sent from inside the service's transaction; receivers that enqueue
 work must do so with transaction.on_commit.

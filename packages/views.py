@@ -19,11 +19,11 @@ from core.errors import Conflict
 from core.exports import csv_response
 from core.forms import error_summary_entries
 from core.pages import paginate, wants_csv
-from core.roles import has_role, require_role
+from core.permissions import has_role, may_broker_zone, require_role
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
-from . import rules, selectors, services
+from . import selectors, services, validation
 from .filters import PackageFilter
 from .forms import (
     EndForm,
@@ -39,7 +39,6 @@ from .permissions import (
     HAND_BACK_ROLES,
     PACKAGE_READERS,
     PACKAGE_WRITERS,
-    may_work_in_zone,
     packages_for,
     people_for,
 )
@@ -247,10 +246,8 @@ def _create(request, person_form, referral_form, visit_formset, plan_form):
 
 
 def _error_summary(*forms_, formset=None):
-    """The GOV.UK error summary's entries for the forms, and the visits of a formset.
-
-    Built here rather than with brokerage's template tag: packages never imports brokerage.
-    """
+    """The GOV.UK error summary's entries for the forms, and the visits of a formset, each
+    visit's messages saying which visit they are about."""
     errors = [entry for form in forms_ for entry in error_summary_entries(form)]
     if formset is not None:
         for number, form in enumerate(formset.forms, start=1):
@@ -264,7 +261,7 @@ def _weekly_hours(visit_formset):
     """The weekly carer hours of the visits as entered so far (JavaScript keeps it live)."""
     if not visit_formset.is_bound or not visit_formset.is_valid():
         return None
-    return rules.weekly_carer_hours(visit_formset.visits())
+    return validation.weekly_carer_hours(visit_formset.visits())
 
 
 @login_required
@@ -284,7 +281,7 @@ def _zone_of(request, raw):
         except ValidationError as error:
             context["error"] = error.messages[0]
         else:
-            context["outside"] = not may_work_in_zone(request.user, zone)
+            context["outside"] = not may_broker_zone(request.user, zone)
     return context
 
 

@@ -4,9 +4,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from accounts.models import Role
-from core.roles import role_permission
+from core.permissions import MARKET_MANAGERS, role_permission
 from zones.models import Zone
-from zones.permissions import MARKET_MANAGERS, MARKET_READERS
+from zones.permissions import MARKET_READERS
 
 from . import selectors, services
 from .filters import CapacityFilter, ContractFilter, ProviderFilter

@@ -7,8 +7,8 @@ providers and they declare capacity.
 """
 
 from accounts.models import Role
-from core.roles import has_role
-from zones.permissions import MARKET_MANAGERS, MARKET_READERS
+from core.permissions import MARKET_MANAGERS, has_role
+from zones.permissions import MARKET_READERS
 
 from .models import Capacity, Contract, Provider
 

@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts.models import Role
 from core.exports import csv_response
 from core.pages import paginate, wants_csv
-from core.roles import has_role, require_role
+from core.permissions import MARKET_MANAGERS, has_role, require_role
 from zones.audit import recent_changes
-from zones.permissions import MARKET_MANAGERS, MARKET_READERS, zones_for
+from zones.permissions import MARKET_READERS, zones_for
 
 from . import selectors, services
 from .filters import CapacityFilter, ProviderFilter

@@ -1,7 +1,7 @@
 """Factories for the core models, one per useful state (OpenPackageFactory, PlacedPackageFactory).
 
 Apps further up the chain keep their own factories beside their tests
-(tests/brokerage/factories.py, tests/invoicing/factories.py).
+(tests/brokering/factories.py, tests/invoicing/factories.py).
 """
 
 import datetime

@@ -3,25 +3,12 @@ whose services keep the rules (a district in one zone only, rota shares)."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin, ReadOnlyMixin
+
 from .models import PostcodeDistrict, Zone
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
-    pass
-
-
-class DistrictInline(ReadOnly, admin.TabularInline):
+class DistrictInline(ReadOnlyMixin, admin.TabularInline):
     model = PostcodeDistrict
     extra = 0
 

@@ -10,12 +10,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from accounts.models import Role
-from core.roles import role_permission
+from core.permissions import MARKET_MANAGERS, role_permission
 
 from . import selectors, services
 from .filters import ZoneFilter
 from .models import Zone
-from .permissions import MARKET_MANAGERS, MARKET_READERS, zones_for
+from .permissions import MARKET_READERS, zones_for
 
 
 class DistrictListField(serializers.ListField):

@@ -1,13 +1,12 @@
 """Who may see and shape zones: one scoped queryset, used by the pages and the API."""
 
 from accounts.models import Role
-from core.roles import has_role
+from core.permissions import STAFF, has_role
 
 from .models import Zone
 
-# Commissioners design the market; admins may do everything.
-MARKET_MANAGERS = (Role.ADMIN, Role.COMMISSIONER)
-MARKET_READERS = (*MARKET_MANAGERS, Role.BROKER, Role.FINANCE)
+# Commissioners design the market (core.permissions.MARKET_MANAGERS); all staff read it.
+MARKET_READERS = STAFF
 
 
 def zones_for(user):

@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from accounts.models import Role
 from core.exports import csv_response
 from core.pages import paginate, wants_csv
-from core.roles import has_role, require_role
+from core.permissions import MARKET_MANAGERS, has_role, require_role
 
 from . import selectors
 from .audit import recent_changes
 from .filters import ZoneFilter
 from .forms import PostcodeLookupForm, ZoneForm
-from .permissions import MARKET_MANAGERS, MARKET_READERS, zones_for
+from .permissions import MARKET_READERS, zones_for
 from .postcodes import normalise_postcode
 
 CSV_HEADER = [

@@ -1,94 +1,101 @@
-"""Warning finance before the 28-day payment deadline, and when it has passed.
+"""Warning finance before the 28-day payment deadline, on its last day, and when it has passed.
 
-The check looks at state, not at events: every unpaid invoice that is due soon
-or overdue *now* and whose warning for that status was never sent. So a run
-that was missed (beat down for two days) is caught up by the next one, and a
-second beat or a repeated run sends nothing twice: the warning is recorded
-under a unique (invoice, status) constraint in the same transaction as the
-email is handed over, and only the run whose insert succeeds sends it.
+The check looks at state, not at events: every unpaid invoice that is due soon,
+due today or overdue *now* and whose warning for that stage was never given.
+So a run that was missed (beat down for two days) is caught up by the next one,
+and a second beat or a repeated run warns nobody twice: the warning is recorded
+under a unique (invoice, stage) constraint in the same transaction as the
+notifications (in the app, and by email after commit), and only the run whose
+insert succeeds sends them.
 """
 
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, CharField, Exists, OuterRef, Value, When
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
-from accounts.models import Role, User
+from core import clock
+from notifications import recipients
+from notifications.models import NotificationKind
+from notifications.services import notify
 
-from ..models import DeadlineNotification, DeadlineStatus, Invoice
+from ..models import DeadlineNotification, DeadlineStatus, DeadlineWarning, Invoice
 
 logger = logging.getLogger(__name__)
 
-WARNED_STATUSES = (DeadlineStatus.DUE_SOON, DeadlineStatus.OVERDUE)
+KINDS = {
+    DeadlineWarning.DUE_SOON: NotificationKind.DEADLINE_DUE_SOON,
+    DeadlineWarning.DUE_TODAY: NotificationKind.DEADLINE_DUE_TODAY,
+    DeadlineWarning.OVERDUE: NotificationKind.DEADLINE_OVERDUE,
+}
 
 
 def check_invoice_deadlines() -> int:
-    """Email finance about each unpaid invoice newly due soon or overdue; the number sent."""
-    today = timezone.localdate()
-    recipients = finance_recipients()
+    """Warn finance of each unpaid invoice newly due soon, due today or overdue; how many."""
+    users = list(recipients.finance_users())
+    today = clock.today()
     warned = DeadlineNotification.objects.filter(
-        invoice_id=OuterRef("pk"), status=OuterRef("deadline_status")
+        invoice_id=OuterRef("pk"), status=OuterRef("warning")
     )
     invoices = (
         Invoice.objects.unpaid()
         .with_deadline(today)
-        .filter(deadline_status__in=WARNED_STATUSES)
+        .filter(deadline_status__in=(DeadlineStatus.DUE_SOON, DeadlineStatus.OVERDUE))
+        .annotate(warning=_stage(today))
         .exclude(Exists(warned))
         .select_related("provider")
         .order_by("due_by", "pk")
     )
-    if not recipients:
+    if not users:
         if invoices.exists():
-            logger.warning("Invoice deadlines need attention but no finance user has an email.")
+            logger.warning("Invoice deadlines need attention but there is no finance user.")
         return 0
-    return sum(1 for invoice in invoices if _warn(invoice, recipients))
+    return sum(1 for invoice in invoices if _warn(invoice, users))
 
 
-def finance_recipients() -> list[str]:
-    return sorted(
-        User.objects.filter(role=Role.FINANCE, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
+def _stage(today):
+    """The warning an unpaid invoice due within the week is at: due soon, due today, overdue."""
+    return Case(
+        When(due_by__lt=today, then=Value(DeadlineWarning.OVERDUE)),
+        When(due_by=today, then=Value(DeadlineWarning.DUE_TODAY)),
+        default=Value(DeadlineWarning.DUE_SOON),
+        output_field=CharField(max_length=10),
     )
 
 
-def _warn(invoice, recipients) -> bool:
-    """Record and send one warning; False if another run already recorded it."""
+def _warn(invoice, users) -> bool:
+    """Record the warning and notify finance; False if another run already recorded it."""
+    warning = DeadlineWarning(invoice.warning)
     with transaction.atomic():
         try:
             with transaction.atomic():
                 DeadlineNotification.objects.create(
                     invoice=invoice,
-                    status=invoice.deadline_status,
-                    sent_at=timezone.now(),
-                    recipients=", ".join(recipients),
+                    status=warning,
+                    sent_at=clock.now(),
+                    recipients=", ".join(sorted(user.username for user in users)),
                 )
         except IntegrityError:
             return False
-        # If sending fails the record is rolled back with it, and the next run tries again.
-        send_mail(_subject(invoice), _body(invoice), settings.DEFAULT_FROM_EMAIL, recipients)
+        notify(
+            kind=KINDS[warning],
+            users=users,
+            message=_message(invoice, warning),
+            link=reverse("invoicing:detail", args=[invoice.pk]),
+            event=f"invoice:{invoice.pk}",
+            invoice_id=invoice.pk,
+        )
     return True
 
 
-def _subject(invoice):
-    provider = invoice.provider.name
-    if invoice.deadline_status == DeadlineStatus.OVERDUE:
-        return f"OVERDUE: invoice {invoice.reference} from {provider} was due {invoice.due_by:%d %b %Y}"
+def _message(invoice, warning) -> str:
+    due = date_format(invoice.due_by, settings.DATE_FORMAT)
+    what = f"invoice {invoice.reference} from {invoice.provider.name}, £{invoice.total:,}"
+    if warning == DeadlineWarning.OVERDUE:
+        return f"OVERDUE: {what}, was due {due} (28 days from receipt). Pay it now."
     days = invoice.days_left.days
     when = "Due today" if days == 0 else f"Due in {days} day{'s' if days != 1 else ''}"
-    return f"{when}: invoice {invoice.reference} from {provider}, due {invoice.due_by:%d %b %Y}"
-
-
-def _body(invoice):
-    link = settings.SITE_URL.rstrip("/") + reverse("invoicing:detail", args=[invoice.pk])
-    return (
-        f"Invoice {invoice.reference} from {invoice.provider.name} for "
-        f"{invoice.period_start:%d %b %Y} to {invoice.period_end:%d %b %Y}, "
-        f"GBP {invoice.total}, was received on {invoice.received_on:%d %b %Y} and must be paid "
-        f"by {invoice.due_by:%d %b %Y} (28 days from receipt).\n"
-        f"Status: {invoice.get_status_display()}.\n\n{link}\n"
-    )
+    return f"{when}: {what}, must be paid by {due} (28 days from receipt)."

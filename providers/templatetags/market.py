@@ -7,8 +7,7 @@ of that page is drawn here.
 
 from django import template
 
-from core.roles import has_role
-from zones.permissions import MARKET_MANAGERS
+from core.permissions import MARKET_MANAGERS, has_role
 
 from .. import selectors
 from ..forms import ContractForm

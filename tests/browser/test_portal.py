@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from brokerage import services
 from brokerage.celery import app as celery_app
+from brokering import services
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import (
     BrokerFactory,

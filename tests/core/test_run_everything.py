@@ -97,9 +97,9 @@ def test_make_run_serves_pages_runs_tasks_and_stops_on_ctrl_c(embedded_env, tmp_
             embedded_env,
             "shell",
             "-c",
-            "from brokerage.tasks import sweep_brokering; sweep_brokering.delay()",
+            "from brokering.tasks import sweep_brokering; sweep_brokering.delay()",
         )
-        ran = re.compile(r"Task brokerage\.tasks\.sweep_brokering\[[-\w]+\] succeeded")
+        ran = re.compile(r"Task brokering\.tasks\.sweep_brokering\[[-\w]+\] succeeded")
         wait_until(lambda: ran.search(log.read_text()), 60, "the worker to run the task")
 
         run.send_signal(signal.SIGINT)

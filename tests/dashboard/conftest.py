@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from brokerage.models import Offer, OfferStatus
+from brokering.models import Offer, OfferStatus
 from packages.models import PackageStatus, Priority, Source
 from tests import factories
 

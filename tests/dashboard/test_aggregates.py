@@ -2,8 +2,8 @@
 
 import pytest
 
-from brokerage.dashboard.aggregates import percentile_cont
-from brokerage.dashboard.geography import zone_points
+from dashboard.aggregates import percentile_cont
+from dashboard.geography import zone_points
 
 
 @pytest.mark.parametrize(

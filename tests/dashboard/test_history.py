@@ -5,11 +5,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from brokerage.dashboard import selectors
-from brokerage.dashboard.filters import Scope, default_since
-from brokerage.demo import history
-from brokerage.demo.market import seed_market
-from brokerage.models import Offer
+from brokering.models import Offer
+from dashboard import selectors
+from dashboard.filters import Scope, default_since
+from demo import history
+from demo.market import seed_market
 from invoicing import rollup
 from invoicing.models import DailyDelivery, DeliveredVisit, Invoice
 from packages.models import HandBack, Package, PackageStatus

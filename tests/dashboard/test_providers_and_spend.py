@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from brokerage.dashboard import selectors
-from brokerage.dashboard.filters import Scope, default_since
-from brokerage.models import DeclineReason, Offer, OfferStatus
+from brokering.models import DeclineReason, Offer, OfferStatus
+from dashboard import selectors
+from dashboard.filters import Scope, default_since
 from packages.models import HandBack
 from tests import factories
 

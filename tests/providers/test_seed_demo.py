@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Role, User
-from brokerage.demo.market import DEMO_PASSWORD, seed_market
-from brokerage.management.commands import seed_demo
+from demo.management.commands import seed_demo
+from demo.market import DEMO_PASSWORD, seed_market
 from providers.models import Capacity, Contract, Provider
 from zones.models import AllocationMode, PostcodeDistrict, Zone
 from zones.selectors import zone_for_postcode

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from brokerage.celery import app as celery_app
-from brokerage.demo.market import ACCOUNTS, DEMO_PASSWORD
+from demo.market import ACCOUNTS, DEMO_PASSWORD
 
 # Celery's warm shutdown finishes the task in hand; past this it is killed.
 STOP_TIMEOUT_SECONDS = 20

@@ -1,0 +1,172 @@
+"""The offers API and the broker's actions on a package (assign by hand, withdraw, re-broker)."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.permissions import role_permission
+from packages import selectors as package_selectors
+from packages import services as packages_services
+from packages.api import PackageSerializer
+from packages.permissions import packages_for
+from providers.models import Provider
+
+from . import selectors, services
+from .filters import OfferFilter
+from .models import DeclineReason, Offer
+from .permissions import ANSWERING_ROLES, BROKERING_ROLES, offers_for
+
+
+class OfferSummarySerializer(serializers.Serializer):
+    zone = serializers.CharField()
+    zone_name = serializers.CharField()
+    postcode_district = serializers.CharField()
+    weekly_hours = serializers.DecimalField(max_digits=7, decimal_places=2)
+    visits = serializers.ListField(child=serializers.DictField())
+    start_date = serializers.DateField()
+    priority = serializers.CharField()
+    source = serializers.CharField()
+    needs = serializers.CharField()
+
+
+class OfferSerializer(serializers.ModelSerializer):
+    provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    summary = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Offer
+        fields = [
+            "id",
+            "package",
+            "provider",
+            "status",
+            "round",
+            "sent_at",
+            "expires_at",
+            "answered_at",
+            "decline_reason",
+            "decline_detail",
+            "withdrawn_because",
+            "summary",
+        ]
+        read_only_fields = fields
+
+    @extend_schema(responses=OfferSummarySerializer)
+    def get_summary(self, offer) -> dict:
+        return OfferSummarySerializer(selectors.offer_summary(offer)).data
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500,
+        help_text="no_capacity, not_in_area, skills_needed or other; any other text is "
+        "recorded as other with that text as the detail.",
+    )
+    detail = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validated_reason(self) -> tuple[str, str]:
+        text = self.validated_data["reason"].strip()
+        detail = self.validated_data.get("detail", "")
+        key = text.lower().replace("-", " ").replace("_", " ")
+        for value, label in DeclineReason.choices:
+            if key in (value.replace("_", " "), label.lower()):
+                return value, detail
+        return DeclineReason.OTHER, detail or text
+
+
+class OfferViewSet(viewsets.ReadOnlyModelViewSet):
+    """Offers: a provider sees its own, a broker those in its zones, others read all."""
+
+    serializer_class = OfferSerializer
+    filterset_class = OfferFilter
+
+    def get_queryset(self):
+        offers = offers_for(self.request.user)
+        if self.action in ("accept", "decline"):  # answered by id; the summary comes after
+            return offers
+        return selectors.with_summary(offers).order_by("-sent_at", "-pk")
+
+    def get_permissions(self):
+        if self.action in ("accept", "decline"):
+            return [role_permission(*ANSWERING_ROLES)()]
+        return super().get_permissions()
+
+    def _answer(self, offer):
+        answered = selectors.with_summary(offers_for(self.request.user)).get(pk=offer.pk)
+        return Response(OfferSerializer(answered).data)
+
+    @extend_schema(request=None, responses=OfferSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        offer = self.get_object()
+        return self._answer(services.accept_offer(offer_id=offer.pk, by=request.user))
+
+    @extend_schema(request=DeclineSerializer, responses=OfferSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        offer = self.get_object()
+        body = DeclineSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reason, detail = body.validated_reason()
+        return self._answer(
+            services.decline_offer(offer_id=offer.pk, by=request.user, reason=reason, detail=detail)
+        )
+
+
+class AssignSerializer(serializers.Serializer):
+    provider = serializers.SlugRelatedField(slug_field="code", queryset=Provider.objects.all())
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class PackageActionView(APIView):
+    """A broker's action on one package in its zones; answers the package."""
+
+    permission_classes = [role_permission(*BROKERING_ROLES)]
+
+    def package(self, request, pk):
+        return get_object_or_404(packages_for(request.user), pk=pk)
+
+    def respond(self, request, package):
+        """The package as it is now (with the person's identity: logged as a view of it)."""
+        package = package_selectors.with_details(packages_for(request.user)).get(pk=package.pk)
+        packages_services.log_person_access(
+            person_id=package.person_id,
+            user=request.user,
+            request_or_ip=request,
+            via=f"{request.method} {request.path}",
+        )
+        return Response(PackageSerializer(package, context={"request": request}).data)
+
+
+class AssignPackageView(PackageActionView):
+    @extend_schema(request=AssignSerializer, responses=PackageSerializer)
+    def post(self, request, pk):
+        package = self.package(request, pk)
+        body = AssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.assign_package(
+            package_id=package.pk,
+            provider=body.validated_data["provider"],
+            by=request.user,
+            reason=body.validated_data.get("reason", ""),
+        )
+        return self.respond(request, package)
+
+
+class WithdrawOffersView(PackageActionView):
+    @extend_schema(request=None, responses=PackageSerializer)
+    def post(self, request, pk):
+        package = self.package(request, pk)
+        services.withdraw_offers(package_id=package.pk, by=request.user)
+        return self.respond(request, package)
+
+
+class RebrokerPackageView(PackageActionView):
+    @extend_schema(request=None, responses=PackageSerializer)
+    def post(self, request, pk):
+        package = self.package(request, pk)
+        services.rebroker_package(package_id=package.pk, by=request.user)
+        return self.respond(request, package)

@@ -1,0 +1,64 @@
+"""What brokering tells whom: providers of offers sent and withdrawn, brokers of escalations.
+
+Each goes through notifications.services.notify, in the brokering transaction,
+once per event. None carries personal data: the package number, zone, hours
+and dates, and a link to sign in.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from notifications import recipients
+from notifications.models import NotificationKind
+from notifications.services import notify
+
+from .models import WithdrawnBecause
+
+
+def offers_sent(package, offers) -> None:
+    """Tell every user of each offered provider that an offer is waiting."""
+    starts = date_format(package.start_date, settings.DATE_FORMAT)
+    for offer in offers:
+        answer_by = date_format(timezone.localtime(offer.expires_at), settings.DATETIME_FORMAT)
+        notify(
+            kind=NotificationKind.OFFER,
+            users=recipients.provider_users(offer.provider_id),
+            message=(
+                f"New offer: package {package.pk}, {package.weekly_hours:g} hours a week in "
+                f"{package.zone.name}, starting {starts}. Answer by {answer_by}."
+            ),
+            link=reverse("brokering:portal_offer", args=[offer.pk]),
+            event=f"offer:{offer.pk}",
+            package_id=package.pk,
+        )
+
+
+def offers_withdrawn(package_id, offers, because) -> None:
+    """Tell each provider whose pending offer was withdrawn that it need not answer."""
+    why = WithdrawnBecause(because).label.lower()
+    for offer in offers:
+        notify(
+            kind=NotificationKind.OFFER_WITHDRAWN,
+            users=recipients.provider_users(offer.provider_id),
+            message=f"The offer of package {package_id} was withdrawn: {why}.",
+            link=reverse("brokering:portal_offer", args=[offer.pk]),
+            event=f"offer:{offer.pk}",
+            package_id=package_id,
+        )
+
+
+def escalated(package) -> None:
+    """Tell the brokers who may see the package that one of them must act."""
+    notify(
+        kind=NotificationKind.ESCALATED,
+        users=recipients.brokers_for_zone(package.zone_id),
+        message=(
+            f"Package {package.pk} in {package.zone.name} ({package.weekly_hours:g} hours a "
+            "week) has no eligible provider left: place it by hand or re-broker it."
+        ),
+        link=reverse("packages:detail", args=[package.pk]),
+        event=f"package:{package.pk}:round:{package.brokering_round}",
+        package_id=package.pk,
+    )

@@ -1,0 +1,21 @@
+"""Brokering's reactions to what happens to packages (packages never imports brokering)."""
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from packages.signals import package_cancelled, package_handed_back, package_submitted
+
+from . import services, tasks
+
+
+@receiver(package_submitted, dispatch_uid="brokering.broker_submitted")
+@receiver(package_handed_back, dispatch_uid="brokering.broker_handed_back")
+def broker_after_commit(sender, package_id, **kwargs):
+    """Start (or restart, without the provider who handed it back) brokering once committed."""
+    transaction.on_commit(lambda: tasks.broker_package.delay(package_id))
+
+
+@receiver(package_cancelled, dispatch_uid="brokering.withdraw_cancelled")
+def withdraw_cancelled(sender, package_id, **kwargs):
+    """A cancelled package's offers are withdrawn in the same transaction as the cancel."""
+    services.withdraw_for_cancelled(package_id=package_id)

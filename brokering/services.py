@@ -1,0 +1,346 @@
+"""Brokering writes: offers sent, accepted, declined, expired and withdrawn; placing by hand.
+
+Every service that changes an offer first locks its package row, so that
+accepting, declining, expiring and sending offers for one package happen
+one after another, and always take their locks in the same order (package,
+then its zone or the accepting provider, then offers).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from core.errors import Conflict
+from packages import services as packages_services
+from packages.models import EventKind, Package, PackageStatus
+from providers.models import Provider, ProviderStatus
+from zones.models import AllocationMode, Zone
+
+from . import allocation, notices, tasks
+from .models import DeclineReason, Offer, OfferStatus, WithdrawnBecause
+
+WHY_NOT_PENDING = {
+    OfferStatus.ACCEPTED: "This offer has already been accepted.",
+    OfferStatus.DECLINED: "This offer has already been declined.",
+    OfferStatus.EXPIRED: "This offer has expired.",
+    OfferStatus.WITHDRAWN: "This offer was withdrawn.",
+}
+
+
+def _locked_package(package_id) -> Package:
+    return Package.objects.select_for_update().get(pk=package_id)
+
+
+def _enqueue_brokering(package_id):
+    transaction.on_commit(lambda: tasks.broker_package.delay(package_id))
+
+
+def advance_brokering(*, package_id) -> list[Offer]:
+    """Take the next brokering step for an open package: send offers, or escalate.
+
+    Does nothing while an offer of the current round is pending, or once
+    the package is placed, escalated or closed, so it is safe to run any
+    number of times (the task, the sweep, a retry).
+    """
+    with transaction.atomic():
+        package = (
+            Package.objects.select_for_update(of=("self",))
+            .select_related("zone")
+            .filter(pk=package_id)
+            .first()
+        )
+        if package is None or package.status != PackageStatus.OPEN or package.escalated:
+            return []
+        if package.offers.filter(
+            round=package.brokering_round, status=OfferStatus.PENDING
+        ).exists():
+            return []
+        if package.zone.allocation_mode == AllocationMode.ROTA:
+            _lock_rota(package.zone)
+        choice = allocation.next_offers(package)
+        if not choice.providers:
+            if packages_services.set_escalated(package_id=package.pk, escalated=True):
+                notices.escalated(package)
+            return []
+        return _send_offers(package, choice)
+
+
+def _lock_rota(zone) -> None:
+    """Lock a rota zone for one brokering step, and start its rota on the first one.
+
+    Rota shares are counted across the zone's packages, so they are brokered
+    one at a time (NO KEY UPDATE: rows that merely refer to the zone, new
+    packages say, need not wait). A rota's first period begins the day it
+    first brokers with both its primary and secondary, so that it opens with
+    the contract primary leading for a whole period, whatever the date.
+    """
+    locked = Zone.objects.select_for_update(no_key=True).get(pk=zone.pk)
+    if locked.rota_started_on is None and allocation.rota_ready(locked):
+        locked.rota_started_on = timezone.localdate()
+        Zone.objects.filter(pk=zone.pk).update(rota_started_on=locked.rota_started_on)
+    zone.rota_started_on, zone.rotation_weeks = locked.rota_started_on, locked.rotation_weeks
+
+
+def _send_offers(package, choice) -> list[Offer]:
+    now = timezone.now()
+    expires_at = now + package.zone.offer_window(package.is_urgent)
+    rota = {"rota_zone": package.zone, "rota_period": choice.rota_period}
+    offers = Offer.objects.bulk_create(
+        Offer(
+            package=package,
+            provider=provider,
+            round=package.brokering_round,
+            sent_at=now,
+            expires_at=expires_at,
+            **(rota if choice.rota_period is not None else {}),
+        )
+        for provider in choice.providers
+    )
+    answer_by = date_format(timezone.localtime(expires_at), settings.DATETIME_FORMAT)
+    by_when = f"answer by {answer_by}"
+    _record(package.pk, EventKind.OFFERED, offers, by_when)
+    notices.offers_sent(package, offers)
+    return offers
+
+
+def _record(package_id, kind, offers, detail, *, by=None):
+    """One timeline entry for offers that changed together. It names the provider only when
+    there is one: a provider sees entries naming no provider, and must not learn its rivals."""
+    one = len(offers) == 1
+    packages_services.record_event(
+        package_id=package_id,
+        kind=kind,
+        by=by,
+        provider=offers[0].provider if one else None,
+        detail=detail[:1].upper() + detail[1:] if one else f"{len(offers)} providers: {detail}",
+    )
+
+
+def accept_offer(*, offer_id, by) -> Offer:
+    """Accept a pending offer: the package is placed with its provider, other offers withdrawn.
+
+    One winner under any number of simultaneous accepts: the package row is
+    locked, the offer moves by a guarded update, and the database allows one
+    accepted offer per package and round.
+    """
+    try:
+        offer = Offer.objects.select_related("provider", "package").get(pk=offer_id)
+        # Most losers of a race are turned away here, without queueing for the lock.
+        if offer.status != OfferStatus.PENDING:
+            raise Conflict(_why_not(offer))
+        _require_available(offer.package)
+        with transaction.atomic():
+            package = _locked_package(offer.package_id)
+            _require_available(package)
+            _require_within_cap(offer.provider_id, package)
+            now = timezone.now()
+            accepted = Offer.objects.filter(
+                pk=offer.pk,
+                status=OfferStatus.PENDING,
+                round=package.brokering_round,
+                expires_at__gt=now,
+            ).update(status=OfferStatus.ACCEPTED, answered_at=now, answered_by=by)
+            if not accepted:
+                raise Conflict(_why_not(Offer.objects.get(pk=offer.pk)))
+            packages_services.mark_placed(
+                package_id=package.pk,
+                provider=offer.provider,
+                by=by,
+                kind=EventKind.PLACED,
+                detail=f"Accepted offer {offer.pk}",
+            )
+            _withdraw_pending(package.pk, WithdrawnBecause.TAKEN, by=by)
+    except IntegrityError as exc:
+        raise Conflict("This package has already been accepted by another provider.") from exc
+    offer.refresh_from_db()
+    return offer
+
+
+def _require_available(package):
+    if package.status != PackageStatus.OPEN:
+        raise Conflict("This package is no longer available: it has been placed or closed.")
+
+
+def _require_within_cap(provider_id, package):
+    """A capped provider stays within its weekly hours cap, counting this package.
+
+    Offers are only sent within the cap, but a broadcast may offer a provider
+    several packages at once: each accept is checked again, under a lock on
+    the provider, so that two accepts at once cannot both squeeze in.
+    """
+    provider = Provider.objects.select_for_update(no_key=True).get(pk=provider_id)
+    if provider.weekly_hours_cap is None:
+        return
+    placed = allocation.placed_hours(provider_id)
+    if placed + package.weekly_hours > provider.weekly_hours_cap:
+        raise Conflict(
+            f"Accepting this package would take {provider.name} over its weekly cap of "
+            f"{_hours_text(provider.weekly_hours_cap)} hours ({_hours_text(placed)} already placed)."
+        )
+
+
+def _hours_text(value) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _why_not(offer) -> str:
+    """Why an offer can no longer be answered, in the provider's words."""
+    if offer.status == OfferStatus.WITHDRAWN and offer.withdrawn_because:
+        because = WithdrawnBecause(offer.withdrawn_because).label.lower()
+        return f"This offer is no longer available: {because}."
+    # A pending offer that cannot be answered is past its window, not yet swept.
+    return WHY_NOT_PENDING.get(offer.status, "This offer has expired.")
+
+
+def decline_offer(*, offer_id, by, reason, detail="") -> Offer:
+    """Decline a pending offer with a reason; brokering moves on straight after commit.
+
+    The portal's form asks for words with Other; the API's contract is a
+    reason alone, so a bare "other" from a back-office system is accepted.
+    """
+    detail = (detail or "").strip()
+    if reason not in DeclineReason.values:
+        raise ValidationError({"reason": ["Choose a reason: " + ", ".join(DeclineReason.values)]})
+    with transaction.atomic():
+        offer = Offer.objects.select_related("provider").get(pk=offer_id)
+        _locked_package(offer.package_id)
+        now = timezone.now()
+        declined = Offer.objects.filter(
+            pk=offer.pk, status=OfferStatus.PENDING, expires_at__gt=now
+        ).update(
+            status=OfferStatus.DECLINED,
+            answered_at=now,
+            answered_by=by,
+            decline_reason=reason,
+            decline_detail=detail,
+        )
+        if not declined:
+            raise Conflict(_why_not(Offer.objects.get(pk=offer.pk)))
+        label = DeclineReason(reason).label + (f": {detail}" if detail else "")
+        _record(offer.package_id, EventKind.DECLINED, [offer], label, by=by)
+        _enqueue_brokering(offer.package_id)
+    offer.refresh_from_db()
+    return offer
+
+
+def expire_offers() -> list[int]:
+    """Expire every pending offer past its window; answers the packages that had one."""
+    package_ids = list(
+        Offer.objects.filter(status=OfferStatus.PENDING, expires_at__lte=timezone.now())
+        .values_list("package_id", flat=True)
+        .distinct()
+    )
+    for package_id in package_ids:
+        with transaction.atomic():
+            _locked_package(package_id)
+            now = timezone.now()
+            due = Offer.objects.filter(
+                package_id=package_id, status=OfferStatus.PENDING, expires_at__lte=now
+            )
+            expired = list(due.select_related("provider"))
+            due.update(status=OfferStatus.EXPIRED)
+            if expired:
+                _record(package_id, EventKind.EXPIRED, expired, "not answered in time")
+    return package_ids
+
+
+def stalled_packages() -> list[int]:
+    """Open, unescalated packages with no pending offer in their current round."""
+    pending = Offer.objects.filter(
+        package=OuterRef("pk"), round=OuterRef("brokering_round"), status=OfferStatus.PENDING
+    )
+    return list(
+        Package.objects.filter(status=PackageStatus.OPEN, escalated=False)
+        .filter(~Exists(pending))
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def sweep_brokering() -> dict:
+    """Expire offers past their window, then drive every stalled package on.
+
+    A package stalls when its offer expired, or when its task was lost (a
+    worker killed mid-task, a message lost while the broker was down).
+    """
+    expired = expire_offers()
+    stalled = stalled_packages()
+    for package_id in stalled:
+        advance_brokering(package_id=package_id)
+    return {"expired": len(expired), "driven": len(stalled)}
+
+
+def _withdraw_pending(package_id, because, *, by=None) -> int:
+    pending = Offer.objects.filter(package_id=package_id, status=OfferStatus.PENDING)
+    withdrawn = list(pending.select_related("provider"))
+    pending.update(status=OfferStatus.WITHDRAWN, withdrawn_because=because)
+    if withdrawn:
+        because_text = WithdrawnBecause(because).label.lower()
+        _record(package_id, EventKind.WITHDRAWN, withdrawn, because_text, by=by)
+        notices.offers_withdrawn(package_id, withdrawn, because)
+    return len(withdrawn)
+
+
+def withdraw_for_cancelled(*, package_id) -> int:
+    """Withdraw a cancelled package's pending offers (inside the cancelling transaction)."""
+    return _withdraw_pending(package_id, WithdrawnBecause.CANCELLED)
+
+
+def withdraw_offers(*, package_id, by) -> int:
+    """A broker withdraws the pending offers: the providers asked are not asked again this
+    round, and brokering moves on to the next provider (or escalates)."""
+    with transaction.atomic():
+        package = _locked_package(package_id)
+        _require_open(package)
+        count = _withdraw_pending(package.pk, WithdrawnBecause.BROKER, by=by)
+        _enqueue_brokering(package.pk)
+    return count
+
+
+def rebroker_package(*, package_id, by) -> Package:
+    """Start a new brokering round, after a broker changed the package or its market.
+
+    Pending offers are withdrawn and providers whose offers expired or were
+    withdrawn may be asked again; those who declined or handed it back are not.
+    """
+    with transaction.atomic():
+        package = _locked_package(package_id)
+        _require_open(package)
+        _withdraw_pending(package.pk, WithdrawnBecause.REBROKERED, by=by)
+        packages_services.set_escalated(package_id=package.pk, escalated=False)
+        # The round is brokering's counter on the package: bumping it is the re-broker.
+        Package.objects.filter(pk=package.pk, status=PackageStatus.OPEN).update(
+            brokering_round=F("brokering_round") + 1
+        )
+        packages_services.record_event(package_id=package.pk, kind=EventKind.REBROKERED, by=by)
+        _enqueue_brokering(package.pk)
+    package.refresh_from_db()
+    return package
+
+
+def assign_package(*, package_id, provider: Provider, by, reason="") -> Package:
+    """A broker places an open package by hand, overriding the allocation rules."""
+    if provider.status == ProviderStatus.EXITED:
+        raise ValidationError({"provider": ["This provider has exited the market."]})
+    with transaction.atomic():
+        package = _locked_package(package_id)
+        _require_open(package)
+        _withdraw_pending(package.pk, WithdrawnBecause.ASSIGNED, by=by)
+        return packages_services.mark_placed(
+            package_id=package.pk,
+            provider=provider,
+            by=by,
+            kind=EventKind.ASSIGNED,
+            detail=reason.strip(),
+        )
+
+
+def _require_open(package):
+    if package.status != PackageStatus.OPEN:
+        raise Conflict(
+            f"Package {package.pk} is {package.get_status_display().lower()}: "
+            "only an open package can be brokered."
+        )

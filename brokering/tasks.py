@@ -1,0 +1,21 @@
+"""Brokering's Celery tasks: a few lines each, taking ids and calling services.
+
+Each is safe to run twice: the services look at the database's state, and
+the periodic sweep catches whatever a lost message left undone.
+"""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def broker_package(package_id: int) -> int:
+    """Take the next brokering step for a package; answers how many offers were sent."""
+    return len(services.advance_brokering(package_id=package_id))
+
+
+@shared_task
+def sweep_brokering() -> dict:
+    """Every minute: expire offers past their window and drive stalled packages on."""
+    return services.sweep_brokering()

@@ -1,0 +1,187 @@
+"""Pages: the provider portal's offers and the broker's actions on a package's offers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.errors import Conflict
+from core.exports import csv_response
+from core.pages import paginate, wants_csv
+from core.permissions import require_role
+from packages.permissions import packages_for
+
+from . import selectors, services
+from .filters import OfferFilter
+from .forms import AssignForm, DeclineForm
+from .models import OfferStatus
+from .permissions import ANSWERING_ROLES, BROKERING_ROLES, offers_for
+
+
+def package_page_url(package_id) -> str:
+    return reverse("packages:detail", args=[package_id])
+
+
+# --- The provider portal --------------------------------------------------
+
+
+@login_required
+def portal_offers(request):
+    require_role(request.user, *ANSWERING_ROLES)
+    data = request.GET.copy()
+    data.setdefault("status", OfferStatus.PENDING)
+    offer_filter = OfferFilter(data, queryset=selectors.with_summary(offers_for(request.user)))
+    offers = offer_filter.qs.order_by("expires_at", "pk")
+    if wants_csv(request):
+        return _offers_csv(offers)
+    page, _ = paginate(request, offers)
+    rows = [(offer, selectors.offer_summary(offer)) for offer in page]
+    context = {
+        "filter": offer_filter,
+        "page": page,
+        "rows": rows,
+        "gone": _gone(request, {offer.pk for offer in page}),
+        "now": timezone.now(),
+    }
+    template = "brokering/offer_list_rows.html" if request.htmx else "brokering/offer_list.html"
+    return render(request, template, context)
+
+
+def _gone(request, still_shown):
+    """Offers the provider was looking at (the live list sends their ids) that are no longer
+    pending: they vanish from the list with a sentence saying why."""
+    ids = request.GET.get("shown", "").split(",")
+    shown = {int(i) for i in ids if i.isdigit() and len(i) < 19}  # a bigint at most
+    if not shown - still_shown:
+        return []
+    return list(
+        offers_for(request.user)
+        .filter(pk__in=shown - still_shown)
+        .exclude(status=OfferStatus.PENDING)
+        .order_by("pk")
+    )
+
+
+def _offers_csv(offers):
+    header = ["Offer", "Package", "Provider", "Status", "Zone", "District", "Weekly hours"]
+    header += ["Start date", "Priority", "Sent at", "Expires at"]
+    rows = (
+        [
+            offer.pk,
+            offer.package_id,
+            offer.provider.code,
+            offer.get_status_display(),
+            offer.package.zone.code,
+            offer.package.person.postcode_district,
+            offer.package.weekly_hours,
+            offer.package.start_date,
+            offer.package.get_priority_display(),
+            timezone.localtime(offer.sent_at).isoformat(),
+            timezone.localtime(offer.expires_at).isoformat(),
+        ]
+        for offer in offers
+    )
+    return csv_response("offers", header, rows)
+
+
+def _visible_offer(request, pk):
+    require_role(request.user, *ANSWERING_ROLES)
+    return get_object_or_404(selectors.with_summary(offers_for(request.user)), pk=pk)
+
+
+@login_required
+def portal_offer(request, pk):
+    offer = _visible_offer(request, pk)
+    context = {"offer": offer, "summary": selectors.offer_summary(offer), "now": timezone.now()}
+    return render(request, "brokering/offer_detail.html", context)
+
+
+@login_required
+@require_POST
+def offer_accept(request, pk):
+    offer = _visible_offer(request, pk)
+    try:
+        services.accept_offer(offer_id=offer.pk, by=request.user)
+    except Conflict as exc:
+        messages.info(request, f"Package {offer.package_id}: {exc}")
+        return redirect("brokering:portal_offers")
+    messages.success(request, f"You accepted package {offer.package_id}. It is now yours.")
+    return redirect(package_page_url(offer.package_id))
+
+
+@login_required
+def offer_decline(request, pk):
+    offer = _visible_offer(request, pk)
+    form = DeclineForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decline_offer(
+                offer_id=offer.pk,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                detail=form.cleaned_data["detail"],
+            )
+        except Conflict as exc:
+            messages.info(request, f"Package {offer.package_id}: {exc}")
+            return redirect("brokering:portal_offers")
+        messages.success(request, f"You declined the offer of package {offer.package_id}.")
+        return redirect("brokering:portal_offers")
+    context = {"offer": offer, "summary": selectors.offer_summary(offer), "form": form}
+    return render(request, "brokering/offer_decline.html", context)
+
+
+# --- The broker's actions on a package ------------------------------------
+
+
+def _broker_package(request, pk):
+    require_role(request.user, *BROKERING_ROLES)
+    return get_object_or_404(packages_for(request.user).select_related("zone"), pk=pk)
+
+
+@login_required
+def package_assign(request, pk):
+    package = _broker_package(request, pk)
+    form = AssignForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_package(
+                package_id=package.pk,
+                provider=form.cleaned_data["provider"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except Conflict as exc:
+            messages.info(request, str(exc))
+        else:
+            provider = form.cleaned_data["provider"]
+            messages.success(request, f"Package {package.pk} is placed with {provider.name}.")
+        return redirect(package_page_url(package.pk))
+    return render(request, "brokering/package_assign.html", {"package": package, "form": form})
+
+
+@login_required
+@require_POST
+def package_withdraw(request, pk):
+    package = _broker_package(request, pk)
+    try:
+        count = services.withdraw_offers(package_id=package.pk, by=request.user)
+    except Conflict as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, f"{count} pending offer(s) withdrawn; brokering moves on.")
+    return redirect(package_page_url(package.pk))
+
+
+@login_required
+@require_POST
+def package_rebroker(request, pk):
+    package = _broker_package(request, pk)
+    try:
+        services.rebroker_package(package_id=package.pk, by=request.user)
+    except Conflict as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, f"Package {package.pk} is being brokered again.")
+    return redirect(package_page_url(package.pk))

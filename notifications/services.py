@@ -1,0 +1,117 @@
+"""Sending notifications: in the app at once, by email after the sender's transaction commits.
+
+Every app that tells someone something calls `notify`. Messages carry no
+personal data: a package or invoice number, a zone, hours, money, and a link
+to sign in and see the rest.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+
+from core import clock
+
+from . import tasks
+from .models import Notification, NotificationKind
+
+SUBJECTS = {
+    NotificationKind.OFFER: "New care package offer",
+    NotificationKind.OFFER_WITHDRAWN: "Care package offer withdrawn",
+    NotificationKind.ESCALATED: "Package escalated: no eligible provider left",
+    NotificationKind.FILL_OVERDUE: "Package not filled within its target",
+    NotificationKind.HANDED_BACK: "Package handed back",
+    NotificationKind.PACKAGE_CHANGED: "Care package changed",
+    NotificationKind.REVIEW_DUE: "Package review due",
+    NotificationKind.DEADLINE_DUE_SOON: "Invoice payment due soon",
+    NotificationKind.DEADLINE_DUE_TODAY: "Invoice payment due today",
+    NotificationKind.DEADLINE_OVERDUE: "Invoice payment OVERDUE",
+}
+
+
+def notify(
+    *, kind, users, message, link, event, package_id=None, invoice_id=None
+) -> list[Notification]:
+    """Tell each of `users` about `event`, once: a user already told of it is not told again.
+
+    Runs in the caller's transaction (the notification exists exactly when what it
+    reports does); the emails are handed to a task once that transaction commits.
+    Answers the notifications this call created.
+    """
+    now = clock.now()
+    rows = [
+        Notification(
+            recipient_id=user.pk,
+            kind=kind,
+            event=event,
+            message=message[:300],
+            link=link,
+            package_id=package_id,
+            invoice_id=invoice_id,
+            created_at=now,
+        )
+        for user in users
+    ]
+    if not rows:
+        return []
+    # Another run telling the same event at the same moment waits on the unique index and
+    # then inserts nothing, so "once per event" holds without reading first.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = list(
+        Notification.objects.filter(
+            kind=kind,
+            event=event,
+            recipient_id__in=[row.recipient_id for row in rows],
+            created_at=now,
+        )
+    )
+    ids = [notification.pk for notification in created]
+    if ids:
+        transaction.on_commit(lambda: tasks.send_notification_emails.delay(ids))
+    return created
+
+
+def send_emails(notification_ids) -> int:
+    """Email each notification not emailed yet to its recipient; answers how many were sent.
+
+    Safe to run twice, and by two workers at once: the rows are locked while
+    their emails go (a second run skips them) and marked sent afterwards. A
+    failure to send leaves them unmarked, for the task's retry.
+    """
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(pk__in=notification_ids, emailed_at__isnull=True)
+            .exclude(recipient__email="")
+            .select_related("recipient")
+        )
+        if not due:
+            return 0
+        sent = get_connection().send_messages([_email(n) for n in due])
+        Notification.objects.filter(pk__in=[n.pk for n in due]).update(emailed_at=clock.now())
+    return sent
+
+
+def _email(notification) -> EmailMessage:
+    return EmailMessage(
+        subject=SUBJECTS[notification.kind],
+        body=(
+            f"{notification.message}\n\n"
+            f"Sign in to see it: {settings.SITE_URL}{notification.link}\n\n"
+            "This email holds no personal details: they are shown only in the service."
+        ),
+        to=[notification.recipient.email],
+    )
+
+
+def mark_read(*, notification_id, by) -> Notification:
+    """Mark one of `by`'s own notifications read (already read: left as it was)."""
+    Notification.objects.filter(pk=notification_id, recipient=by, read_at__isnull=True).update(
+        read_at=clock.now()
+    )
+    return Notification.objects.get(pk=notification_id, recipient=by)
+
+
+def mark_all_read(*, by) -> int:
+    return Notification.objects.filter(recipient=by, read_at__isnull=True).update(
+        read_at=clock.now()
+    )

@@ -1,0 +1,172 @@
+"""Build a database as the previous main left it, fill it, migrate it forward, report what is there.
+
+Run as `python -m tests.migrations.forward` with DATABASE_URL naming an empty database
+(SQLite or PostgreSQL): the test runs it in a process of its own, so that the database it
+builds is neither the test database nor Django's test runner's.
+
+The previous main is the last landed release: each app at the migration it had then
+(PREVIOUS_MAIN); apps that did not exist then are absent. `seed` writes rows through
+the historical models of that schema; after `migrate` to the newest, `facts` reads them
+back through today's models and prints them as JSON for the test to check.
+"""
+
+import datetime
+import json
+import os
+from decimal import Decimal
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brokerage.settings")
+
+# Each project app's newest migration on the previous main; None: the app did not exist.
+PREVIOUS_MAIN = {
+    "accounts": "0002_choices_checked",
+    "zones": "0004_choices_checked",
+    "providers": "0003_choices_checked",
+    "packages": "0004_package_in_care_index",
+    "brokerage": "0003_notification_emailed_at_rota_index",
+    "invoicing": "0004_dailydelivery",
+    "brokering": None,
+    "notifications": None,
+}
+NOW = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=datetime.UTC)
+
+
+def main():
+    django.setup()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    newest = executor.loader.graph.leaf_nodes()
+    previous = [
+        (app, PREVIOUS_MAIN.get(app, name))
+        for app, name in newest
+        if PREVIOUS_MAIN.get(app, name) is not None
+    ]
+    executor.migrate(previous)
+    seed(executor.loader.project_state(previous).apps)
+    MigrationExecutor(connection).migrate(newest)
+    print(json.dumps(facts(), default=str))
+
+
+def seed(apps):
+    """A little of everything the previous main held, through its own historical models."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    LogEntry = apps.get_model("auditlog", "LogEntry")
+    User = apps.get_model("accounts", "User")
+    Zone = apps.get_model("zones", "Zone")
+    Provider = apps.get_model("providers", "Provider")
+    Person = apps.get_model("packages", "Person")
+    Package = apps.get_model("packages", "Package")
+    Offer = apps.get_model("brokerage", "Offer")
+    Notification = apps.get_model("brokerage", "Notification")
+    Invoice = apps.get_model("invoicing", "Invoice")
+    DeadlineNotification = apps.get_model("invoicing", "DeadlineNotification")
+
+    broker = User.objects.create(username="broker", role="broker", email="b@example.org")
+    office = Provider.objects.create(
+        code="ALPHA", name="Alpha Care", cqc_rating="good", status="active", hourly_rate="24.96"
+    )
+    staff = User.objects.create(username="alpha", role="provider", provider=office)
+    zone = Zone.objects.create(code="EX", name="Exeter", allocation_mode="cascade")
+    person = Person.objects.create(
+        nhs_number="9990000018",
+        given_name="Mary",
+        family_name="Jones",
+        date_of_birth=datetime.date(1940, 1, 2),
+        address_line="1 Quiet Close",
+        postcode="EX2 7AA",
+    )
+    package = Package.objects.create(
+        person=person,
+        zone=zone,
+        source="community",
+        status="open",
+        start_date=datetime.date(2026, 12, 1),
+        weekly_hours=Decimal("7.00"),
+        brokering_round=1,
+        submitted_at=NOW,
+    )
+    offers = [
+        Offer.objects.create(
+            package=package,
+            provider=office,
+            round=round_,
+            status=status,
+            sent_at=NOW,
+            expires_at=NOW + datetime.timedelta(hours=1),
+            answered_at=NOW if status == "declined" else None,
+            decline_reason="no_capacity" if status == "declined" else "",
+        )
+        for round_, status in ((1, "declined"), (2, "pending"))
+    ]
+    Notification.objects.create(
+        recipient=staff,
+        kind="offer",
+        text=f"New offer: package {package.pk}",
+        link=f"/brokering/offers/{offers[1].pk}/",
+        created_at=NOW,
+        emailed_at=NOW,
+    )
+    Notification.objects.create(
+        recipient=broker,
+        kind="escalated",
+        text=f"Package {package.pk} escalated",
+        link=f"/packages/{package.pk}/",
+        created_at=NOW,
+        read_at=NOW,
+        emailed_at=NOW,
+    )
+    offer_type = ContentType.objects.get_or_create(app_label="brokerage", model="offer")[0]
+    LogEntry.objects.create(
+        content_type=offer_type,
+        object_pk=str(offers[0].pk),
+        object_id=offers[0].pk,
+        object_repr="an offer",
+        action=1,
+        changes={"status": ["pending", "declined"]},
+        actor=staff,
+        timestamp=NOW,
+    )
+    invoice = Invoice.objects.create(
+        provider=office,
+        reference="INV-1",
+        period_start=datetime.date(2026, 10, 1),
+        period_end=datetime.date(2026, 10, 28),
+        received_on=datetime.date(2026, 11, 1),
+        due_by=datetime.date(2026, 11, 29),
+        total=Decimal("100.00"),
+        created_at=NOW,
+    )
+    DeadlineNotification.objects.create(
+        invoice=invoice, status="due_soon", sent_at=NOW, recipients="finance@example.org"
+    )
+
+
+def facts():
+    """What the migrated database holds, read through today's models."""
+    from auditlog.models import LogEntry
+
+    from brokering.models import Offer
+    from invoicing.models import DeadlineNotification
+    from notifications.models import Notification
+
+    return {
+        "offers": list(Offer.objects.order_by("pk").values("pk", "round", "status", "package")),
+        "notifications": list(
+            Notification.objects.order_by("pk").values(
+                "recipient__username", "kind", "message", "link", "package_id", "read_at", "event"
+            )
+        ),
+        "offer_audit": [
+            (entry.content_type.app_label, entry.content_type.model, entry.object_id)
+            for entry in LogEntry.objects.all()
+        ],
+        "deadline_warnings": list(DeadlineNotification.objects.values_list("status", flat=True)),
+    }
+
+
+if __name__ == "__main__":
+    main()
