@@ -1,6 +1,5 @@
 """People who sign in, and the one role each holds."""
 
-from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -20,6 +19,9 @@ class User(AbstractUser):
     work. A broker may be limited to some zones; with none listed, a broker
     works in every zone.
     """
+
+    # Left out of the audit trail (core.audit): they change on every save, or are secret.
+    audit_exclude = ("password", "last_login")
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.BROKER)
     provider = models.ForeignKey(
@@ -56,7 +58,3 @@ class User(AbstractUser):
     @property
     def is_admin(self):
         return self.role == Role.ADMIN
-
-
-# Who holds which role, and since when; never the password hash.
-auditlog.register(User, exclude_fields=["password", "last_login"], m2m_fields={"zones"})

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from core.audit import acting
+from core import audit
 from providers.models import Provider
 from zones.models import Zone
 
@@ -45,8 +45,10 @@ def save_account(
             validate_email(email)
         except ValidationError:
             raise ValidationError({"email": [f"{email!r} is not an email address."]}) from None
-    with acting(by), transaction.atomic():
+    with transaction.atomic():
         user, created = User.objects.select_for_update().get_or_create(username=username)
+        before = {} if created else audit.snapshot(user)
+        zones_before = [] if created else sorted(user.zones.values_list("code", flat=True))
         user.role = role
         user.provider = provider
         user.is_active = True
@@ -56,6 +58,14 @@ def save_account(
             user.email = email
         user.save()
         user.zones.set(zones)
+        changes = audit.changed(before, user)
+        if (zone_codes := sorted(zone.code for zone in zones)) != zones_before:
+            changes["zones"] = [", ".join(zones_before), ", ".join(zone_codes)]
+        # A password is never written to the trail, but that it changed is.
+        changes["password"] = ["(set)" if created else "(changed)", "(new)"]
+        audit.record(
+            by=by, obj=user, action=audit.CREATE if created else audit.UPDATE, changes=changes
+        )
     return user, created
 
 

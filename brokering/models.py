@@ -1,6 +1,5 @@
 """Offers of care packages to providers: one per provider asked in each brokering round."""
 
-from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -127,6 +126,3 @@ class Offer(models.Model):
     @property
     def is_pending(self):
         return self.status == OfferStatus.PENDING
-
-
-auditlog.register(Offer)

@@ -13,6 +13,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from core import audit
 from core.errors import Conflict
 from packages import services as packages_services
 from packages.models import EventKind, Package, PackageStatus
@@ -27,6 +28,18 @@ WHY_NOT_PENDING = {
     OfferStatus.DECLINED: "This offer has already been declined.",
     OfferStatus.EXPIRED: "This offer has expired.",
     OfferStatus.WITHDRAWN: "This offer was withdrawn.",
+}
+
+
+# How an offer's status changes when it is answered, expires or is withdrawn, for the audit trail.
+ANSWERED = {
+    status: audit.transition("status", OfferStatus.PENDING, status)
+    for status in (
+        OfferStatus.ACCEPTED,
+        OfferStatus.DECLINED,
+        OfferStatus.EXPIRED,
+        OfferStatus.WITHDRAWN,
+    )
 }
 
 
@@ -81,6 +94,11 @@ def _lock_rota(zone) -> None:
     if locked.rota_started_on is None and allocation.rota_ready(locked):
         locked.rota_started_on = timezone.localdate()
         Zone.objects.filter(pk=zone.pk).update(rota_started_on=locked.rota_started_on)
+        audit.record(
+            by=None,
+            obj=locked,
+            changes=audit.transition("rota_started_on", None, locked.rota_started_on),
+        )
     zone.rota_started_on, zone.rotation_weeks = locked.rota_started_on, locked.rotation_weeks
 
 
@@ -99,6 +117,7 @@ def _send_offers(package, choice) -> list[Offer]:
         )
         for provider in choice.providers
     )
+    audit.record_many(by=None, objs=offers, action=audit.CREATE, changes=audit.created)
     answer_by = date_format(timezone.localtime(expires_at), settings.DATETIME_FORMAT)
     by_when = f"answer by {answer_by}"
     _record(package.pk, EventKind.OFFERED, offers, by_when)
@@ -145,6 +164,7 @@ def accept_offer(*, offer_id, by) -> Offer:
             ).update(status=OfferStatus.ACCEPTED, answered_at=now, answered_by=by)
             if not accepted:
                 raise Conflict(_why_not(Offer.objects.get(pk=offer.pk)))
+            audit.record(by=by, obj=offer, changes=ANSWERED[OfferStatus.ACCEPTED])
             packages_services.mark_placed(
                 package_id=package.pk,
                 provider=offer.provider,
@@ -219,6 +239,11 @@ def decline_offer(*, offer_id, by, reason, detail="") -> Offer:
         )
         if not declined:
             raise Conflict(_why_not(Offer.objects.get(pk=offer.pk)))
+        audit.record(
+            by=by,
+            obj=offer,
+            changes={**ANSWERED[OfferStatus.DECLINED], "decline_reason": ["", reason]},
+        )
         label = DeclineReason(reason).label + (f": {detail}" if detail else "")
         _record(offer.package_id, EventKind.DECLINED, [offer], label, by=by)
         _enqueue_brokering(offer.package_id)
@@ -242,6 +267,7 @@ def expire_offers() -> list[int]:
             )
             expired = list(due.select_related("provider"))
             due.update(status=OfferStatus.EXPIRED)
+            audit.record_many(by=None, objs=expired, changes=ANSWERED[OfferStatus.EXPIRED])
             if expired:
                 _record(package_id, EventKind.EXPIRED, expired, "not answered in time")
     return package_ids
@@ -278,6 +304,8 @@ def _withdraw_pending(package_id, because, *, by=None) -> int:
     withdrawn = list(pending.select_related("provider"))
     pending.update(status=OfferStatus.WITHDRAWN, withdrawn_because=because)
     if withdrawn:
+        changes = {**ANSWERED[OfferStatus.WITHDRAWN], "withdrawn_because": ["", because]}
+        audit.record_many(by=by, objs=withdrawn, changes=changes)
         because_text = WithdrawnBecause(because).label.lower()
         _record(package_id, EventKind.WITHDRAWN, withdrawn, because_text, by=by)
         notices.offers_withdrawn(package_id, withdrawn, because)
@@ -315,6 +343,10 @@ def rebroker_package(*, package_id, by) -> Package:
         Package.objects.filter(pk=package.pk, status=PackageStatus.OPEN).update(
             brokering_round=F("brokering_round") + 1
         )
+        rounds = audit.transition(
+            "brokering_round", package.brokering_round, package.brokering_round + 1
+        )
+        audit.record(by=by, obj=package, changes=rounds)
         packages_services.record_event(package_id=package.pk, kind=EventKind.REBROKERED, by=by)
         _enqueue_brokering(package.pk)
     package.refresh_from_db()

@@ -2,7 +2,6 @@
 
 import datetime
 
-from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -366,9 +365,3 @@ class DeadlineNotification(models.Model):
 
     def __str__(self):
         return f"{self.status} warning for invoice {self.invoice_id}"
-
-
-auditlog.register(DeliveredVisit)
-auditlog.register(Invoice)
-auditlog.register(InvoiceLine)
-auditlog.register(PaymentRun)

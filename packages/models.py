@@ -7,7 +7,6 @@ back it sends a signal (packages.signals) and brokering reacts.
 import datetime
 from decimal import Decimal
 
-from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -33,6 +32,9 @@ class Person(models.Model):
     of this person's is placed with it, and every view is logged
     (PersonAccess).
     """
+
+    # Left out of the audit trail (core.audit): they change on every save, or are secret.
+    audit_exclude = ("created_at", "updated_at")
 
     nhs_number = models.CharField(max_length=10, unique=True)
     given_name = models.CharField(max_length=100)
@@ -103,6 +105,9 @@ class Package(models.Model):
     an open package for which no eligible provider is left. Each submit or
     hand-back starts a new `brokering_round`.
     """
+
+    # Left out of the audit trail (core.audit): they change on every save, or are secret.
+    audit_exclude = ("created_at", "updated_at")
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="packages")
     zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="packages")
@@ -373,11 +378,3 @@ class PersonAccess(models.Model):
 
     def __str__(self):
         return f"Person {self.person_id} viewed by user {self.user_id} via {self.via}"
-
-
-# Every change to these has who, what and when (views of a person are in PersonAccess).
-auditlog.register(Person)
-auditlog.register(Package)
-auditlog.register(Visit)
-auditlog.register(FlexiblePlan)
-auditlog.register(HandBack)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core import audit
 from core.errors import Conflict
 from core.permissions import may_broker_zone
 from zones.postcodes import normalise_postcode
@@ -62,10 +63,7 @@ def create_package(
         by=by, person=person, package=package, visits=visits, flexible_plan=flexible_plan
     )
     with transaction.atomic():
-        person_row, _ = Person.objects.update_or_create(
-            nhs_number=nhs_number,
-            defaults={"postcode": postcode, **{field: person[field] for field in PERSON_FIELDS}},
-        )
+        person_row = _person_for_referral(by, nhs_number, postcode, person)
         source = package["source"]
         created = Package.objects.create(
             person=person_row,
@@ -80,8 +78,9 @@ def create_package(
             weekly_hours=validation.weekly_carer_hours(visits),
             created_by=by,
         )
+        audit.record(by=by, obj=created, action=audit.CREATE, changes=audit.created(created))
         for visit in visits:
-            Visit.objects.create(
+            planned = Visit.objects.create(
                 package=created,
                 days=validation.clean_days(visit["days"]),
                 time=visit["time"],
@@ -89,9 +88,10 @@ def create_package(
                 carers=visit.get("carers", 1),
                 purpose=visit["purpose"],
             )
+            audit.record(by=by, obj=planned, action=audit.CREATE, changes=audit.created(planned))
         if flexible_plan is not None:
             weeks = validation.check_week_hours(flexible_plan["week_hours"])
-            FlexiblePlan.objects.create(
+            plan = FlexiblePlan.objects.create(
                 package=created,
                 week1_hours=weeks[0],
                 week2_hours=weeks[1],
@@ -99,8 +99,26 @@ def create_package(
                 week4_hours=weeks[3],
                 contingency_hours=Decimal(str(flexible_plan.get("contingency_hours") or 0)),
             )
+            audit.record(by=by, obj=plan, action=audit.CREATE, changes=audit.created(plan))
         record_event(package_id=created.pk, kind=EventKind.CREATED, by=by)
     return created
+
+
+def _person_for_referral(by, nhs_number, postcode, details) -> Person:
+    """The person the referral is about: found by NHS number (and brought up to date) or new."""
+    fields = {"postcode": postcode, **{field: details[field] for field in PERSON_FIELDS}}
+    person = Person.objects.select_for_update().filter(nhs_number=nhs_number).first()
+    if person is None:
+        person = Person.objects.create(nhs_number=nhs_number, **fields)
+        audit.record(by=by, obj=person, action=audit.CREATE, changes=audit.created(person))
+        return person
+    before = audit.snapshot(person)
+    for field, value in fields.items():
+        setattr(person, field, value)
+    if changes := audit.changed(before, person):
+        person.save()
+        audit.record(by=by, obj=person, changes=changes)
+    return person
 
 
 def _check_referral(*, by, person, package, visits, flexible_plan):
@@ -167,11 +185,14 @@ def _locked(package_id, action) -> Package:
     return package
 
 
-def _move(package, action, **changes) -> Package:
+def _move(package, action, *, by, **changes) -> Package:
+    """Take `package` (locked) through `action`, with the fields that change with it, audited."""
+    before = audit.snapshot(package)
     package.status = TRANSITIONS[action][1]
     for field, value in changes.items():
         setattr(package, field, value)
     package.save(update_fields=["status", *changes, "updated_at"])
+    audit.record(by=by, obj=package, changes=audit.changed(before, package))
     return package
 
 
@@ -190,6 +211,7 @@ def submit_package(*, package_id, by) -> Package:
     _move(
         package,
         "submit",
+        by=by,
         submitted_at=now,
         waiting_since=now,
         brokering_round=package.brokering_round + 1,
@@ -209,6 +231,7 @@ def cancel_package(*, package_id, by, reason) -> Package:
     _move(
         package,
         "cancel",
+        by=by,
         cancelled_at=timezone.now(),
         cancel_reason=reason,
         escalated=False,
@@ -226,10 +249,14 @@ def hand_back_package(*, package_id, by, reason) -> Package:
     package = _locked(package_id, "hand_back")
     provider = package.provider
     now = timezone.now()
-    HandBack.objects.create(package=package, provider=provider, reason=reason, at=now, by=by)
+    hand_back = HandBack.objects.create(
+        package=package, provider=provider, reason=reason, at=now, by=by
+    )
+    audit.record(by=by, obj=hand_back, action=audit.CREATE, changes=audit.created(hand_back))
     _move(
         package,
         "hand_back",
+        by=by,
         provider=None,
         placed_at=None,
         waiting_since=now,
@@ -258,7 +285,7 @@ def end_package(*, package_id, by, ended_on=None) -> Package:
         raise ValidationError({"ended_on": ["The last day of care cannot be in the future."]})
     if ended_on < package.start_date:
         raise ValidationError({"ended_on": ["The last day of care cannot be before it started."]})
-    _move(package, "end", ended_at=timezone.now(), ended_on=ended_on)
+    _move(package, "end", by=by, ended_at=timezone.now(), ended_on=ended_on)
     record_event(
         package_id=package.pk, kind=EventKind.ENDED, by=by, detail=f"Last day {ended_on:%d/%m/%Y}"
     )
@@ -272,6 +299,7 @@ def mark_placed(*, package_id, provider, by, kind=EventKind.PLACED, detail="") -
     _move(
         package,
         "place",
+        by=by,
         provider_id=getattr(provider, "pk", provider),
         placed_at=timezone.now(),
         escalated=False,
@@ -291,6 +319,9 @@ def set_escalated(*, package_id, escalated: bool) -> bool:
         escalated_at=timezone.now() if escalated else None,
         updated_at=timezone.now(),
     )
+    if changed:
+        flag = audit.transition("escalated", not escalated, escalated)
+        audit.record(by=None, obj=Package(pk=package_id), changes=flag)
     if changed and escalated:
         record_event(package_id=package_id, kind=EventKind.ESCALATED)
     return bool(changed)

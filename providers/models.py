@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from auditlog.registry import auditlog
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -40,6 +39,9 @@ class Provider(models.Model):
     contracted base rate; the weekend and bank holiday uplifts and the pay
     rule's tolerance and rounding are its contract's terms for invoices.
     """
+
+    # Left out of the audit trail (core.audit): they change on every save, or are secret.
+    audit_exclude = ("created_at", "updated_at")
 
     code = models.CharField(
         max_length=20,
@@ -137,6 +139,9 @@ class Contract(models.Model):
     work after them, in cascade order.
     """
 
+    # Left out of the audit trail (core.audit): they change on every save, or are secret.
+    audit_exclude = ("created_at",)
+
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="contracts")
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="contracts")
     role = models.CharField(
@@ -180,6 +185,9 @@ class Contract(models.Model):
 class Capacity(models.Model):
     """Spare hours a provider declares it can take on in a zone in a week."""
 
+    # Left out of the audit trail (core.audit): they change on every save, or are secret.
+    audit_exclude = ("declared_at",)
+
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="capacity")
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="capacity")
     week_start = models.DateField(help_text="The Monday the week starts on.")
@@ -207,8 +215,3 @@ class Capacity(models.Model):
     def get_additional_data(self):
         # Not tagged with the zone: declarations would crowd out the zone's own changes.
         return {"provider": self.provider.code}
-
-
-auditlog.register(Provider, exclude_fields=["created_at", "updated_at"])
-auditlog.register(Contract, exclude_fields=["created_at"])
-auditlog.register(Capacity, exclude_fields=["declared_at"])

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Role
-from core.audit import acting
+from core import audit
 from zones.models import AllocationMode, Zone
 
 from .models import Capacity, Contract, ContractRole, Provider
@@ -38,9 +38,10 @@ def create_provider(*, by, code: str, name: str, hourly_rate: Decimal, **fields)
     if str(code).lower() in RESERVED_CODES:
         raise ValidationError({"code": [f"{code} is a reserved word: choose another code."]})
     provider = Provider(code=code, name=name, hourly_rate=hourly_rate, **fields)
-    with acting(by), _unique_code_race(), transaction.atomic():
+    with _unique_code_race(), transaction.atomic():
         provider.full_clean()
         provider.save()
+        audit.record(by=by, obj=provider, action=audit.CREATE, changes=audit.created(provider))
     return provider
 
 
@@ -48,8 +49,9 @@ def update_provider(*, provider_id: int, by, **changes) -> Provider:
     """Change some of a provider's details (its code stays: other systems use it)."""
     code = changes.pop("code", None)
     _check_fields(changes)
-    with acting(by), transaction.atomic():
+    with transaction.atomic():
         provider = Provider.objects.select_for_update().get(pk=provider_id)
+        before = audit.snapshot(provider)
         if code is not None and code != provider.code:
             raise ValidationError(
                 {"code": ["A provider's code cannot be changed: other systems use it."]}
@@ -58,6 +60,8 @@ def update_provider(*, provider_id: int, by, **changes) -> Provider:
             setattr(provider, field, value)
         provider.full_clean()
         provider.save()
+        if provider_changes := audit.changed(before, provider):
+            audit.record(by=by, obj=provider, changes=provider_changes)
     return provider
 
 
@@ -70,7 +74,7 @@ def add_contract(
     per zone, and in a rota zone the primary's and secondary's shares
     together stay within 100%.
     """
-    with acting(by), _contract_race(), transaction.atomic():
+    with _contract_race(), transaction.atomic():
         # Locking the zone serialises contract changes in it, so the checks
         # below cannot be raced by a second request.
         zone = Zone.objects.select_for_update().get(pk=zone.pk)
@@ -78,12 +82,14 @@ def add_contract(
         contract.full_clean(validate_constraints=False)
         _check_contract(contract)
         contract.save()
+        audit.record(by=by, obj=contract, action=audit.CREATE, changes=audit.created(contract))
     return contract
 
 
 def remove_contract(*, contract_id: int, by) -> None:
-    with acting(by), transaction.atomic():
+    with transaction.atomic():
         contract = Contract.objects.select_related("zone", "provider").get(pk=contract_id)
+        audit.record(by=by, obj=contract, action=audit.DELETE, changes=audit.created(contract))
         contract.delete()
 
 
@@ -110,10 +116,13 @@ def declare_capacity(
         )
     candidate = Capacity(provider=provider, zone=zone, week_start=week_start, hours=hours)
     candidate.full_clean(validate_unique=False, validate_constraints=False)
-    with acting(by), transaction.atomic():
-        return Capacity.objects.update_or_create(
+    with transaction.atomic():
+        capacity, created = Capacity.objects.update_or_create(
             provider=provider, zone=zone, week_start=week_start, defaults={"hours": hours}
         )
+        action = audit.CREATE if created else audit.UPDATE
+        audit.record(by=by, obj=capacity, action=action, changes={"hours": [None, str(hours)]})
+    return capacity, created
 
 
 def _check_fields(fields):

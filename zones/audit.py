@@ -1,9 +1,6 @@
 """The audit trail of the market (zones, providers, contracts, capacity): who changed what, when.
 
-django-auditlog records every change; a service names the acting user with
-`core.audit.acting(by)` so that changes made through the API (token
-authentication happens after the middleware) or a command are attributed
-too. Each market
+Each service writes its entries with the acting user (core.audit). Each market
 model tags its entries with the codes of the zone and provider it is about
 (`get_additional_data`), so that a zone's or provider's page can show the
 changes to everything hanging off it.

@@ -2,7 +2,6 @@
 
 import datetime
 
-from auditlog.registry import auditlog
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
@@ -36,6 +35,9 @@ class Zone(models.Model):
     order (cascade), or by the rota's shares between a primary and a
     secondary that swap roles every `rotation_weeks` weeks.
     """
+
+    # Left out of the audit trail (core.audit): they change on every save, or are secret.
+    audit_exclude = ("created_at", "updated_at")
 
     code = models.CharField(
         max_length=20,
@@ -139,7 +141,3 @@ class PostcodeDistrict(models.Model):
 
     def get_additional_data(self):
         return {"zone": self.zone.code}
-
-
-auditlog.register(Zone, exclude_fields=["created_at", "updated_at"])
-auditlog.register(PostcodeDistrict)

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from core.audit import acting
+from core import audit
 
 from .models import AllocationMode, PostcodeDistrict, Zone
 from .postcodes import normalise_district
@@ -45,11 +45,12 @@ def create_zone(
         rotation_weeks=rotation_weeks,
     )
     districts = clean_districts(postcode_districts)
-    with acting(by), _explained_integrity_errors(), transaction.atomic():
+    with _explained_integrity_errors(), transaction.atomic():
         zone.full_clean()
         _check_districts_free(districts, zone=None)
         zone.save()
-        _set_districts(zone, districts)
+        audit.record(by=by, obj=zone, action=audit.CREATE, changes=audit.created(zone))
+        _set_districts(zone, districts, by=by)
     return zone
 
 
@@ -61,8 +62,9 @@ def update_zone(*, zone_id: int, by, **changes) -> Zone:
     districts = None
     if "postcode_districts" in changes:
         districts = clean_districts(changes.pop("postcode_districts"))
-    with acting(by), _explained_integrity_errors(), transaction.atomic():
+    with _explained_integrity_errors(), transaction.atomic():
         zone = Zone.objects.select_for_update().get(pk=zone_id)
+        before = audit.snapshot(zone)
         if changes.pop("code", zone.code) != zone.code:
             raise ValidationError(
                 {"code": ["A zone's code cannot be changed: other systems use it."]}
@@ -73,9 +75,11 @@ def update_zone(*, zone_id: int, by, **changes) -> Zone:
         if zone.allocation_mode == AllocationMode.ROTA:
             _check_rota_shares(zone)
         zone.save()
+        if zone_changes := audit.changed(before, zone):
+            audit.record(by=by, obj=zone, changes=zone_changes)
         if districts is not None:
             _check_districts_free(districts, zone=zone)
-            _set_districts(zone, districts)
+            _set_districts(zone, districts, by=by)
     return zone
 
 
@@ -136,14 +140,16 @@ def _check_rota_shares(zone):
         )
 
 
-def _set_districts(zone, districts):
+def _set_districts(zone, districts, *, by):
     existing = {d.district: d for d in zone.districts.all()}
     for district, row in existing.items():
         if district not in districts:
+            audit.record(by=by, obj=row, action=audit.DELETE, changes=audit.created(row))
             row.delete()
     for district in districts:
         if district not in existing:
-            PostcodeDistrict.objects.create(zone=zone, district=district)
+            row = PostcodeDistrict.objects.create(zone=zone, district=district)
+            audit.record(by=by, obj=row, action=audit.CREATE, changes=audit.created(row))
 
 
 class _explained_integrity_errors:

@@ -19,7 +19,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import Role
-from core.audit import acting
+from core import audit
 from core.errors import Conflict
 from packages.models import Package, PackageStatus
 from providers.models import Provider
@@ -77,7 +77,7 @@ def build_invoice(
         provider, received_on = by.provider, today
     reference = (reference or "").strip()
     _check_invoice_input(provider, period_start, period_end, reference, received_on or today, today)
-    with transaction.atomic(), acting(by):
+    with transaction.atomic():
         Provider.objects.select_for_update().get(pk=provider.pk)
         if Invoice.objects.filter(provider=provider, reference=reference).exists():
             raise ValidationError(
@@ -113,6 +113,7 @@ def build_invoice(
         for line in lines:
             line.invoice = invoice
         InvoiceLine.objects.bulk_create(lines)
+        audit.record(by=by, obj=invoice, action=audit.CREATE, changes=audit.created(invoice))
         _attach(recorded + missed, lines)
         rollup.apply_pricing(recorded, added=missed)
     return invoice
@@ -336,7 +337,7 @@ def _transition(*, invoice_id, action, by, **changes) -> Invoice:
     if not (by and by.is_authenticated and by.role in FINANCE):
         raise PermissionDenied
     sources, target, done = TRANSITIONS[action]
-    with transaction.atomic(), acting(by):
+    with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.status not in sources:
             raise Conflict(
@@ -348,10 +349,12 @@ def _transition(*, invoice_id, action, by, **changes) -> Invoice:
             raise ValidationError(
                 {"paid_on": [f"The invoice was received on {invoice.received_on:%Y-%m-%d}."]}
             )
+        before = audit.snapshot(invoice)
         invoice.status = target
         for field, value in changes.items():
             setattr(invoice, field, value)
         invoice.save(update_fields=["status", *changes])
+        audit.record(by=by, obj=invoice, changes=audit.changed(before, invoice))
     return invoice
 
 
@@ -368,7 +371,7 @@ def run_payments(*, by, invoice_ids, paid_on: datetime.date, reference: str) -> 
     _check_payment(paid_on, reference, "reference")
     if not ids:
         raise ValidationError({"invoices": ["Choose at least one approved invoice to pay."]})
-    with transaction.atomic(), acting(by):
+    with transaction.atomic():
         invoices = list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
         unknown = sorted(set(ids) - {invoice.pk for invoice in invoices})
         if unknown:
@@ -376,6 +379,10 @@ def run_payments(*, by, invoice_ids, paid_on: datetime.date, reference: str) -> 
         _check_payable(invoices, paid_on)
         now = timezone.now()
         run = _new_payment_run(by, reference, paid_on, invoices, now)
+        audit.record(by=by, obj=run, action=audit.CREATE, changes=audit.created(run))
+        paid = {"status": [InvoiceStatus.APPROVED.value, InvoiceStatus.PAID.value]}
+        paid |= {"paid_on": [None, str(paid_on)], "payment_reference": [None, reference]}
+        audit.record_many(by=by, objs=invoices, changes=paid)
         for invoice in invoices:
             invoice.status, invoice.paid_on, invoice.paid_at = InvoiceStatus.PAID, paid_on, now
             invoice.payment_reference, invoice.payment_run = reference, run
