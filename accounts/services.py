@@ -5,10 +5,13 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from core import audit
-from providers.models import Provider
-from zones.models import Zone
 
 from .models import Role, User
+
+# The organisations and zones an account belongs to, reached through the account's own
+# relations: accounts sits below the apps that define them and imports none of them.
+Provider = User._meta.get_field("provider").related_model
+Zone = User._meta.get_field("zones").related_model
 
 
 def save_account(

@@ -177,7 +177,7 @@ def _placed_with_weeks(scope):
 
 
 def _fill_params(scope):
-    from dashboard.filters import uk_midnight
+    from core.clock import midnight as uk_midnight
     from dashboard.selectors import window_mondays
 
     mondays = window_mondays(scope)

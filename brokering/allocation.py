@@ -15,14 +15,13 @@ brokering.services writes the offers under a lock on the package.
   contract primary acts as primary in even periods, the secondary in odd.
 """
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from core import clock
 from packages.models import HandBack, Package, PackageStatus
 from providers.models import ELIGIBLE_RATINGS, Capacity, Contract, ContractRole, ProviderStatus
 from zones.models import AllocationMode
@@ -38,10 +37,6 @@ class Choice:
 
     providers: list
     rota_period: int | None = None
-
-
-def week_start(day: datetime.date) -> datetime.date:
-    return day - datetime.timedelta(days=day.weekday())
 
 
 def next_offers(package: Package) -> Choice:
@@ -63,16 +58,16 @@ def eligible_contracts(package: Package) -> list[Contract]:
     and those whose weekly hours cap its placed packages plus this one exceed.
     One query: the engine runs on every submit, decline and expiry.
     """
-    today = timezone.localdate()
+    today = clock.today()
     asked = Offer.objects.filter(package=package).filter(
         Q(round=package.brokering_round) | Q(status=OfferStatus.DECLINED)
     )
     placed = Package.objects.filter(provider=OuterRef("provider_id"), status=PackageStatus.PLACED)
-    this_week = _midnight(week_start(today))
+    this_week = clock.midnight(clock.week_start(today))
     capacity = Capacity.objects.filter(
         provider=OuterRef("provider_id"),
         zone_id=package.zone_id,
-        week_start=week_start(max(package.start_date, today)),
+        week_start=clock.week_start(max(package.start_date, today)),
         hours__gte=package.weekly_hours,
     )
     return list(
@@ -122,7 +117,7 @@ def rota_ready(zone) -> bool:
 
 def _rota_choice(package: Package, contracts: list[Contract]) -> Choice:
     zone = package.zone
-    period = zone.rotation_period(timezone.localdate())
+    period = zone.rotation_period(clock.today())
     pair = _rota_pair(zone, period)
     if pair is None:  # not a complete rota yet: plain cascade order
         return Choice([c.provider for c in contracts[:1]])
@@ -133,13 +128,6 @@ def _rota_choice(package: Package, contracts: list[Contract]) -> Choice:
         if provider_id in eligible:
             return Choice([eligible[provider_id].provider], period if first_offer else None)
     return Choice([c.provider for c in contracts if c.role == ContractRole.FRAMEWORK][:1])
-
-
-def _midnight(day: datetime.date, *, days: int = 0) -> datetime.datetime:
-    """The start of `day` (plus `days`) in the UK: rota periods begin at midnight there."""
-    return timezone.make_aware(
-        datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(days=days)
-    )
 
 
 def _rota_pair(zone, period: int):
@@ -174,7 +162,9 @@ def _rota_turn(zone, period, acting_primary, acting_secondary, primary_share, se
     """
     starts, ends = zone.rotation_period_dates(period)
     firsts = Offer.objects.filter(
-        rota_zone=zone, sent_at__gte=_midnight(starts), sent_at__lt=_midnight(ends, days=1)
+        rota_zone=zone,
+        sent_at__gte=clock.midnight(starts),
+        sent_at__lt=clock.midnight(ends, days=1),
     )
     given = firsts.count()
     to_primary = firsts.filter(provider_id=acting_primary).count()

@@ -6,4 +6,9 @@ class BrokeringConfig(AppConfig):
     verbose_name = "Brokering"
 
     def ready(self):
+        from core import panels
+
         from . import receivers  # noqa: F401  (reacts to packages' signals)
+        from .panels import package_offers
+
+        panels.register("package", order=10, render=package_offers)

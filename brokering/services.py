@@ -13,7 +13,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from core import audit
+from core import audit, clock
 from core.errors import Conflict
 from packages import services as packages_services
 from packages.models import EventKind, Package, PackageStatus
@@ -92,7 +92,7 @@ def _lock_rota(zone) -> None:
     """
     locked = Zone.objects.select_for_update(no_key=True).get(pk=zone.pk)
     if locked.rota_started_on is None and allocation.rota_ready(locked):
-        locked.rota_started_on = timezone.localdate()
+        locked.rota_started_on = clock.today()
         Zone.objects.filter(pk=zone.pk).update(rota_started_on=locked.rota_started_on)
         audit.record(
             by=None,
@@ -103,7 +103,7 @@ def _lock_rota(zone) -> None:
 
 
 def _send_offers(package, choice) -> list[Offer]:
-    now = timezone.now()
+    now = clock.now()
     expires_at = now + package.zone.offer_window(package.is_urgent)
     rota = {"rota_zone": package.zone, "rota_period": choice.rota_period}
     offers = Offer.objects.bulk_create(
@@ -155,7 +155,7 @@ def accept_offer(*, offer_id, by) -> Offer:
             package = _locked_package(offer.package_id)
             _require_available(package)
             _require_within_cap(offer.provider_id, package)
-            now = timezone.now()
+            now = clock.now()
             accepted = Offer.objects.filter(
                 pk=offer.pk,
                 status=OfferStatus.PENDING,
@@ -227,7 +227,7 @@ def decline_offer(*, offer_id, by, reason, detail="") -> Offer:
     with transaction.atomic():
         offer = Offer.objects.select_related("provider").get(pk=offer_id)
         _locked_package(offer.package_id)
-        now = timezone.now()
+        now = clock.now()
         declined = Offer.objects.filter(
             pk=offer.pk, status=OfferStatus.PENDING, expires_at__gt=now
         ).update(
@@ -254,14 +254,14 @@ def decline_offer(*, offer_id, by, reason, detail="") -> Offer:
 def expire_offers() -> list[int]:
     """Expire every pending offer past its window; answers the packages that had one."""
     package_ids = list(
-        Offer.objects.filter(status=OfferStatus.PENDING, expires_at__lte=timezone.now())
+        Offer.objects.filter(status=OfferStatus.PENDING, expires_at__lte=clock.now())
         .values_list("package_id", flat=True)
         .distinct()
     )
     for package_id in package_ids:
         with transaction.atomic():
             _locked_package(package_id)
-            now = timezone.now()
+            now = clock.now()
             due = Offer.objects.filter(
                 package_id=package_id, status=OfferStatus.PENDING, expires_at__lte=now
             )

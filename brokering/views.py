@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core import clock
 from core.errors import Conflict
 from core.exports import csv_response
 from core.pages import paginate, wants_csv
@@ -43,7 +44,7 @@ def portal_offers(request):
         "page": page,
         "rows": rows,
         "gone": _gone(request, {offer.pk for offer in page}),
-        "now": timezone.now(),
+        "now": clock.now(),
     }
     template = "brokering/offer_list_rows.html" if request.htmx else "brokering/offer_list.html"
     return render(request, template, context)
@@ -94,7 +95,7 @@ def _visible_offer(request, pk):
 @login_required
 def portal_offer(request, pk):
     offer = _visible_offer(request, pk)
-    context = {"offer": offer, "summary": selectors.offer_summary(offer), "now": timezone.now()}
+    context = {"offer": offer, "summary": selectors.offer_summary(offer), "now": clock.now()}
     return render(request, "brokering/offer_detail.html", context)
 
 

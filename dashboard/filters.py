@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from django import forms
-from django.utils import timezone
 
+from core import clock
 from core.permissions import broker_zone_ids
 from zones.models import Zone
 
@@ -31,7 +31,7 @@ MAX_ZONE_CHECKBOXES = 30
 
 def default_since(until: datetime.date) -> datetime.date:
     """The Monday that starts the last TREND_WEEKS weeks up to `until`, its week included."""
-    monday = until - datetime.timedelta(days=until.weekday())
+    monday = clock.week_start(until)
     return monday - datetime.timedelta(weeks=TREND_WEEKS - 1)
 
 
@@ -47,21 +47,16 @@ class Scope:
     @property
     def start(self) -> datetime.datetime:
         """The first moment of `since` in the UK."""
-        return uk_midnight(self.since)
+        return clock.midnight(self.since)
 
     @property
     def end(self) -> datetime.datetime:
         """The first moment after `until` in the UK."""
-        return uk_midnight(self.until + datetime.timedelta(days=1))
+        return clock.midnight(self.until, days=1)
 
     def zones(self):
         zones = Zone.objects.all()
         return zones if self.zone_ids is None else zones.filter(pk__in=self.zone_ids)
-
-
-def uk_midnight(day: datetime.date) -> datetime.datetime:
-    """The first moment of `day` in the UK."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class ZoneCodesInput(forms.TextInput):
@@ -127,7 +122,7 @@ class DashboardFilterForm(forms.Form):
 
     def clean_until(self):
         until = self.cleaned_data["until"]
-        if until and until > timezone.localdate() + datetime.timedelta(days=366):
+        if until and until > clock.today() + datetime.timedelta(days=366):
             raise forms.ValidationError("The end date must be within a year from today.")
         return until
 
@@ -137,16 +132,14 @@ class DashboardFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", "The end date must be on or after the start date.")
         elif (
-            since
-            and self.longest_window
-            and (until or timezone.localdate()) - since > self.longest_window
+            since and self.longest_window and (until or clock.today()) - since > self.longest_window
         ):
             self.add_error("since", "Choose at most three years between the dates.")
         return cleaned
 
     def scope(self) -> Scope:
         """The Scope of a valid form, with defaults: every zone, the last 12 weeks."""
-        today = timezone.localdate()
+        today = clock.today()
         until = self.cleaned_data.get("until") or today
         since = self.cleaned_data.get("since") or default_since(until)
         zone_ids = self.cleaned_data.get("zone") or _as_tuple(broker_zone_ids(self.user))

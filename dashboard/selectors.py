@@ -9,16 +9,15 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, F, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
 
 from brokering.models import Offer, OfferStatus
+from core import clock
 from invoicing.selectors import on_time_payment_rates, spend_by_zone_per_period
 from packages.models import HandBack, Package, PackageStatus, Priority, Source
 from providers.models import Capacity, Provider
 from zones.models import ROTATION_EPOCH
 
 from .aggregates import Minutes, Percentile
-from .filters import uk_midnight
 
 FILL_TARGETS = {"within_90_minutes_percent": 70, "within_4_hours_percent": 97}
 NO_HOURS = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
@@ -71,7 +70,7 @@ def unfilled_by_zone(scope):
         row.pop("zone_id"): row
         for row in open_packages.order_by().values("zone_id").annotate(**_UNFILLED_MEASURES)
     }
-    now = timezone.now()
+    now = clock.now()
     # Most of a national deployment's zones have nothing unfilled: their numbers are
     # worked out once rather than zone by zone.
     nothing = _unfilled_numbers(None, now, scope.today)
@@ -159,7 +158,7 @@ def _fill_measures_where(prefix, condition):
 
 def window_mondays(scope):
     """The Mondays that start the weeks of the window (the first may start before it)."""
-    monday = scope.since - datetime.timedelta(days=scope.since.weekday())
+    monday = clock.week_start(scope.since)
     mondays = []
     while monday <= scope.until:
         mondays.append(monday)
@@ -172,7 +171,7 @@ def _week_of_placement(mondays):
     with the weeks' first moments, halving the weeks each time: a few comparisons a row
     for any window. Truncating each time to its UK week instead converts every row to
     UK time, a third of the week-by-week query's time over a national window."""
-    starts = [uk_midnight(monday) for monday in mondays]
+    starts = [clock.midnight(monday) for monday in mondays]
 
     def week_among(first, last):
         if first == last:
@@ -302,7 +301,7 @@ def provider_performance(scope, provider_ids):
         packages.filter(placed_at__gte=scope.start, placed_at__lt=scope.end),
         new_hours=Sum("weekly_hours"),
     )
-    first_monday = scope.since - datetime.timedelta(days=scope.since.weekday())
+    first_monday = clock.week_start(scope.since)
     capacity = Capacity.objects.filter(week_start__range=(first_monday, scope.until))
     add(_in_scope(capacity, scope), capacity_hours=Sum("hours"))
     providers = dict(

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from brokering.models import DeclineReason, Offer, OfferStatus, WithdrawnBecause
+from core import clock
 from invoicing import pay, rollup
 from invoicing.models import DeliveredVisit
 from invoicing.services.invoices import build_invoice, pay_invoice
@@ -94,7 +95,7 @@ def seed_history() -> str:
     }
     if len(zones) < len(ZONE_DEMAND):
         return "Demo history: skipped (the demo market's zones are missing)."
-    history = _History(zones, random.Random(2026), timezone.now())
+    history = _History(zones, random.Random(2026), clock.now())
     with transaction.atomic():
         history.packages()
         history.save()

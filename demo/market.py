@@ -16,10 +16,10 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import save_account
+from core import clock
 from providers.models import Capacity, Contract, ContractRole, CqcRating, Provider, ProviderStatus
 from zones.models import AllocationMode, PostcodeDistrict, Zone
 
@@ -194,7 +194,7 @@ def seed_market() -> str:
                     role=role,
                     share_percent=share,
                 )
-    this_week = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    this_week = clock.today() - datetime.timedelta(days=clock.today().weekday())
     for provider_code, zone_code, *hours in CAPACITY:
         for weeks_ahead, spare in enumerate(hours):
             Capacity.objects.get_or_create(

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from core import clock
 from core.api import field_errors
 from providers.models import Provider
 
@@ -54,7 +55,7 @@ class PlannedVisitsForm(forms.Form):
                 self.add_error("period_end", "The last day must be on or after the first day")
             elif (last - first).days >= self.MAX_DAYS:
                 self.add_error("period_end", f"Choose at most {self.MAX_DAYS} days")
-            elif last > timezone.localdate():
+            elif last > clock.today():
                 self.add_error("period_end", "The last day cannot be in the future")
         return cleaned
 

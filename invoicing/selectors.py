@@ -23,8 +23,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Greatest, Least
-from django.utils import timezone
 
+from core import clock
 from packages.selectors import in_care_between
 from zones.models import Zone
 
@@ -43,13 +43,9 @@ ZERO = Decimal("0.00")
 UNPAID_BY_URGENCY = (DeadlineStatus.OVERDUE, DeadlineStatus.DUE_SOON, DeadlineStatus.OK)
 
 
-def uk_today() -> datetime.date:
-    return timezone.localdate()
-
-
 def with_deadlines(invoices, today=None):
     """Invoices with `deadline_status` and `days_left`, their provider loaded."""
-    return invoices.with_deadline(today or uk_today()).select_related("provider")
+    return invoices.with_deadline(today or clock.today()).select_related("provider")
 
 
 def invoice_page(invoices, pk):
@@ -73,7 +69,7 @@ def visit_list(visits):
 
 def payment_board(today=None):
     """Unpaid invoices, overdue first then by days left; totals per deadline status."""
-    today = today or uk_today()
+    today = today or clock.today()
     unpaid = with_deadlines(Invoice.objects.unpaid(), today).order_by("due_by", "pk")
     totals = {
         row["deadline_status"]: row
@@ -112,7 +108,7 @@ def on_time_payment_rates(*, today=None, provider_ids=None) -> list[dict]:
     [{"provider": code, "name", "invoices", "on_time", "paid_late", "overdue", "percent"}],
     `percent` a Decimal to one place, or None with no invoices counted.
     """
-    today = today or uk_today()
+    today = today or clock.today()
     counted = Q(paid_on__gte=a_year_before(today)) | Q(paid_on__isnull=True, due_by__lt=today)
     invoices = Invoice.objects.filter(counted)
     if provider_ids is not None:
@@ -287,7 +283,7 @@ def planned_against_delivered(package, today=None, last_weeks: int | None = None
     A planned visit up to yesterday with no record at all counts as missed here even
     before an invoice records it so.
     """
-    today = today or uk_today()
+    today = today or clock.today()
     schedule.mark_service_start([package])
     start = package.service_start
     if start > today:
@@ -356,7 +352,7 @@ def uninvoiced_period(invoices, today=None) -> tuple[datetime.date, datetime.dat
     """The period to record and invoice next: from the day after the latest period in
     `invoices` (a provider's own) to yesterday; the last 28 days when there is none, or
     when the last one ended more than two months ago."""
-    yesterday = (today or uk_today()) - datetime.timedelta(days=1)
+    yesterday = (today or clock.today()) - datetime.timedelta(days=1)
     latest = invoices.aggregate(end=Max("period_end"))["end"]
     first = latest + datetime.timedelta(days=1) if latest else None
     if first is None or first > yesterday or (yesterday - first).days >= RECORD_PERIOD_MAX_DAYS:

@@ -12,9 +12,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from core import audit
+from core import audit, clock
 from core.errors import Conflict
 from core.permissions import may_broker_zone
 from zones.postcodes import normalise_postcode
@@ -167,7 +166,7 @@ def record_event(*, package_id, kind, by=None, provider=None, detail="") -> Pack
     return PackageEvent.objects.create(
         package_id=package_id,
         kind=kind,
-        at=timezone.now(),
+        at=clock.now(),
         by=by,
         provider_id=getattr(provider, "pk", provider),
         detail=detail,
@@ -207,7 +206,7 @@ def _required_reason(reason) -> str:
 def submit_package(*, package_id, by) -> Package:
     """Draft -> open: brokering starts (brokering reacts to `package_submitted`)."""
     package = _locked(package_id, "submit")
-    now = timezone.now()
+    now = clock.now()
     _move(
         package,
         "submit",
@@ -232,7 +231,7 @@ def cancel_package(*, package_id, by, reason) -> Package:
         package,
         "cancel",
         by=by,
-        cancelled_at=timezone.now(),
+        cancelled_at=clock.now(),
         cancel_reason=reason,
         escalated=False,
         escalated_at=None,
@@ -248,7 +247,7 @@ def hand_back_package(*, package_id, by, reason) -> Package:
     reason = _required_reason(reason)
     package = _locked(package_id, "hand_back")
     provider = package.provider
-    now = timezone.now()
+    now = clock.now()
     hand_back = HandBack.objects.create(
         package=package, provider=provider, reason=reason, at=now, by=by
     )
@@ -279,13 +278,13 @@ def hand_back_package(*, package_id, by, reason) -> Package:
 def end_package(*, package_id, by, ended_on=None) -> Package:
     """Placed -> ended; `ended_on` is the last day of care (today by default, never later)."""
     package = _locked(package_id, "end")
-    today = timezone.localdate()
+    today = clock.today()
     ended_on = ended_on or today
     if ended_on > today:
         raise ValidationError({"ended_on": ["The last day of care cannot be in the future."]})
     if ended_on < package.start_date:
         raise ValidationError({"ended_on": ["The last day of care cannot be before it started."]})
-    _move(package, "end", by=by, ended_at=timezone.now(), ended_on=ended_on)
+    _move(package, "end", by=by, ended_at=clock.now(), ended_on=ended_on)
     record_event(
         package_id=package.pk, kind=EventKind.ENDED, by=by, detail=f"Last day {ended_on:%d/%m/%Y}"
     )
@@ -301,7 +300,7 @@ def mark_placed(*, package_id, provider, by, kind=EventKind.PLACED, detail="") -
         "place",
         by=by,
         provider_id=getattr(provider, "pk", provider),
-        placed_at=timezone.now(),
+        placed_at=clock.now(),
         escalated=False,
         escalated_at=None,
     )
@@ -316,8 +315,8 @@ def set_escalated(*, package_id, escalated: bool) -> bool:
         pk=package_id, status=PackageStatus.OPEN, escalated=not escalated
     ).update(
         escalated=escalated,
-        escalated_at=timezone.now() if escalated else None,
-        updated_at=timezone.now(),
+        escalated_at=clock.now() if escalated else None,
+        updated_at=clock.now(),
     )
     if changed:
         flag = audit.transition("escalated", not escalated, escalated)
@@ -330,13 +329,13 @@ def set_escalated(*, package_id, escalated: bool) -> bool:
 def log_person_access(*, person_id, user, request_or_ip, via) -> PersonAccess:
     """Append to the access log: `user` saw person `person_id` through `via`."""
     return PersonAccess.objects.create(
-        person_id=person_id, user=user, at=timezone.now(), ip_address=_ip(request_or_ip), via=via
+        person_id=person_id, user=user, at=clock.now(), ip_address=_ip(request_or_ip), via=via
     )
 
 
 def log_people_access(*, person_ids, user, request_or_ip, via) -> None:
     """The same for a list that shows several people at once (one row each)."""
-    now, ip = timezone.now(), _ip(request_or_ip)
+    now, ip = clock.now(), _ip(request_or_ip)
     PersonAccess.objects.bulk_create(
         PersonAccess(person_id=pk, user=user, at=now, ip_address=ip, via=via)
         for pk in dict.fromkeys(person_ids)

@@ -8,7 +8,8 @@ can save a package that breaks them.
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+
+from core import clock
 
 from .models import (
     DAYS,
@@ -65,7 +66,7 @@ def check_carers(carers: int) -> None:
 
 
 def check_date_of_birth(born) -> None:
-    if born > timezone.localdate():
+    if born > clock.today():
         raise ValidationError("Date of birth must be in the past.", code="future_birth")
 
 

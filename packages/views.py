@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from core import clock, panels
 from core.errors import Conflict
 from core.exports import csv_response
 from core.forms import error_summary_entries
@@ -67,7 +68,7 @@ WORKLIST_COLUMNS = [
     *LIST_COLUMNS[:1],
     *LIST_COLUMNS[2:8],
     ("waiting_since", lambda p: _iso(p.waiting_from)),
-    ("waiting_minutes", lambda p: int((timezone.now() - p.waiting_from).total_seconds() // 60)),
+    ("waiting_minutes", lambda p: int((clock.now() - p.waiting_from).total_seconds() // 60)),
     ("escalated", lambda p: "yes" if p.escalated else "no"),
     ("hospital_ready_on", lambda p: p.hospital_ready_on or ""),
 ]
@@ -114,7 +115,7 @@ def worklist(request):
     template = "packages/package_worklist.html"
     if request.htmx:
         template = "packages/includes/worklist_table.html"
-    return render(request, template, {"filters": filters, "page": page, "now": timezone.now()})
+    return render(request, template, {"filters": filters, "page": page, "now": clock.now()})
 
 
 @login_required
@@ -355,7 +356,8 @@ def _detail(request, package, status=200, **forms_):
         "end_form": forms_.get("end_form") or EndForm(prefix="end"),
         "hand_back_form": forms_.get("hand_back_form") or ReasonForm(prefix="hand_back"),
         "errors": _error_summary(*forms_.values()),
-        "now": timezone.now(),
+        "now": clock.now(),
+        "panels": panels.rendered("package", request, package),
     }
     return render(request, "packages/package_detail.html", context, status=status)
 

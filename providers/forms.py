@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Exists, OuterRef
 
 from accounts.models import Role
+from core import clock
 from core.forms import FieldNamedErrors
 from zones.forms import run_service
 from zones.models import code_validator
@@ -14,7 +15,6 @@ from zones.permissions import zones_for
 from . import services
 from .models import Contract, ContractRole, CqcRating, Lot, Provider, ProviderStatus
 from .permissions import providers_for
-from .selectors import week_start
 
 WEEKS_AHEAD = 8
 
@@ -142,7 +142,7 @@ class ContractForm(FieldNamedErrors, forms.Form):
 
 def week_choices(today=None):
     """This week and the next few, as (Monday, "w/c 5 Jan 2026") choices."""
-    first = week_start(today)
+    first = clock.week_start(today or clock.today())
     weeks = [first + datetime.timedelta(weeks=n) for n in range(WEEKS_AHEAD + 1)]
     return [(monday.isoformat(), f"Week starting {monday.day} {monday:%b %Y}") for monday in weeks]
 

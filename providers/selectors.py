@@ -4,8 +4,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Value, When
-from django.utils import timezone
 
+from core import clock
 from zones.models import AllocationMode
 
 from .models import Capacity, Contract, ContractRole
@@ -16,12 +16,6 @@ ROLE_ORDER = Case(
     default=Value(2),
     output_field=IntegerField(),
 )
-
-
-def week_start(on: datetime.date | None = None) -> datetime.date:
-    """The Monday of the UK week `on` (default today) falls in."""
-    on = on or timezone.localdate()
-    return on - datetime.timedelta(days=on.weekday())
 
 
 def provider_list(queryset):
@@ -64,7 +58,7 @@ def rota_period(zone, contracts, on: datetime.date | None = None) -> RotaPeriod 
     primary, secondary = by_role.get(ContractRole.PRIMARY), by_role.get(ContractRole.SECONDARY)
     if primary is None or secondary is None:
         return None
-    on = on or timezone.localdate()
+    on = on or clock.today()
     if zone.rota_started_on is None:
         # Brokering starts the rota's first period on the day of its first offer, with
         # the contract primary leading: shown as if that were today.
@@ -97,5 +91,5 @@ def capacity_list(queryset):
 
 def recent_and_coming_capacity(provider, *, weeks_back: int = 4):
     """A provider's declared capacity from a few weeks ago onwards, newest week first."""
-    since = week_start() - datetime.timedelta(weeks=weeks_back)
+    since = clock.week_start(clock.today()) - datetime.timedelta(weeks=weeks_back)
     return capacity_list(Capacity.objects.filter(provider=provider, week_start__gte=since))

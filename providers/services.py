@@ -4,10 +4,11 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts.models import Role
-from core import audit
+from core import audit, clock
+from core.errors import constraint_errors
 from zones.models import AllocationMode, Zone
 
 from .models import Capacity, Contract, ContractRole, Provider
@@ -105,7 +106,7 @@ def declare_capacity(
             {"provider": ["You can declare capacity only for your own organisation."]}
         )
     if week_start.weekday() != 0:
-        monday = week_start - datetime.timedelta(days=week_start.weekday())
+        monday = clock.week_start(week_start)
         raise ValidationError(
             {
                 "week_start": [
@@ -169,34 +170,20 @@ def _check_contract(contract):
             )
 
 
-class _unique_code_race:
+def _unique_code_race():
     """A provider created twice at once: the loser gets a 400, not a 500."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if kind is not None and issubclass(kind, IntegrityError) and "code" in str(error):
-            raise ValidationError(
-                {"code": ["A provider with this code already exists."]}
-            ) from error
-        return False
+    return constraint_errors({"code": ("code", "A provider with this code already exists.")})
 
 
-class _contract_race:
+def _contract_race():
     """The database's constraints catch what the zone lock cannot (a contract made elsewhere)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if kind is None or not issubclass(kind, IntegrityError):
-            return False
-        text = str(error)
-        if "contract_one_per_zone" in text:
-            field, message = "provider", "This provider already has a contract in this zone."
-        elif "primary" in text or "secondary" in text:
-            field, message = "role", "This zone already has a provider in this role."
-        else:
-            return False
-        raise ValidationError({field: [message]}) from error
+    return constraint_errors(
+        {
+            "contract_one_per_zone": (
+                "provider",
+                "This provider already has a contract in this zone.",
+            ),
+            "primary": ("role", "This zone already has a provider in this role."),
+            "secondary": ("role", "This zone already has a provider in this role."),
+        }
+    )

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.models import Role
+from core import clock
 from core.exports import csv_response
 from core.pages import paginate, wants_csv
 from core.permissions import MARKET_MANAGERS, has_role, require_role
@@ -77,7 +78,7 @@ def provider_detail(request, code):
             "provider": provider,
             "contracts": selectors.contracts_in_order(provider.contracts.all()),
             "capacity": selectors.recent_and_coming_capacity(provider),
-            "this_week": selectors.week_start(),
+            "this_week": clock.week_start(clock.today()),
             "changes": recent_changes(tag="provider", code=provider.code),
             "can_manage": has_role(request.user, *MARKET_MANAGERS),
             "can_open_zones": has_role(request.user, *MARKET_READERS),

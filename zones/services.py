@@ -1,10 +1,11 @@
 """Writes to zones: a zone and its postcode districts are created and changed together."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 
 from core import audit
+from core.errors import constraint_errors
 
 from .models import AllocationMode, PostcodeDistrict, Zone
 from .postcodes import normalise_district
@@ -45,7 +46,7 @@ def create_zone(
         rotation_weeks=rotation_weeks,
     )
     districts = clean_districts(postcode_districts)
-    with _explained_integrity_errors(), transaction.atomic():
+    with _zone_races(), transaction.atomic():
         zone.full_clean()
         _check_districts_free(districts, zone=None)
         zone.save()
@@ -62,7 +63,7 @@ def update_zone(*, zone_id: int, by, **changes) -> Zone:
     districts = None
     if "postcode_districts" in changes:
         districts = clean_districts(changes.pop("postcode_districts"))
-    with _explained_integrity_errors(), transaction.atomic():
+    with _zone_races(), transaction.atomic():
         zone = Zone.objects.select_for_update().get(pk=zone_id)
         before = audit.snapshot(zone)
         if changes.pop("code", zone.code) != zone.code:
@@ -152,20 +153,13 @@ def _set_districts(zone, districts, *, by):
             audit.record(by=by, obj=row, action=audit.CREATE, changes=audit.created(row))
 
 
-class _explained_integrity_errors:
-    """Turn the unique constraints a concurrent request can still hit into 400s, not 500s."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        if kind is None or not issubclass(kind, IntegrityError):
-            return False
-        text = str(error)
-        if "district" in text:
-            raise ValidationError(
-                {"postcode_districts": ["One of these districts was just put in another zone."]}
-            ) from error
-        if "code" in text:
-            raise ValidationError({"code": ["A zone with this code already exists."]}) from error
-        return False
+def _zone_races():
+    return constraint_errors(
+        {
+            "district": (
+                "postcode_districts",
+                "One of these districts was just put in another zone.",
+            ),
+            "code": ("code", "A zone with this code already exists."),
+        }
+    )

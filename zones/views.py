@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.models import Role
+from core import panels
 from core.exports import csv_response
 from core.pages import paginate, wants_csv
 from core.permissions import MARKET_MANAGERS, has_role, require_role
@@ -74,6 +75,7 @@ def zone_detail(request, code):
             "zone": zone,
             "changes": recent_changes(tag="zone", code=zone.code),
             "can_manage": has_role(request.user, *MARKET_MANAGERS),
+            "panels": panels.rendered("zone", request, zone),
         },
     )
 

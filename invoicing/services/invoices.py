@@ -16,10 +16,9 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.utils import timezone
 
 from accounts.models import Role
-from core import audit
+from core import audit, clock
 from core.errors import Conflict
 from packages.models import Package, PackageStatus
 from providers.models import Provider
@@ -72,7 +71,7 @@ def build_invoice(
     """
     if not (by and by.is_authenticated and by.role in INVOICE_BUILDERS):
         raise PermissionDenied
-    today = timezone.localdate()
+    today = clock.today()
     if by.role == Role.PROVIDER:
         provider, received_on = by.provider, today
     reference = (reference or "").strip()
@@ -104,7 +103,7 @@ def build_invoice(
             period_end=period_end,
             received_on=received_on or today,
             due_by=(received_on or today) + datetime.timedelta(days=PAYMENT_TERM_DAYS),
-            created_at=timezone.now(),
+            created_at=clock.now(),
             created_by=by,
         )
         lines = _lines(invoice, provider, packages, recorded + missed, period_start, period_end)
@@ -174,7 +173,7 @@ def _record_missed(by, provider, packages, first, last):
             planned_visit__isnull=False,
         ).values_list("planned_visit_id", "date")
     )
-    now = timezone.now()
+    now = clock.now()
     missed = [
         DeliveredVisit(
             package=package,
@@ -287,7 +286,7 @@ def allowed_actions(invoice) -> list[str]:
 
 
 def approve_invoice(*, invoice_id, by) -> Invoice:
-    return _transition(invoice_id=invoice_id, action="approve", by=by, approved_at=timezone.now())
+    return _transition(invoice_id=invoice_id, action="approve", by=by, approved_at=clock.now())
 
 
 def dispute_invoice(*, invoice_id, by, reason: str) -> Invoice:
@@ -302,7 +301,7 @@ def dispute_invoice(*, invoice_id, by, reason: str) -> Invoice:
         action="dispute",
         by=by,
         dispute_reason=reason,
-        disputed_at=timezone.now(),
+        disputed_at=clock.now(),
     )
 
 
@@ -316,7 +315,7 @@ def pay_invoice(*, invoice_id, by, paid_on: datetime.date, payment_reference: st
         by=by,
         paid_on=paid_on,
         payment_reference=payment_reference,
-        paid_at=timezone.now(),
+        paid_at=clock.now(),
     )
 
 
@@ -324,7 +323,7 @@ def _check_payment(paid_on, reference, reference_field):
     errors = {}
     if paid_on is None:
         errors["paid_on"] = ["Enter the date it was paid."]
-    elif paid_on > timezone.localdate():
+    elif paid_on > clock.today():
         errors["paid_on"] = ["The date paid cannot be in the future."]
     if not reference:
         errors[reference_field] = ["Enter the payment reference."]
@@ -377,7 +376,7 @@ def run_payments(*, by, invoice_ids, paid_on: datetime.date, reference: str) -> 
         if unknown:
             raise ValidationError({"invoices": [f"No invoice {pk}." for pk in unknown]})
         _check_payable(invoices, paid_on)
-        now = timezone.now()
+        now = clock.now()
         run = _new_payment_run(by, reference, paid_on, invoices, now)
         audit.record(by=by, obj=run, action=audit.CREATE, changes=audit.created(run))
         paid = {"status": [InvoiceStatus.APPROVED.value, InvoiceStatus.PAID.value]}

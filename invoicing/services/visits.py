@@ -11,9 +11,9 @@ from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Role
+from core import clock
 from providers.models import Provider
 
 from .. import ecm, pay, rollup, schedule
@@ -93,7 +93,7 @@ def _lock_packages(by, package_ids):
 
 def _check(by, parsed, packages, rows):
     """Records that pass every check against their package, in time order; errors into `rows`."""
-    today = timezone.localdate()
+    today = clock.today()
     seen = _recorded_keys(parsed)
     checked = []
     for row, clean in parsed:
@@ -148,7 +148,7 @@ def _priced(by, checked, packages):
     """DeliveredVisit rows: each matched to the nearest planned visit of its day not yet
     fulfilled, flagged, and priced by its provider's pay rule."""
     fulfilled = _fulfilled(checked)
-    now = timezone.now()
+    now = clock.now()
     visits = []
     for clean in checked:
         package = packages[clean["package"]]

@@ -1,13 +1,10 @@
-"""Display helpers for invoicing pages: GOV.UK tag colours for statuses, days left, money,
-and the package page's panel of planned against delivered care."""
+"""Display helpers for invoicing pages: GOV.UK tag colours for statuses, days left, money."""
 
 from decimal import Decimal
 
 from django import template
 
-from invoicing import selectors
 from invoicing.models import DeadlineStatus, InvoiceStatus
-from invoicing.permissions import DELIVERY_READERS, RECORDABLE_STATUSES
 
 register = template.Library()
 
@@ -64,16 +61,3 @@ def minutes_as_hours(minutes):
     if minutes is None:
         return ""
     return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-# The package page shows the last four weeks; the delivery page has every week.
-PANEL_WEEKS = 4
-
-
-@register.inclusion_tag("invoicing/includes/package_delivery_panel.html", takes_context=True)
-def package_delivery_panel(context, package):
-    """Planned against delivered for the package page's readers, once care is under way."""
-    user = context["request"].user
-    shown = user.role in DELIVERY_READERS and package.status in RECORDABLE_STATUSES
-    weeks = selectors.planned_against_delivered(package, last_weeks=PANEL_WEEKS) if shown else []
-    return {"package": package, "shown": shown, "weeks": weeks[::-1]}

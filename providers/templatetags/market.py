@@ -1,16 +1,7 @@
-"""Template tags that draw the market's pieces on other apps' pages.
-
-A zone's page shows its providers through `{% zone_contracts zone %}`: the
-zones app sits below providers and does not import it, so the providers part
-of that page is drawn here.
-"""
+"""Template tags for the market's pages: GOV.UK tags for ratings and statuses."""
 
 from django import template
 
-from core.permissions import MARKET_MANAGERS, has_role
-
-from .. import selectors
-from ..forms import ContractForm
 from ..models import CqcRating, ProviderStatus
 
 register = template.Library()
@@ -28,22 +19,6 @@ STATUS_COLOURS = {
     ProviderStatus.SUSPENDED: "orange",
     ProviderStatus.EXITED: "grey",
 }
-
-
-@register.inclusion_tag("providers/includes/zone_contracts.html", takes_context=True)
-def zone_contracts(context, zone):
-    request = context["request"]
-    contracts = list(selectors.contracts_in_order(zone.contracts.all()))
-    can_manage = has_role(request.user, *MARKET_MANAGERS)
-    return {
-        "request": request,
-        "csrf_token": context.get("csrf_token"),
-        "zone": zone,
-        "contracts": contracts,
-        "rota": selectors.rota_period(zone, contracts),
-        "can_manage": can_manage,
-        "form": ContractForm(zone=zone) if can_manage else None,
-    }
 
 
 @register.inclusion_tag("providers/includes/tag.html")

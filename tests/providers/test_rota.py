@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from providers.selectors import contracts_in_order, rota_period, week_start
+from providers.selectors import contracts_in_order, rota_period
 from tests.factories import ContractFactory, ProviderFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,8 +69,3 @@ def test_no_rota_period_outside_a_rota_or_without_both_roles(bury):
     half = ZoneFactory(allocation_mode="rota")
     ContractFactory(zone=half, role="primary", share_percent=80)
     assert period(half, datetime.date(2024, 1, 1)) is None
-
-
-def test_week_start_is_the_monday():
-    assert week_start(datetime.date(2026, 3, 8)) == datetime.date(2026, 3, 2)
-    assert week_start(datetime.date(2026, 3, 2)) == datetime.date(2026, 3, 2)

@@ -64,5 +64,5 @@ def test_a_district_taken_in_a_race_is_a_400_not_a_500(monkeypatch):
 
 
 def test_other_integrity_errors_are_not_hidden():
-    with pytest.raises(IntegrityError), services._explained_integrity_errors():
+    with pytest.raises(IntegrityError), services._zone_races():
         raise IntegrityError("something else entirely")
