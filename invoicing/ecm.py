@@ -12,6 +12,8 @@ import io
 from django import forms
 from django.core.exceptions import ValidationError
 
+from . import pay
+
 FIELDS = ("package", "date", "actual_start", "actual_end", "carers")
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -48,7 +50,21 @@ class VisitRecordForm(forms.Form):
         for name in ("actual_start", "actual_end"):
             if cleaned.get(name) is not None:
                 cleaned[name] = cleaned[name].replace(second=0, microsecond=0)
+        day, start, end = (cleaned.get(name) for name in ("date", "actual_start", "actual_end"))
+        if day is not None and start is not None:
+            self._refuse_skipped("actual_start", day, start)
+            if end is not None:
+                self._refuse_skipped("actual_end", pay.end_date(day, start, end), end)
         return cleaned
+
+    def _refuse_skipped(self, name, day, value):
+        """A time in the hour the clocks skip in March never happened on that date."""
+        if not pay.exists_in_uk(day, value):
+            self.add_error(
+                name,
+                f"{value:%H:%M} does not exist on {day:%Y-%m-%d} in the UK: the clocks went "
+                "forward an hour at 01:00.",
+            )
 
 
 def parse_record(data) -> tuple[dict | None, dict]:

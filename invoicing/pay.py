@@ -11,13 +11,22 @@ flexible 4-week plan, the payable minutes of each 4-week cycle (counted from the
 package's start date) are capped by the plan's total plus its contingency hours,
 taken by the cycle's visits in the order they happened.
 
+Minutes are real elapsed time in the UK (Europe/London): a visit through a clock
+change counts the hour lost or gained, and so does its planned duration, which runs
+by the wall clock (a night sit planned 22:00 for 8 hours ends at 06:00 whatever the
+clocks do). A time in the hour skipped in March does not exist on that date; a time
+in the hour repeated in October is read as its first occurrence.
+
 Rates: the provider's hourly rate, raised by its weekend or England bank holiday
 uplift; on a day that is both, the higher uplift applies (uplifts never stack).
+England's bank holidays are the days gov.uk lists: when one falls at a weekend, the
+substitute weekday is the holiday, not the weekend day.
 Money is Decimal, rounded once per invoice line to pence (half up); no VAT, home
 care from a CQC-registered provider is exempt.
 """
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -33,6 +42,8 @@ PLAN_CYCLE_DAYS = 28
 LATE_AFTER_MINUTES = 30
 # A call this close to its planned time across midnight is that call, early or late.
 ACROSS_MIDNIGHT_MINUTES = 3 * 60
+UK = zoneinfo.ZoneInfo("Europe/London")
+ONE_DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -60,10 +71,43 @@ def minutes_of_day(value: datetime.time) -> int:
     return value.hour * 60 + value.minute
 
 
-def actual_minutes(start: datetime.time, end: datetime.time) -> int:
-    """Minutes from start to end. An end before the start is on the next day: the visit
-    ran past midnight (23:40 to 00:10 is 30 minutes); an end equal to the start is zero."""
-    return (minutes_of_day(end) - minutes_of_day(start)) % MINUTES_PER_DAY
+def uk_moment(day: datetime.date, value: datetime.time) -> datetime.datetime:
+    """The moment a UK wall-clock time on `day` names; in October's repeated hour, the
+    first (fold=0: still summer time)."""
+    return datetime.datetime.combine(day, value, tzinfo=UK).replace(fold=0)
+
+
+def exists_in_uk(day: datetime.date, value: datetime.time) -> bool:
+    """False for a time in the hour the clocks skip in March (01:00-01:59 that Sunday)."""
+    moment = uk_moment(day, value)
+    return moment.astimezone(datetime.UTC).astimezone(UK).time() == value
+
+
+def elapsed_minutes(first: datetime.datetime, last: datetime.datetime) -> int:
+    """Real minutes between two UK moments (subtracting within one zone would not count
+    the clock change)."""
+    seconds = (last.astimezone(datetime.UTC) - first.astimezone(datetime.UTC)).total_seconds()
+    return int(seconds // 60)
+
+
+def end_date(day: datetime.date, start: datetime.time, end: datetime.time) -> datetime.date:
+    """The date a visit begun on `day` ended: the next day when the end is before the start."""
+    return day + ONE_DAY if end < start else day
+
+
+def actual_minutes(day: datetime.date, start: datetime.time, end: datetime.time) -> int:
+    """Real minutes from start on `day` to end. An end before the start is on the next day:
+    the visit ran past midnight (23:40 to 00:10 is 30 minutes); an end equal to the start
+    is zero."""
+    if end == start:
+        return 0
+    return elapsed_minutes(uk_moment(day, start), uk_moment(end_date(day, start, end), end))
+
+
+def planned_minutes_on(day: datetime.date, start: datetime.time, duration: int) -> int:
+    """Real minutes of a visit planned at `start` for `duration` wall-clock minutes on `day`."""
+    wall_end = datetime.datetime.combine(day, start) + datetime.timedelta(minutes=duration)
+    return elapsed_minutes(uk_moment(day, start), uk_moment(wall_end.date(), wall_end.time()))
 
 
 def minutes_after(planned: datetime.time, actual: datetime.time) -> int:
@@ -93,11 +137,14 @@ def paid_carers(*, delivered: int, planned: int | None) -> int:
 
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[datetime.date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+    # The package lists a holiday on its own date and on its substitute day; gov.uk (and
+    # the law) make only the substitute weekday a bank holiday, never the weekend day.
+    listed = holidays.country_holidays("GB", subdiv="ENG", years=year)
+    return frozenset(day for day in listed if day.weekday() < 5)
 
 
 def is_bank_holiday(day: datetime.date) -> bool:
-    """England's bank holidays (with substitute days), computed offline."""
+    """England's bank holidays as gov.uk lists them (substitute weekdays), computed offline."""
     return day in _bank_holidays(day.year)
 
 

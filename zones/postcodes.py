@@ -2,8 +2,11 @@
 
 Syntax only, on the official format rules (outward code: area letters and
 district; inward code: sector digit and unit letters); which postcodes we
-cover is the zones' business. Anguilla-style and GIR 0AA are accepted as the
-format allows.
+cover is the zones' business. Case and spacing are normalised, but a space
+typed between the two codes is where they meet: `EX1 11AA` is refused, never
+read as `EX11 1AA`. `GIR 0AA` is the one postcode outside the rules (and the
+only GIR one). Letters are A to Z only: `str.upper` would turn some others
+into them (a long s into S, a sharp s into SS).
 """
 
 import re
@@ -12,8 +15,10 @@ from django.core.exceptions import ValidationError
 
 _OUTWARD = r"(?:[A-PR-UWYZ][0-9][0-9]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9]?|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])"
 _INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
-_POSTCODE = re.compile(rf"^(?P<outward>{_OUTWARD}|GIR)(?P<inward>{_INWARD}|0AA)$")
+_POSTCODE = re.compile(rf"^(?P<outward>{_OUTWARD})(?P<inward>{_INWARD})$")
 _DISTRICT = re.compile(rf"^{_OUTWARD}$")
+_TYPED = re.compile(r"[A-Za-z0-9\s]*")
+GIRO = "GIR 0AA"
 
 MALFORMED_POSTCODE = "Enter a real UK postcode, like EX2 4QD."
 MALFORMED_DISTRICT = "Enter a postcode district, like EX2 (the first part of a postcode)."
@@ -21,7 +26,25 @@ MALFORMED_DISTRICT = "Enter a postcode district, like EX2 (the first part of a p
 
 def normalise_postcode(raw: str) -> str:
     """`ex2 4qd` -> `EX2 4QD`; raises ValidationError for anything not shaped like a postcode."""
-    compact = re.sub(r"\s+", "", str(raw or "")).upper()
+    text = str(raw or "").strip()
+    if not _TYPED.fullmatch(text):
+        raise ValidationError(MALFORMED_POSTCODE, code="malformed_postcode")
+    parts = text.upper().split()
+    if len(parts) == 2:
+        outward, inward = parts
+        if not re.fullmatch(_INWARD, inward) and f"{outward} {inward}" != GIRO:
+            raise ValidationError(
+                f"The part after the space, {inward}, must be a digit and two letters, like "
+                "4QD: enter a real UK postcode, like EX2 4QD.",
+                code="malformed_postcode",
+            )
+        compact = outward + inward
+    elif len(parts) == 1:
+        compact = parts[0]
+    else:
+        raise ValidationError(MALFORMED_POSTCODE, code="malformed_postcode")
+    if compact == GIRO.replace(" ", ""):
+        return GIRO
     match = _POSTCODE.match(compact)
     if not match:
         raise ValidationError(MALFORMED_POSTCODE, code="malformed_postcode")
@@ -35,8 +58,9 @@ def postcode_district(postcode: str) -> str:
 
 def normalise_district(raw: str) -> str:
     """`ex2` -> `EX2`; raises ValidationError unless it is a valid outward code."""
-    district = re.sub(r"\s+", "", str(raw or "")).upper()
-    if not _DISTRICT.match(district):
+    text = str(raw or "")
+    district = re.sub(r"\s+", "", text).upper()
+    if not _TYPED.fullmatch(text) or not _DISTRICT.match(district):
         raise ValidationError(MALFORMED_DISTRICT, code="malformed_district")
     return district
 

@@ -184,7 +184,7 @@ def _record_missed(by, provider, packages, first, last):
             carers=planned.carers,
             planned_visit=planned,
             planned_start=planned.time,
-            planned_minutes=planned.duration_minutes,
+            planned_minutes=pay.planned_minutes_on(day, planned.time, planned.duration_minutes),
             planned_carers=planned.carers,
             missed=True,
             recorded_at=now,

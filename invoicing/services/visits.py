@@ -191,22 +191,22 @@ def _match(package, clean, taken):
 
 def _delivered(package, planned, clean, visit):
     terms = pay.PayTerms.of(package.provider)
-    actual = pay.actual_minutes(clean["actual_start"], clean["actual_end"])
+    day = clean["date"]
+    actual = pay.actual_minutes(day, clean["actual_start"], clean["actual_end"])
     visit.package, visit.provider_id = package, package.provider_id
     visit.zone_id, visit.base_rate = package.zone_id, terms.hourly_rate
-    visit.date, visit.carers = clean["date"], clean["carers"]
+    visit.date, visit.carers = day, clean["carers"]
     visit.actual_start, visit.actual_end = clean["actual_start"], clean["actual_end"]
     visit.actual_minutes = actual
     visit.missed = actual == 0
     if planned is not None:
+        planned_minutes = pay.planned_minutes_on(day, planned.time, planned.duration_minutes)
         visit.planned_visit, visit.planned_start = planned, planned.time
-        visit.planned_minutes, visit.planned_carers = planned.duration_minutes, planned.carers
-        per_carer = pay.payable_minutes(
-            actual=actual, planned=planned.duration_minutes, terms=terms
-        )
+        visit.planned_minutes, visit.planned_carers = planned_minutes, planned.carers
+        per_carer = pay.payable_minutes(actual=actual, planned=planned_minutes, terms=terms)
         carers = pay.paid_carers(delivered=clean["carers"], planned=planned.carers)
         visit.short = not visit.missed and (
-            per_carer < planned.duration_minutes or clean["carers"] < planned.carers
+            per_carer < planned_minutes or clean["carers"] < planned.carers
         )
         visit.late = pay.minutes_after(planned.time, clean["actual_start"]) > pay.LATE_AFTER_MINUTES
     else:

@@ -68,7 +68,58 @@ def test_double_handed_calls_are_paid_per_carer_up_to_the_plan(delivered, planne
 )
 def test_actual_minutes_an_end_before_the_start_is_past_midnight(start, end, minutes):
     parse = datetime.time.fromisoformat
-    assert pay.actual_minutes(parse(start), parse(end)) == minutes
+    assert pay.actual_minutes(datetime.date(2025, 3, 12), parse(start), parse(end)) == minutes
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "minutes", "why"),
+    [
+        ("2026-03-28", "22:00", "06:00", 420, "clocks forward at 01:00 on Sunday 29 March 2026"),
+        ("2026-03-29", "00:30", "02:30", 60, "the hour from 01:00 never happens"),
+        ("2026-10-24", "22:00", "06:00", 540, "clocks back at 02:00 on Sunday 25 October 2026"),
+        ("2026-10-25", "00:30", "01:30", 60, "01:30 is its first occurrence, in summer time"),
+        ("2026-10-25", "01:30", "02:30", 120, "from the first 01:30 to 02:30 winter time"),
+        ("2026-10-25", "01:10", "01:50", 40, "both in the first of the two hours"),
+        ("2026-10-24", "23:00", "03:00", 300, "across midnight and the change"),
+        ("2026-10-26", "22:00", "06:00", 480, "the night after: an ordinary night"),
+    ],
+)
+def test_actual_minutes_are_real_elapsed_time_across_clock_changes(day, start, end, minutes, why):
+    parse = datetime.time.fromisoformat
+    day = datetime.date.fromisoformat(day)
+    assert pay.actual_minutes(day, parse(start), parse(end)) == minutes, why
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "duration", "minutes"),
+    [
+        ("2026-03-28", "22:00", 480, 420),  # planned 22:00 to 06:00 by the clock
+        ("2026-10-24", "22:00", 480, 540),
+        ("2026-10-24", "08:00", 45, 45),
+        ("2026-03-12", "22:00", 480, 480),
+    ],
+)
+def test_a_planned_duration_runs_by_the_wall_clock(day, start, duration, minutes):
+    day = datetime.date.fromisoformat(day)
+    planned = pay.planned_minutes_on(day, datetime.time.fromisoformat(start), duration)
+    assert planned == minutes
+
+
+@pytest.mark.parametrize(
+    ("day", "time", "exists"),
+    [
+        ("2027-03-28", "01:15", False),  # the clocks go from 01:00 to 02:00 that Sunday
+        ("2027-03-28", "01:00", False),
+        ("2027-03-28", "01:59", False),
+        ("2027-03-28", "00:59", True),
+        ("2027-03-28", "02:00", True),
+        ("2027-03-27", "01:15", True),
+        ("2026-10-25", "01:15", True),  # repeated, not missing
+    ],
+)
+def test_the_hour_skipped_in_march_does_not_exist(day, time, exists):
+    day = datetime.date.fromisoformat(day)
+    assert pay.exists_in_uk(day, datetime.time.fromisoformat(time)) is exists
 
 
 @pytest.mark.parametrize(
@@ -103,8 +154,15 @@ UPLIFTS = pay.PayTerms(
         (datetime.date(2025, 3, 16), Decimal("27.4560"), "a Sunday: weekend uplift"),
         (datetime.date(2025, 12, 25), Decimal("37.44"), "Christmas Day, a Thursday"),
         (datetime.date(2025, 8, 25), Decimal("37.44"), "Late Summer Bank Holiday"),
-        (datetime.date(2026, 12, 26), Decimal("37.44"), "Boxing Day on a Saturday: the higher"),
+        (datetime.date(2026, 12, 25), Decimal("37.44"), "Christmas Day 2026, a Friday"),
+        (datetime.date(2026, 12, 26), Decimal("27.4560"), "Boxing Day 2026 is a Saturday: weekend"),
         (datetime.date(2026, 12, 28), Decimal("37.44"), "Boxing Day's substitute Monday"),
+        (datetime.date(2027, 12, 25), Decimal("27.4560"), "Christmas Day 2027 is a Saturday"),
+        (datetime.date(2027, 12, 26), Decimal("27.4560"), "Boxing Day 2027 is a Sunday"),
+        (datetime.date(2027, 12, 27), Decimal("37.44"), "Christmas Day's substitute Monday"),
+        (datetime.date(2027, 12, 28), Decimal("37.44"), "Boxing Day's substitute Tuesday"),
+        (datetime.date(2022, 12, 25), Decimal("27.4560"), "Christmas Day 2022 was a Sunday"),
+        (datetime.date(2022, 12, 27), Decimal("37.44"), "its substitute Tuesday"),
         (datetime.date(2025, 3, 17), Decimal("24.96"), "St Patrick's Day is not England's"),
     ],
 )
@@ -112,13 +170,22 @@ def test_weekend_and_bank_holiday_rates(day, rate, why):
     assert pay.hourly_rate_on(day, UPLIFTS) == rate, why
 
 
-def test_uplifts_never_stack_a_higher_weekend_uplift_wins_on_a_weekend_bank_holiday():
+@pytest.mark.parametrize("year", range(2020, 2031))
+def test_bank_holidays_fall_on_weekdays_only(year):
+    """gov.uk lists the substitute weekday, never the weekend day it replaces."""
+    days = [day for day in pay._bank_holidays(year)]
+    assert len(days) >= 8
+    assert all(day.weekday() < 5 for day in days)
+
+
+def test_a_weekend_day_whose_holiday_moved_pays_the_weekend_uplift_only():
     terms = pay.PayTerms(
         hourly_rate=Decimal("20"),
         weekend_uplift_percent=Decimal("30"),
         bank_holiday_uplift_percent=Decimal("25"),
     )
-    assert pay.hourly_rate_on(datetime.date(2026, 12, 26), terms) == Decimal("26.00")
+    assert pay.uplift_percent(datetime.date(2026, 12, 26), terms) == Decimal("30")
+    assert pay.uplift_percent(datetime.date(2026, 12, 28), terms) == Decimal("25")
 
 
 def test_amount_is_exact_pence_rounded_once():

@@ -23,12 +23,13 @@ postcodes = st.builds(lambda o, i: f"{o} {i}", outward, inward)
 
 
 def _messy(text, data):
-    """The same postcode as a person might type it: any case, spaces anywhere."""
-    out = []
-    for char in text.replace(" ", ""):
-        out.append(" " * data.draw(st.integers(0, 2)))
-        out.append(char.lower() if data.draw(st.booleans()) else char)
-    return "".join(out) + " " * data.draw(st.integers(0, 2))
+    """The same postcode as a person might type it: any case, spaces around it and any
+    number between its two codes (none too)."""
+    outward, inward = text.split(" ")
+    cased = "".join(char.lower() if data.draw(st.booleans()) else char for char in outward + inward)
+    between = data.draw(st.sampled_from(["", " ", "  ", "\t"]))
+    around = data.draw(st.sampled_from(["", " ", "  "]))
+    return around + cased[: len(outward)] + between + cased[len(outward) :] + around
 
 
 @pytest.mark.parametrize("postcode", REAL)
@@ -56,6 +57,52 @@ def test_malformed_postcodes_are_refused(raw):
     with pytest.raises(ValidationError) as error:
         normalise_postcode(raw)
     assert "postcode" in error.value.messages[0]
+
+
+@pytest.mark.parametrize("raw", ["EX1 11AA", "ex1 11aa", "EX1  11AA", "EX 11 1AA", "E X1 1AA"])
+def test_a_space_marks_where_the_inward_code_starts(raw):
+    """`EX1 11AA` is not `EX11 1AA` with a space in the wrong place: it is refused."""
+    with pytest.raises(ValidationError) as error:
+        normalise_postcode(raw)
+    assert "postcode" in error.value.messages[0]
+
+
+def test_the_same_characters_without_a_space_are_read_by_the_rules():
+    assert normalise_postcode("EX111AA") == "EX11 1AA"
+    assert normalise_postcode("EX11 1AA") == "EX11 1AA"
+
+
+@pytest.mark.parametrize("raw", ["GIR 0AA", "gir0aa", " GIR  0AA "])
+def test_gir_0aa_is_a_postcode(raw):
+    assert normalise_postcode(raw) == "GIR 0AA"
+
+
+@pytest.mark.parametrize("raw", ["GIR 1AA", "GIR 0AB", "GIR0AB", "EX2 GIR"])
+def test_gir_0aa_is_the_only_gir_postcode(raw):
+    with pytest.raises(ValidationError):
+        normalise_postcode(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "EX2 4Q\u017f",  # a long s: upper() makes it S, and EX2 4QS is a postcode
+        "E\u017f2 4QD",
+        "EX2 4Q\u00df",  # upper() makes it SS
+        "\u00c9X2 4QD",
+        "EX2 4\uff31D",  # fullwidth Q
+        "EX\u0662 4QD",  # an Arabic-Indic digit two
+    ],
+)
+def test_letters_and_digits_outside_a_to_z_and_0_to_9_are_refused(raw):
+    with pytest.raises(ValidationError):
+        normalise_postcode(raw)
+
+
+@pytest.mark.parametrize("raw", ["E\u017f2", "\u00c9X2", "EX\u0662"])
+def test_a_district_with_letters_outside_a_to_z_is_refused(raw):
+    with pytest.raises(ValidationError):
+        normalise_district(raw)
 
 
 @given(postcodes)

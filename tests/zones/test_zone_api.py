@@ -276,6 +276,25 @@ def test_lookup_of_a_malformed_postcode_is_400(api, users, exeter, postcode):
     assert "postcode" in response.json()
 
 
+def test_lookup_reads_a_space_as_the_start_of_the_inward_code(api, users, exeter):
+    """EX1 11AA is refused, not read as EX11 1AA (which a zone covering EX11 would take)."""
+    ZoneFactory(code="EAST", districts=["EX11"])
+    client = api(users["broker"])
+    response = client.get(f"{ZONES}lookup/", {"postcode": "EX1 11AA"})
+    assert response.status_code == 400
+    assert "11AA" in response.json()["postcode"][0]
+    assert client.get(f"{ZONES}lookup/", {"postcode": "EX11 1AA"}).json()["code"] == "EAST"
+
+
+@pytest.mark.parametrize("postcode", ["GIR 1AA", "E\u017fX1 1AA", "EX1 1\u00c5A"])
+def test_lookup_of_other_gir_postcodes_and_letters_outside_a_to_z_is_400(
+    api, users, exeter, postcode
+):
+    response = api(users["broker"]).get(f"{ZONES}lookup/", {"postcode": postcode})
+    assert response.status_code == 400
+    assert "postcode" in response.json()
+
+
 def test_lookup_without_a_postcode_is_400(api, users):
     response = api(users["broker"]).get(f"{ZONES}lookup/")
     assert response.status_code == 400
