@@ -15,6 +15,7 @@ from django.utils.dateformat import format as date_format
 
 from core import audit, clock
 from core.errors import Conflict
+from core.formats import hours_text
 from packages import services as packages_services
 from packages.models import EventKind, Package, PackageStatus
 from providers.models import Provider, ProviderStatus
@@ -198,12 +199,8 @@ def _require_within_cap(provider_id, package):
     if placed + package.weekly_hours > provider.weekly_hours_cap:
         raise Conflict(
             f"Accepting this package would take {provider.name} over its weekly cap of "
-            f"{_hours_text(provider.weekly_hours_cap)} hours ({_hours_text(placed)} already placed)."
+            f"{hours_text(provider.weekly_hours_cap)} hours ({hours_text(placed)} already placed)."
         )
-
-
-def _hours_text(value) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _why_not(offer) -> str:

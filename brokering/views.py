@@ -4,14 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import clock
 from core.errors import Conflict
-from core.exports import csv_response
 from core.pages import paginate, wants_csv
 from core.permissions import require_role
+from core.tables import Column, table_csv
 from packages.permissions import packages_for
 
 from . import selectors, services
@@ -19,6 +18,20 @@ from .filters import OfferFilter
 from .forms import AssignForm, DeclineForm
 from .models import OfferStatus
 from .permissions import ANSWERING_ROLES, BROKERING_ROLES, offers_for
+
+OFFER_COLUMNS = [
+    Column("Offer", lambda offer: offer.pk),
+    Column("Package", lambda offer: offer.package_id),
+    Column("Provider", lambda offer: offer.provider.code),
+    Column("Status", lambda offer: offer.get_status_display()),
+    Column("Zone", lambda offer: offer.package.zone.code),
+    Column("District", lambda offer: offer.package.person.postcode_district),
+    Column("Weekly hours", lambda offer: offer.package.weekly_hours),
+    Column("Start date", lambda offer: offer.package.start_date),
+    Column("Priority", lambda offer: offer.package.get_priority_display()),
+    Column("Sent at", lambda offer: offer.sent_at),
+    Column("Expires at", lambda offer: offer.expires_at),
+]
 
 
 def package_page_url(package_id) -> str:
@@ -66,25 +79,7 @@ def _gone(request, still_shown):
 
 
 def _offers_csv(offers):
-    header = ["Offer", "Package", "Provider", "Status", "Zone", "District", "Weekly hours"]
-    header += ["Start date", "Priority", "Sent at", "Expires at"]
-    rows = (
-        [
-            offer.pk,
-            offer.package_id,
-            offer.provider.code,
-            offer.get_status_display(),
-            offer.package.zone.code,
-            offer.package.person.postcode_district,
-            offer.package.weekly_hours,
-            offer.package.start_date,
-            offer.package.get_priority_display(),
-            timezone.localtime(offer.sent_at).isoformat(),
-            timezone.localtime(offer.expires_at).isoformat(),
-        ]
-        for offer in offers
-    )
-    return csv_response("offers", header, rows)
+    return table_csv("offers", OFFER_COLUMNS, offers)
 
 
 def _visible_offer(request, pk):

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from core import clock, panels
 from core.errors import Conflict
-from core.exports import csv_response
 from core.forms import error_summary_entries
 from core.pages import paginate, wants_csv
 from core.permissions import has_role, may_broker_zone, require_role
+from core.tables import Column, table_csv
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
@@ -51,48 +51,40 @@ def _iso(moment):
 
 # Each CSV column: its header and how to read it from a package.
 LIST_COLUMNS = [
-    ("id", lambda p: p.pk),
-    ("status", lambda p: p.status),
-    ("zone", lambda p: p.zone.code),
-    ("postcode_district", lambda p: p.person.postcode_district),
-    ("source", lambda p: p.source),
-    ("priority", lambda p: p.priority),
-    ("start_date", lambda p: p.start_date),
-    ("weekly_hours", lambda p: p.weekly_hours),
-    ("provider", lambda p: p.provider.code if p.provider else ""),
-    ("escalated", lambda p: "yes" if p.escalated else "no"),
-    ("submitted_at", lambda p: _iso(p.submitted_at)),
-    ("placed_at", lambda p: _iso(p.placed_at)),
+    Column("id", lambda p: p.pk),
+    Column("status", lambda p: p.status),
+    Column("zone", lambda p: p.zone.code),
+    Column("postcode_district", lambda p: p.person.postcode_district),
+    Column("source", lambda p: p.source),
+    Column("priority", lambda p: p.priority),
+    Column("start_date", lambda p: p.start_date),
+    Column("weekly_hours", lambda p: p.weekly_hours),
+    Column("provider", lambda p: p.provider.code if p.provider else ""),
+    Column("escalated", lambda p: "yes" if p.escalated else "no"),
+    Column("submitted_at", lambda p: _iso(p.submitted_at)),
+    Column("placed_at", lambda p: _iso(p.placed_at)),
 ]
 WORKLIST_COLUMNS = [
     *LIST_COLUMNS[:1],
     *LIST_COLUMNS[2:8],
-    ("waiting_since", lambda p: _iso(p.waiting_from)),
-    ("waiting_minutes", lambda p: int((clock.now() - p.waiting_from).total_seconds() // 60)),
-    ("escalated", lambda p: "yes" if p.escalated else "no"),
-    ("hospital_ready_on", lambda p: p.hospital_ready_on or ""),
+    Column("waiting_since", lambda p: _iso(p.waiting_from)),
+    Column("waiting_minutes", lambda p: int((clock.now() - p.waiting_from).total_seconds() // 60)),
+    Column("escalated", lambda p: "yes" if p.escalated else "no"),
+    Column("hospital_ready_on", lambda p: p.hospital_ready_on or ""),
 ]
 # A provider's own packages carry the people's identity (and are logged).
 PROVIDER_COLUMNS = [
     *LIST_COLUMNS[:2],
-    ("nhs_number", lambda p: p.person.nhs_number),
-    ("name", lambda p: p.person.full_name),
-    ("date_of_birth", lambda p: p.person.date_of_birth),
-    ("address", lambda p: p.person.address_line),
-    ("postcode", lambda p: p.person.postcode),
+    Column("nhs_number", lambda p: p.person.nhs_number),
+    Column("name", lambda p: p.person.full_name),
+    Column("date_of_birth", lambda p: p.person.date_of_birth),
+    Column("address", lambda p: p.person.address_line),
+    Column("postcode", lambda p: p.person.postcode),
     *LIST_COLUMNS[2:3],
     *LIST_COLUMNS[6:8],
-    ("placed_at", lambda p: _iso(p.placed_at)),
-    ("ended_on", lambda p: p.ended_on or ""),
+    Column("placed_at", lambda p: _iso(p.placed_at)),
+    Column("ended_on", lambda p: p.ended_on or ""),
 ]
-
-
-def _csv(filename, columns, packages):
-    return csv_response(
-        filename,
-        [header for header, _ in columns],
-        ([cell(package) for _, cell in columns] for package in packages),
-    )
 
 
 def _filtered(request, packages):
@@ -110,7 +102,7 @@ def worklist(request):
     filters, packages = _filtered(request, packages_for(request.user))
     packages = selectors.worklist(packages).select_related("person")
     if wants_csv(request):
-        return _csv("worklist", WORKLIST_COLUMNS, packages)
+        return table_csv("worklist", WORKLIST_COLUMNS, packages)
     page, _ = paginate(request, packages)
     template = "packages/package_worklist.html"
     if request.htmx:
@@ -128,7 +120,7 @@ def drafts(request):
         .order_by("-created_at")
     )
     if wants_csv(request):
-        return _csv("draft-packages", LIST_COLUMNS, packages)
+        return table_csv("draft-packages", LIST_COLUMNS, packages)
     page, _ = paginate(request, packages)
     return render(request, "packages/package_drafts.html", {"filters": filters, "page": page})
 
@@ -139,7 +131,7 @@ def package_list(request):
     filters, packages = _filtered(request, packages_for(request.user))
     packages = packages.select_related("zone", "person", "provider").order_by("-created_at")
     if wants_csv(request):
-        return _csv("packages", LIST_COLUMNS, packages)
+        return table_csv("packages", LIST_COLUMNS, packages)
     page, _ = paginate(request, packages)
     return render(
         request,
@@ -159,7 +151,7 @@ def provider_list(request):
     if wants_csv(request):
         packages = list(packages)
         _log_people(request, packages)
-        return _csv("our-packages", PROVIDER_COLUMNS, packages)
+        return table_csv("our-packages", PROVIDER_COLUMNS, packages)
     page, _ = paginate(request, packages)
     _log_people(request, page)
     return render(request, "packages/package_provider_list.html", {"page": page, "status": status})

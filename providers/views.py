@@ -6,9 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.models import Role
 from core import clock
-from core.exports import csv_response
 from core.pages import paginate, wants_csv
 from core.permissions import MARKET_MANAGERS, has_role, require_role
+from core.tables import Column, table_csv
 from zones.audit import recent_changes
 from zones.permissions import MARKET_READERS, zones_for
 
@@ -17,19 +17,25 @@ from .filters import CapacityFilter, ProviderFilter
 from .forms import CapacityForm, ContractForm, ProviderForm
 from .permissions import CAPACITY_DECLARERS, capacity_for, contracts_for, providers_for
 
-PROVIDER_CSV_HEADER = [
-    "code",
-    "name",
-    "cqc_location_id",
-    "cqc_rating",
-    "status",
-    "lot",
-    "weekly_hours_cap",
-    "hourly_rate",
-    "zones",
-    "contact_email",
+PROVIDER_COLUMNS = [
+    Column("code", lambda p: p.code),
+    Column("name", lambda p: p.name),
+    Column("cqc_location_id", lambda p: p.cqc_location_id),
+    Column("cqc_rating", lambda p: p.cqc_rating),
+    Column("status", lambda p: p.status),
+    Column("lot", lambda p: p.lot),
+    Column("weekly_hours_cap", lambda p: p.weekly_hours_cap),
+    Column("hourly_rate", lambda p: p.hourly_rate),
+    Column("zones", lambda p: p.zone_count),
+    Column("contact_email", lambda p: p.contact_email),
 ]
-CAPACITY_CSV_HEADER = ["provider", "zone", "week_start", "hours", "declared_at"]
+CAPACITY_COLUMNS = [
+    Column("provider", lambda c: c.provider.code),
+    Column("zone", lambda c: c.zone.code),
+    Column("week_start", lambda c: c.week_start),
+    Column("hours", lambda c: c.hours),
+    Column("declared_at", lambda c: c.declared_at),
+]
 
 
 @login_required
@@ -38,22 +44,7 @@ def provider_list(request):
     filters = ProviderFilter(request.GET, queryset=providers_for(request.user))
     providers = selectors.provider_list(filters.qs)
     if wants_csv(request):
-        rows = (
-            [
-                p.code,
-                p.name,
-                p.cqc_location_id,
-                p.cqc_rating,
-                p.status,
-                p.lot,
-                p.weekly_hours_cap,
-                p.hourly_rate,
-                p.zone_count,
-                p.contact_email,
-            ]
-            for p in providers
-        )
-        return csv_response("providers", PROVIDER_CSV_HEADER, rows)
+        return table_csv("providers", PROVIDER_COLUMNS, providers)
     page, query = paginate(request, providers)
     return render(
         request,
@@ -163,11 +154,7 @@ def capacity(request):
     filters = CapacityFilter(request.GET, queryset=capacity_for(request.user))
     declarations = selectors.capacity_list(filters.qs)
     if wants_csv(request):
-        rows = (
-            [c.provider.code, c.zone.code, c.week_start, c.hours, c.declared_at]
-            for c in declarations
-        )
-        return csv_response("capacity", CAPACITY_CSV_HEADER, rows)
+        return table_csv("capacity", CAPACITY_COLUMNS, declarations)
     page, query = paginate(request, declarations)
     return render(
         request,

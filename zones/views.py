@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.models import Role
 from core import panels
-from core.exports import csv_response
 from core.pages import paginate, wants_csv
 from core.permissions import MARKET_MANAGERS, has_role, require_role
+from core.tables import Column, table_csv
 
 from . import selectors
 from .audit import recent_changes
@@ -18,15 +18,15 @@ from .forms import PostcodeLookupForm, ZoneForm
 from .permissions import MARKET_READERS, zones_for
 from .postcodes import normalise_postcode
 
-CSV_HEADER = [
-    "code",
-    "name",
-    "postcode_districts",
-    "allocation_mode",
-    "offer_window_minutes",
-    "urgent_offer_window_minutes",
-    "rotation_weeks",
-    "providers",
+COLUMNS = [
+    Column("code", lambda z: z.code),
+    Column("name", lambda z: z.name),
+    Column("postcode_districts", lambda z: " ".join(z.postcode_districts)),
+    Column("allocation_mode", lambda z: z.allocation_mode),
+    Column("offer_window_minutes", lambda z: z.offer_window_minutes),
+    Column("urgent_offer_window_minutes", lambda z: z.urgent_offer_window_minutes),
+    Column("rotation_weeks", lambda z: z.rotation_weeks),
+    Column("providers", lambda z: z.provider_count),
 ]
 
 
@@ -36,7 +36,7 @@ def zone_list(request):
     filters = ZoneFilter(request.GET, queryset=zones_for(request.user))
     zones = selectors.zone_list(filters.qs)
     if wants_csv(request):
-        return csv_response("zones", CSV_HEADER, (_csv_row(zone) for zone in zones))
+        return table_csv("zones", COLUMNS, zones)
     page, query = paginate(request, zones)
     return render(
         request,
@@ -49,19 +49,6 @@ def zone_list(request):
             "can_manage": has_role(request.user, *MARKET_MANAGERS),
         },
     )
-
-
-def _csv_row(zone):
-    return [
-        zone.code,
-        zone.name,
-        " ".join(zone.postcode_districts),
-        zone.allocation_mode,
-        zone.offer_window_minutes,
-        zone.urgent_offer_window_minutes,
-        zone.rotation_weeks,
-        zone.provider_count,
-    ]
 
 
 @login_required

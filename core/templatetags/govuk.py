@@ -7,6 +7,7 @@ links to each field and a message at the field itself.
 
 from django import forms, template
 
+from core.formats import hours_text
 from core.forms import error_summary_entries
 
 register = template.Library()
@@ -82,10 +83,5 @@ def query_with(context, **changes):
     return "?" + query.urlencode()
 
 
-@register.filter
-def hours(value):
-    """Decimal hours without trailing zeros: 10.50 -> 10.5, 7.00 -> 7."""
-    if value is None:
-        return ""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text or "0"
+# Decimal hours without trailing zeros: 10.50 -> 10.5, 7.00 -> 7.
+register.filter("hours", hours_text)
