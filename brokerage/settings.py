@@ -223,7 +223,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "20/minute"},
-    "DATE_FORMAT": "%Y-%m-%d",
+    # ISO 8601 always: strftime writes the year 146 as "146", not "0146".
+    "DATE_FORMAT": "iso-8601",
     "TIME_FORMAT": "%H:%M",
     "COERCE_DECIMAL_TO_STRING": True,
 }

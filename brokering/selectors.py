@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 
+from packages import free_text
 from packages.models import Visit
 
 from .models import Offer, OfferStatus
@@ -37,7 +38,8 @@ def offer_summary(offer: Offer) -> dict:
         "start_date": package.start_date,
         "priority": package.priority,
         "source": package.source,
-        "needs": package.needs,
+        # Text saved before needs were checked for identity is withheld, not shown.
+        "needs": free_text.safe_to_offer(package),
     }
 
 

@@ -18,7 +18,7 @@ from zones.selectors import zone_for_postcode
 
 from . import selectors, services, validation
 from .filters import PackageFilter
-from .models import Package, Person, Priority, Purpose, Source, Visit
+from .models import PERSON_IDENTITY, Package, Person, Priority, Purpose, Source, Visit
 from .nhs import normalise_nhs_number
 from .permissions import (
     HAND_BACK_ROLES,
@@ -43,15 +43,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = [
-            "id",
-            "nhs_number",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "address_line",
-            "postcode",
-        ]
+        fields = ["id", *PERSON_IDENTITY]
         read_only_fields = ["id"]
 
     def validate_nhs_number(self, value):
@@ -123,6 +115,15 @@ class PackageSerializer(serializers.ModelSerializer):
     provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
     source = serializers.ChoiceField(choices=Source.choices)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.STANDARD)
+    update_person = serializers.BooleanField(
+        default=False,
+        write_only=True,
+        help_text=(
+            "A known NHS number joins the person already recorded; details that differ from "
+            "their record answer 400 naming the fields, unless this is true: then the record "
+            "is updated (only by a broker who sees every live package of that person)."
+        ),
+    )
 
     class Meta:
         model = Package
@@ -148,6 +149,7 @@ class PackageSerializer(serializers.ModelSerializer):
             "ended_on",
             "cancel_reason",
             "created_at",
+            "update_person",
         ]
         read_only_fields = [
             "id",
@@ -162,6 +164,10 @@ class PackageSerializer(serializers.ModelSerializer):
             "cancel_reason",
             "created_at",
         ]
+
+    def validate_start_date(self, value):
+        _django_to_drf(lambda day: validation.check_near_today(day, what="start date"), value)
+        return value
 
     def validate_visits(self, value):
         _django_to_drf(validation.check_visit_count, value)
@@ -229,13 +235,18 @@ class PackageViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        package = services.create_package(
-            by=request.user,
-            person=data.pop("person"),
-            visits=data.pop("visits"),
-            flexible_plan=data.pop("flexible_plan", None),
-            package=data,
-        )
+        try:
+            package = services.create_package(
+                by=request.user,
+                person=data.pop("person"),
+                visits=data.pop("visits"),
+                flexible_plan=data.pop("flexible_plan", None),
+                update_person=data.pop("update_person"),
+                package=data,
+            )
+        except services.PersonDiffers as differs:
+            # Said where the POST body has the fields: under "person".
+            raise serializers.ValidationError({"person": differs.message_dict}) from differs
         return self._respond(package.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=PackageSerializer)

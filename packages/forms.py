@@ -15,7 +15,7 @@ from core.permissions import may_broker_zone
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
-from . import validation
+from . import free_text, validation
 from .models import DAY_NAMES, DAYS, Priority, Purpose, Source
 from .nhs import normalise_nhs_number, spaced_nhs_number
 from .services import OUTSIDE_YOUR_ZONES
@@ -99,6 +99,15 @@ class PersonForm(forms.Form):
     postcode = forms.CharField(
         label="Postcode", max_length=10, error_messages={"required": "Enter the postcode"}
     )
+    # Offered once the service has found a known NHS number recorded with other details.
+    update_person = forms.BooleanField(
+        label="This is the same person: update their record with the details above",
+        required=False,
+    )
+
+    # True once the service found a known NHS number recorded with other details: the page
+    # then asks the broker to confirm the update.
+    confirm_update = False
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
@@ -158,8 +167,19 @@ class ReferralForm(forms.Form):
         label="Care needs and skills required (optional)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Providers see this before they accept: do not include names or addresses",
+        help_text=free_text.WHAT_NOT_TO_WRITE,
     )
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        validation.check_near_today(start, what="start date")
+        return start
+
+    def clean_hospital_ready_on(self):
+        ready = self.cleaned_data["hospital_ready_on"]
+        if ready is not None:
+            validation.check_near_today(ready, what="date ready to leave")
+        return ready
 
     def clean(self):
         data = super().clean()

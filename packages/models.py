@@ -25,6 +25,17 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 CARE_UNTIL = Coalesce("ended_on", models.Value(datetime.date.max))
 
 
+# What identifies a person: what a provider may see only once the package is placed with it.
+PERSON_IDENTITY = (
+    "nhs_number",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "address_line",
+    "postcode",
+)
+
+
 class Person(models.Model):
     """Someone who receives care, identified by NHS number.
 

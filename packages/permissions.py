@@ -40,3 +40,16 @@ def packages_for(user):
 def people_for(user):
     """The people `user` may see: those with at least one package the user may see."""
     return Person.objects.filter(Exists(packages_for(user).filter(person_id=OuterRef("pk"))))
+
+
+# A person's packages still in hand: a change to the person reaches whoever holds one.
+LIVE_STATUSES = (PackageStatus.DRAFT, PackageStatus.OPEN, PackageStatus.PLACED)
+
+
+def may_change_person(user, person) -> bool:
+    """Whether `user` may change `person`'s details: a package writer who sees every live
+    package of theirs (so a zone-limited broker cannot rewrite a record placed elsewhere)."""
+    if not (user and getattr(user, "role", None) in PACKAGE_WRITERS):
+        return False
+    live = Package.objects.filter(person=person, status__in=LIVE_STATUSES)
+    return not live.exclude(pk__in=packages_for(user).values("pk")).exists()

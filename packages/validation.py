@@ -5,6 +5,7 @@ at its field; `services.create_package` calls them again so that no caller
 can save a package that breaks them.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -65,9 +66,39 @@ def check_carers(carers: int) -> None:
         )
 
 
+# Nobody receiving care was born before this; earlier dates are typing mistakes (0001-01-01).
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+# Care starts at most a year before it is recorded (an emergency recorded late) or after.
+START_WINDOW_YEARS = 1
+
+
 def check_date_of_birth(born) -> None:
     if born > clock.today():
         raise ValidationError("Date of birth must be in the past.", code="future_birth")
+    if born < EARLIEST_BIRTH:
+        raise ValidationError(
+            f"Date of birth must be on or after {EARLIEST_BIRTH:%-d %B %Y}.", code="early_birth"
+        )
+
+
+def check_near_today(day, *, what: str) -> None:
+    """`day` lies within a year either side of today: a start date, a hospital-ready date."""
+    today = clock.today()
+    earliest, latest = years_from(today, -START_WINDOW_YEARS), years_from(today, START_WINDOW_YEARS)
+    if not earliest <= day <= latest:
+        raise ValidationError(
+            f"The {what} must be within a year of today: "
+            f"between {earliest:%-d %B %Y} and {latest:%-d %B %Y}.",
+            code="implausible_date",
+        )
+
+
+def years_from(day: datetime.date, years: int) -> datetime.date:
+    """The same day `years` later (or earlier); 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def check_week_hours(week_hours) -> list[Decimal]:

@@ -222,12 +222,20 @@ def _create(request, person_form, referral_form, visit_formset, plan_form):
                 package=referral_form.cleaned_data,
                 visits=visit_formset.visits(),
                 flexible_plan=plan_form.plan(),
+                update_person=person_form.cleaned_data.get("update_person", False),
             )
             if submit:
                 services.submit_package(package_id=package.pk, by=request.user)
     except ValidationError as error:
-        # The forms check every rule first, so this is a rare race: say what it was.
-        person_form.add_error(None, error.messages)
+        # Rules that need the person's record (same person? needs free of their identity?)
+        # are the service's: each problem goes to the form with its field.
+        errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+        for field, messages_ in errors.items():
+            form = next((f for f in (person_form, referral_form) if field in f.fields), None)
+            (form or person_form).add_error(field if form else None, messages_)
+        person_form.confirm_update = isinstance(error, services.PersonDiffers) or (
+            "update_person" in errors
+        )
         return None
     messages.success(
         request,

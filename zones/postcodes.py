@@ -19,6 +19,8 @@ _POSTCODE = re.compile(rf"^(?P<outward>{_OUTWARD})(?P<inward>{_INWARD})$")
 _DISTRICT = re.compile(rf"^{_OUTWARD}$")
 _TYPED = re.compile(r"[A-Za-z0-9\s]*")
 GIRO = "GIR 0AA"
+# A full postcode within free text, with or without its space (a district alone does not match).
+POSTCODE_IN_TEXT = re.compile(rf"\b(?:{_OUTWARD})\s*{_INWARD}\b", re.IGNORECASE)
 
 MALFORMED_POSTCODE = "Enter a real UK postcode, like EX2 4QD."
 MALFORMED_DISTRICT = "Enter a postcode district, like EX2 (the first part of a postcode)."

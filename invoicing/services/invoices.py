@@ -134,6 +134,11 @@ def _check_invoice_input(provider, period_start, period_end, reference, received
         errors["period_end"] = ["The period cannot end after today: invoice in arrears."]
     if received_on > today:
         errors["received_on"] = ["The date received cannot be in the future."]
+    elif period_end is not None and received_on < period_end:
+        # Invoiced in arrears: an invoice cannot arrive before the care it bills for ends.
+        errors["received_on"] = [
+            f"The date received cannot be before the period ends ({period_end:%-d %B %Y})."
+        ]
     if errors:
         raise ValidationError(errors)
 

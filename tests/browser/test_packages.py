@@ -74,6 +74,14 @@ def test_broker_records_and_submits_a_hospital_discharge(browser_page):
     expect(tab.locator("[data-weekly-hours]")).to_have_text("11.75")
     screenshot(tab, "packages_referral_form")
 
+    # The record has another address for this NHS number: the broker is asked to confirm.
+    tab.get_by_role("button", name="Save and submit for brokering").click()
+    expect(tab.locator(".govuk-error-summary")).to_contain_text(
+        "The address differs from the record of the person with this NHS number"
+    )
+    expect(tab.locator("[data-confirm-person]")).to_be_visible()
+    screenshot(tab, "packages_referral_confirm_person")
+    tab.get_by_label("This is the same person: update their record").check()
     tab.get_by_role("button", name="Save and submit for brokering").click()
     expect(tab.get_by_role("heading", name=re.compile(r"^Package \d+"))).to_contain_text("Open")
     expect(tab.locator(".govuk-notification-banner")).to_contain_text("submitted for brokering")
@@ -88,8 +96,11 @@ def test_broker_records_and_submits_a_hospital_discharge(browser_page):
     assert package.weekly_hours == package.weekly_hours.__class__("11.75")
     assert list(package.events.values_list("kind", flat=True)) == [
         EventKind.CREATED,
+        EventKind.UPDATED,
         EventKind.SUBMITTED,
     ]
+    known.refresh_from_db()
+    assert (known.address_line, known.postcode) == ("1 Fore Street, Exeter", "EX2 4QD")
 
     tab.goto("/packages/worklist/")
     expect(tab.get_by_role("link", name=f"Package {package.pk}")).to_be_visible()

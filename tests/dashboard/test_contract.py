@@ -46,6 +46,8 @@ class Market:
             "source": "community",
             "priority": "standard",
             "start_date": "2026-06-29",
+            # The same person may be referred again from another address (another zone).
+            "update_person": True,
             "visits": [
                 {
                     "days": EVERY_DAY,

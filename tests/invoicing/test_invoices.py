@@ -213,7 +213,13 @@ def test_finance_records_an_invoice_that_came_by_post(api, users, package):
     deliver_march(users["provider"], package)
     response = api(users["finance"]).post(
         URL,
-        {**PERIOD, "reference": "P-1", "provider": "PROV-A", "received_on": "2025-03-05"},
+        {
+            "period_start": "2025-03-01",
+            "period_end": "2025-03-04",
+            "reference": "P-1",
+            "provider": "PROV-A",
+            "received_on": "2025-03-05",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -244,6 +250,8 @@ def test_a_provider_cannot_invoice_for_another_or_backdate(api, users, package):
         ({"provider": None}, "provider"),
         ({"provider": "NOBODY"}, "provider"),
         ({"received_on": "2025-03-13"}, "received_on"),
+        ({"received_on": "2025-03-10"}, "received_on"),  # Before the period's end (11th).
+        ({"received_on": "0146-10-06"}, "received_on"),
         ({"period_end": "2025-03-13"}, "period_end"),
         ({"period_end": "2025-02-27"}, "period_end"),
         ({"period_start": "1 March"}, "period_start"),

@@ -148,20 +148,34 @@ def test_the_build_form_shows_errors_at_the_fields(page, provider_user, package)
     assert "not already on an invoice" in response.content.decode()
 
 
-def test_finance_records_an_invoice_received_by_post(page, users, package):
-    deliver(users["provider"], package)
-    response = page(users["finance"]).post(
+def _by_post(client, *, period_end, received_on):
+    """Finance records an invoice that came by post, for March from the 1st."""
+    return client.post(
         "/invoices/new/",
         {
             "provider": "PROV-A",
             "reference": "POST-1",
             "period_start": "2025-03-01",
-            "period_end": "2025-03-11",
-            "received_on": "2025-03-03",
+            "period_end": period_end,
+            "received_on": received_on,
         },
     )
+
+
+def test_finance_records_an_invoice_received_by_post(page, users, package):
+    deliver(users["provider"], package)
+    response = _by_post(page(users["finance"]), period_end="2025-03-02", received_on="2025-03-03")
     assert response.status_code == 302
     assert Invoice.objects.get().due_by == datetime.date(2025, 3, 31)
+
+
+def test_an_invoice_cannot_be_received_before_its_period_ends(page, users, package):
+    deliver(users["provider"], package)
+    response = _by_post(page(users["finance"]), period_end="2025-03-11", received_on="2025-03-03")
+    assert "The date received cannot be before the period ends (11 March 2025)" in (
+        response.content.decode()
+    )
+    assert not Invoice.objects.exists()
 
 
 def test_finance_disputes_and_the_provider_sees_the_reason(page, users, invoice):

@@ -1,7 +1,10 @@
 """The /api/v1/packages/ contract: shape, rules, filters, actions and who may do what."""
 
+import datetime
+
 import pytest
 
+from core import clock
 from packages.models import (
     EventKind,
     HandBack,
@@ -76,21 +79,18 @@ def test_create_without_a_flexible_plan_or_priority(api, broker, referral):
 
 
 def test_start_date_may_lie_in_the_past(api, broker, referral):
-    referral["start_date"] = "2020-01-06"
+    referral["start_date"] = (clock.today() - datetime.timedelta(days=300)).isoformat()
     assert post(api, broker, referral).status_code == 201
 
 
-def test_same_nhs_number_is_the_same_person_with_the_latest_details(api, broker, referral):
+def test_same_nhs_number_is_the_same_person(api, broker, referral):
     first = post(api, broker, referral).json()
     referral["person"]["nhs_number"] = "9434765919"
-    referral["person"]["address_line"] = "2 New Road"
-    referral["person"]["postcode"] = "EX1 1AA"
+    referral["person"]["family_name"] = "ASHWORTH"  # Case and spacing are not a difference.
     second = post(api, broker, referral).json()
     assert Person.objects.count() == 1
     assert first["person"]["id"] == second["person"]["id"]
-    person = Person.objects.get()
-    assert (person.address_line, person.postcode) == ("2 New Road", "EX1 1AA")
-    assert person.packages.count() == 2
+    assert Person.objects.get().packages.count() == 2
 
 
 @pytest.mark.parametrize(
