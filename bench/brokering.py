@@ -189,7 +189,7 @@ def draft_packages(zone, count, first_number):
 
     from django.utils import timezone
 
-    from packages.models import Package, Person, Visit
+    from packages.models import Package, PackageVersion, Person, Visit
     from packages.nhs import demo_nhs_number
 
     district = zone.districts.get().district
@@ -214,15 +214,19 @@ def draft_packages(zone, count, first_number):
         )
         for person in people
     )
+    versions = PackageVersion.objects.bulk_create(
+        PackageVersion(package=package, number=1, weekly_hours="5.25", created_at=timezone.now())
+        for package in packages
+    )
     Visit.objects.bulk_create(
         Visit(
-            package=package,
+            version=version,
             days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
             time=datetime.time(8, 0),
             duration_minutes=45,
             purpose="personal_care",
         )
-        for package in packages
+        for version in versions
     )
     return [package.pk for package in packages]
 

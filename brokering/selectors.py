@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 
 from packages import free_text
-from packages.models import Visit
+from packages.models import PackageVersion
 
 from .models import Offer, OfferStatus
 from .permissions import offers_for
@@ -11,8 +11,9 @@ from .permissions import offers_for
 
 def with_summary(offers):
     """Offers with what their anonymised summary needs, in a fixed number of queries."""
+    versions = PackageVersion.objects.prefetch_related("visits")
     return offers.select_related("package__zone", "package__person", "provider").prefetch_related(
-        Prefetch("package__visits", queryset=Visit.objects.order_by("time", "pk"))
+        Prefetch("package__versions", queryset=versions)
     )
 
 
@@ -20,11 +21,12 @@ def offer_summary(offer: Offer) -> dict:
     """What a provider may know of a package before accepting it: no name, NHS number,
     date of birth, address line or full postcode."""
     package = offer.package
+    schedule = package.current_version
     return {
         "zone": package.zone.code,
         "zone_name": package.zone.name,
         "postcode_district": package.person.postcode_district,
-        "weekly_hours": package.weekly_hours,
+        "weekly_hours": schedule.weekly_hours,
         "visits": [
             {
                 "days": visit.days,
@@ -33,7 +35,7 @@ def offer_summary(offer: Offer) -> dict:
                 "carers": visit.carers,
                 "purpose": visit.purpose,
             }
-            for visit in package.visits.all()
+            for visit in schedule.visits.all()
         ],
         "start_date": package.start_date,
         "priority": package.priority,

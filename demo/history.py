@@ -35,7 +35,9 @@ from packages.models import (
     Package,
     PackageEvent,
     PackageStatus,
+    PackageVersion,
     Person,
+    Placement,
     Priority,
     Source,
     Visit,
@@ -240,6 +242,8 @@ class _History:
             placed_at,
         )
         plan["events"].append((EventKind.PLACED, placed_at, provider, ""))
+        placement = Placement(provider=provider, starts_on=package.start_date, placed_at=placed_at)
+        plan["placements"] = [placement]
         age = self.now - placed_at
         if age > datetime.timedelta(days=14) and rng.random() < HAND_BACK_RATE:
             # Handed back after a few days and placed again with someone else.
@@ -259,10 +263,18 @@ class _History:
             package.provider = self._offers(plan, package.zone, back_at, again, 2, providers=others)
             package.placed_at = again
             plan["events"].append((EventKind.PLACED, again, package.provider, ""))
+            placement.ends_on = max(timezone.localdate(back_at), package.start_date)
+            placement = Placement(
+                provider=package.provider,
+                starts_on=max(package.start_date, timezone.localdate(again)),
+                placed_at=again,
+            )
+            plan["placements"].append(placement)
         if package.source == Source.REABLEMENT and age > datetime.timedelta(weeks=6):
             package.status = PackageStatus.ENDED
             package.ended_on = timezone.localdate(package.placed_at) + datetime.timedelta(weeks=6)
             package.ended_at = package.placed_at + datetime.timedelta(weeks=6)
+            placement.ends_on = package.ended_on
             plan["events"].append((EventKind.ENDED, package.ended_at, package.provider, ""))
 
     def _offers(self, plan, zone, sent, placed_at, round_, until=None, providers=None):
@@ -361,11 +373,23 @@ class _History:
                 created_at=plan["created_at"],
                 updated_at=plan["package"].placed_at or plan["created_at"],
             )
-        visits, events = [], []
-        for plan, package in zip(self.plans, packages, strict=True):
+        versions = PackageVersion.objects.bulk_create(
+            PackageVersion(
+                package=package,
+                number=1,
+                weekly_hours=package.weekly_hours,
+                created_at=plan["created_at"],
+            )
+            for plan, package in zip(self.plans, packages, strict=True)
+        )
+        visits, events, placements = [], [], []
+        for plan, package, version in zip(self.plans, packages, versions, strict=True):
             for visit in plan["visits"]:
-                visit.package = package
+                visit.version = version
                 visits.append(visit)
+            for placement in plan.get("placements", []):
+                placement.package = package
+                placements.append(placement)
             events.append(
                 PackageEvent(package=package, kind=EventKind.CREATED, at=plan["created_at"])
             )
@@ -385,6 +409,7 @@ class _History:
         PackageEvent.objects.bulk_create(events)
         Offer.objects.bulk_create(self.offers)
         HandBack.objects.bulk_create(self.hand_backs)
+        Placement.objects.bulk_create(placements)
         self._deliveries()
 
     # --- delivery and invoices ------------------------------------------------------

@@ -1,52 +1,64 @@
 """A package's planned care, day by day: which planned visits fall on which dates.
 
 Shared by invoice building (commissioned hours, missed visits) and the
-planned-against-delivered view. A package is in care from its start date (for a
-package handed back and placed again, from the day of its current placement) to
-the day it ended, if it has.
+planned-against-delivered view. Each date follows the version of the package's
+schedule in force that day (`Package.version_on`), so a change from a date plans
+and invoices the days before it by the old visits and the days from it by the new.
+A provider's care runs over its placements (`Package.placements`), up to the day
+the package ended, if it has. The packages' versions and placements are
+prefetched (packages.selectors.with_schedule).
 """
 
 import datetime
 from decimal import Decimal
 
-from django.utils import timezone
-
-from packages.models import DAYS, HandBack
+from packages.models import DAYS
 
 from . import pay
 
 ONE_DAY = datetime.timedelta(days=1)
 
 
-def mark_service_start(packages):
-    """Set `service_start` on each package (one query for all)."""
-    handed_back = set(
-        HandBack.objects.filter(package_id__in=[p.pk for p in packages]).values_list(
-            "package_id", flat=True
-        )
-    )
+def mark_service_start(packages, provider_id=None):
+    """Set `care_spans` on each package: the (first, last) days of the placements of
+    `provider_id` (default: the package's own provider), last None while it runs on; and
+    `service_start`, the first of them (the start date when it has none)."""
     for package in packages:
-        package.service_start = package.start_date
-        if package.pk in handed_back and package.placed_at:
-            package.service_start = max(package.start_date, timezone.localdate(package.placed_at))
+        provider = provider_id or package.provider_id
+        package.care_spans = [
+            (placement.starts_on, placement.ends_on)
+            for placement in package.placements.all()
+            if placement.provider_id == provider
+            and (placement.ends_on is None or placement.ends_on >= placement.starts_on)
+        ]
+        package.service_start = min(
+            (first for first, _ in package.care_spans), default=package.start_date
+        )
     return packages
 
 
 def care_days(package, first: datetime.date, last: datetime.date):
-    """The days from `first` to `last` on which the package was in care."""
-    first = max(first, getattr(package, "service_start", package.start_date))
+    """The days from `first` to `last` on which the provider (see mark_service_start) cared
+    for the package."""
     if package.ended_on:
         last = min(last, package.ended_on)
-    day = first
-    while day <= last:
-        yield day
-        day += ONE_DAY
+    for span_first, span_last in getattr(package, "care_spans", [(package.start_date, None)]):
+        day = max(first, span_first, package.start_date)
+        end = last if span_last is None else min(last, span_last)
+        while day <= end:
+            yield day
+            day += ONE_DAY
 
 
 def planned_visits_on(package, day):
-    """The package's planned visits on `day` (its `visits` prefetched)."""
+    """The planned visits on `day` of the version in force that day."""
     weekday = DAYS[day.weekday()]
-    return [planned for planned in package.visits.all() if weekday in planned.days]
+    return [planned for planned in package.version_on(day).visits.all() if weekday in planned.days]
+
+
+def plan_on(package, day):
+    """The flexible 4-week plan in force on `day`, or None."""
+    return getattr(package.version_on(day), "flexible_plan", None)
 
 
 def planned_occurrences(package, first, last):
@@ -59,24 +71,42 @@ def planned_occurrences(package, first, last):
 
 
 def has_flexible_plan(package) -> bool:
-    return hasattr(package, "flexible_plan")
+    """Whether any version of the package has a flexible plan."""
+    return any(hasattr(version, "flexible_plan") for version in package.versions.all())
+
+
+def planned_on(package, day) -> tuple[Decimal, int]:
+    """What the schedule in force on `day` plans that day: a flexible plan's weekly hours
+    spread over the week's days (hours), otherwise the day's visits (carer minutes)."""
+    plan = plan_on(package, day)
+    if plan is not None:
+        return pay.planned_day_hours(plan.week_hours, package.start_date, day), 0
+    return Decimal(0), sum(
+        planned.duration_minutes * planned.carers for planned in planned_visits_on(package, day)
+    )
 
 
 def commissioned_hours(package, first, last) -> Decimal:
-    """Carer hours planned from `first` to `last`: a flexible plan's weekly hours spread
-    over each week's days, otherwise the visit schedule."""
-    if has_flexible_plan(package):
-        week_hours = package.flexible_plan.week_hours
-        total = sum(
-            (
-                pay.planned_day_hours(week_hours, package.start_date, day)
-                for day in care_days(package, first, last)
-            ),
-            Decimal(0),
-        )
-        return total.quantize(pay.PENCE)
-    minutes = sum(
-        planned.duration_minutes * planned.carers
-        for _, planned in planned_occurrences(package, first, last)
-    )
-    return pay.hours(minutes)
+    """Carer hours planned from `first` to `last`, each day by its own schedule."""
+    plan_hours, minutes = Decimal(0), 0
+    for day in care_days(package, first, last):
+        day_hours, day_minutes = planned_on(package, day)
+        plan_hours, minutes = plan_hours + day_hours, minutes + day_minutes
+    if not minutes:
+        return plan_hours.quantize(pay.PENCE)
+    return (plan_hours + pay.hours(minutes)).quantize(pay.PENCE)
+
+
+def plan_cap_minutes(package, cycle_first: datetime.date) -> int:
+    """The most carer minutes payable in the 4-week cycle starting `cycle_first`: the cap
+    of each day's flexible plan (total plus contingency) spread over the cycle's days, so
+    a cycle under one plan is capped by that plan's cap, one across a change by each
+    plan's share."""
+    caps = [
+        pay.cap_minutes(plan.cap_hours)
+        for day in (cycle_first + ONE_DAY * n for n in range(pay.PLAN_CYCLE_DAYS))
+        if (plan := plan_on(package, day)) is not None
+    ]
+    if len(caps) == pay.PLAN_CYCLE_DAYS and len(set(caps)) == 1:
+        return caps[0]
+    return sum(caps) // pay.PLAN_CYCLE_DAYS

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Greatest, Least
 
 from core import clock
-from packages.selectors import in_care_between
+from packages.selectors import in_care_between, with_schedule
 from zones.models import Zone
 
 from . import pay, schedule
@@ -332,7 +332,7 @@ def planned_visits_to_record(packages, first: datetime.date, last: datetime.date
     """(package, day, planned visit) for each visit planned from `first` to `last` on
     `packages` that has no delivered record yet, by package and time of day: a provider
     without call monitoring fills in the actual times and uploads the file."""
-    packages = schedule.mark_service_start(list(packages.prefetch_related("visits")))
+    packages = schedule.mark_service_start(list(with_schedule(packages)))
     recorded = set(
         DeliveredVisit.objects.filter(
             package__in=[p.pk for p in packages], date__range=(first, last)

@@ -19,6 +19,7 @@ from core.exports import csv_response
 from core.pages import paginate, wants_csv
 from core.permissions import require_role
 from packages.permissions import packages_for
+from packages.selectors import with_schedule
 
 from . import ecm, exports, selectors, services
 from .filters import DeliveredVisitFilter, InvoiceFilter
@@ -323,9 +324,7 @@ def payment_run_detail(request, pk):
 @allow(*DELIVERY_READERS)
 def package_delivery(request, package_id):
     package = get_object_or_404(
-        packages_for(request.user)
-        .select_related("zone", "provider", "flexible_plan")
-        .prefetch_related("visits"),
+        with_schedule(packages_for(request.user).select_related("zone", "provider")),
         pk=package_id,
     )
     context = {

@@ -10,11 +10,21 @@ from django.contrib.admin.utils import unquote
 
 from core.admin import ReadOnlyMixin
 
-from .models import FlexiblePlan, HandBack, Package, PackageEvent, Person, PersonAccess, Visit
+from .models import (
+    FlexiblePlan,
+    HandBack,
+    Package,
+    PackageEvent,
+    PackageVersion,
+    Person,
+    PersonAccess,
+    Placement,
+    Visit,
+)
 from .services import log_person_access
 
 
-# Read-only: the package's weekly hours are worked out from its visits when it is recorded.
+# Read-only: the weekly hours are worked out from the visits when a version is recorded.
 class VisitInline(ReadOnlyMixin, admin.TabularInline):
     model = Visit
     extra = 0
@@ -23,6 +33,19 @@ class VisitInline(ReadOnlyMixin, admin.TabularInline):
 class FlexiblePlanInline(ReadOnlyMixin, admin.StackedInline):
     model = FlexiblePlan
     extra = 0
+
+
+class PackageVersionInline(ReadOnlyMixin, admin.TabularInline):
+    model = PackageVersion
+    fields = ["number", "effective_from", "weekly_hours", "reason", "created_at", "created_by"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+class PlacementInline(ReadOnlyMixin, admin.TabularInline):
+    model = Placement
+    fields = ["provider", "starts_on", "ends_on", "placed_at"]
+    readonly_fields = fields
 
 
 class PackageEventInline(ReadOnlyMixin, admin.TabularInline):
@@ -53,7 +76,16 @@ class PackageAdmin(admin.ModelAdmin):
         "cancel_reason",
         "weekly_hours",
     ]
-    inlines = [VisitInline, FlexiblePlanInline, PackageEventInline]
+    inlines = [PackageVersionInline, PlacementInline, PackageEventInline]
+
+
+@admin.register(PackageVersion)
+class PackageVersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """A version's visits and plan, read-only: changes go through the package's pages."""
+
+    list_display = ["package", "number", "effective_from", "weekly_hours", "created_at"]
+    raw_id_fields = ["package"]
+    inlines = [VisitInline, FlexiblePlanInline]
 
 
 @admin.register(Person)

@@ -109,8 +109,12 @@ class PackageSerializer(serializers.ModelSerializer):
     """A package with its person (identity), visits and plan; the POST body has the same shape."""
 
     person = PersonSerializer()
-    visits = VisitSerializer(many=True)
-    flexible_plan = FlexiblePlanSerializer(required=False, allow_null=True)
+    # The schedule in force today (a change from a later date shows in .../changes/).
+    visits = VisitSerializer(many=True, source="current_visits")
+    flexible_plan = FlexiblePlanSerializer(required=False, allow_null=True, source="current_plan")
+    weekly_hours = serializers.DecimalField(
+        max_digits=7, decimal_places=2, read_only=True, source="current_version.weekly_hours"
+    )
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
     provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
     source = serializers.ChoiceField(choices=Source.choices)
@@ -239,8 +243,8 @@ class PackageViewSet(
             package = services.create_package(
                 by=request.user,
                 person=data.pop("person"),
-                visits=data.pop("visits"),
-                flexible_plan=data.pop("flexible_plan", None),
+                visits=data.pop("current_visits"),
+                flexible_plan=data.pop("current_plan", None),
                 update_person=data.pop("update_person"),
                 package=data,
             )

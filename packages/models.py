@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 
+from core import clock
 from providers.models import Provider
 from zones.models import Zone
 
@@ -115,6 +116,14 @@ class Package(models.Model):
     open again; draft and open packages can be cancelled. `escalated` marks
     an open package for which no eligible provider is left. Each submit or
     hand-back starts a new `brokering_round`.
+
+    Its visits come in versions (PackageVersion): the first from the start,
+    each change from a date; `weekly_hours` holds the hours of the version in
+    force today, which `services.bring_changes_into_force` keeps so as the
+    days pass. Who cares for it, from when until when, is in its placements
+    (Placement). A provider handing it back with notice keeps it `placed`
+    until `handed_back_until` (its last day) while brokering finds the next
+    one, `next_provider` once someone accepts.
     """
 
     # Left out of the audit trail (core.audit): they change on every save, or are secret.
@@ -139,6 +148,19 @@ class Package(models.Model):
     weekly_hours = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))
     provider = models.ForeignKey(
         Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="packages"
+    )
+    handed_back_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Handed back with notice: the current provider's last day of care.",
+    )
+    next_provider = models.ForeignKey(
+        Provider,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Handed back with notice: who takes over the day after.",
     )
     escalated = models.BooleanField(default=False)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -198,10 +220,56 @@ class Package(models.Model):
             models.CheckConstraint(
                 name="package_weekly_hours_not_negative", condition=models.Q(weekly_hours__gte=0)
             ),
+            models.CheckConstraint(
+                name="package_notice_only_when_placed",
+                condition=models.Q(handed_back_until__isnull=True) | models.Q(status="placed"),
+            ),
+            models.CheckConstraint(
+                name="package_next_provider_only_under_notice",
+                condition=models.Q(next_provider__isnull=True)
+                | models.Q(handed_back_until__isnull=False),
+            ),
         ]
 
     def __str__(self):
         return f"Package {self.pk}"
+
+    @property
+    def under_notice(self) -> bool:
+        """Handed back with notice: still placed, its provider leaving after `handed_back_until`."""
+        return self.handed_back_until is not None
+
+    @property
+    def seeking_provider(self) -> bool:
+        """Whether brokering looks for a provider: open, or under notice with nobody to follow."""
+        return self.status == PackageStatus.OPEN or (
+            self.under_notice and self.next_provider_id is None
+        )
+
+    @property
+    def current_version(self) -> "PackageVersion":
+        """The version in force today (UK): what the package's visits and hours are now."""
+        return self.version_on(clock.today())
+
+    @property
+    def current_visits(self):
+        return self.current_version.visits.all()
+
+    @property
+    def current_plan(self):
+        """Today's flexible 4-week plan, or None."""
+        return getattr(self.current_version, "flexible_plan", None)
+
+    def version_on(self, day: datetime.date) -> "PackageVersion":
+        """The version of its visits in force on `day` (its `versions` prefetched or not):
+        the latest to start on or before it, the newest recorded of those starting together;
+        the first before any of them starts."""
+        versions = sorted(self.versions.all(), key=PackageVersion.in_force_order)
+        in_force = versions[0]
+        for version in versions[1:]:
+            if version.effective_from <= day:
+                in_force = version
+        return in_force
 
     @property
     def is_urgent(self):
@@ -225,14 +293,80 @@ MIN_MEDICATION_VISIT_MINUTES = 15
 MAX_VISIT_MINUTES = 1440
 
 
+class PackageVersion(models.Model):
+    """One schedule of a package's visits (and flexible plan), in force from a date.
+
+    The first version (number 1) is the one recorded with the referral and holds
+    from the start, whatever the start date (`effective_from` is empty); while a
+    package is a draft or open, edits change it in place. Once placed, a change is
+    a new version from `effective_from` (between the start date and 28 days
+    ahead): the versions before stay as they were, so that the days before it are
+    still planned and invoiced by the schedule then in force. Of versions starting
+    on the same day, the one recorded last holds.
+    """
+
+    audit_exclude = ("created_at",)
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    effective_from = models.DateField(
+        null=True, blank=True, help_text="The first day it holds; empty for the first version."
+    )
+    weekly_hours = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    in_force = models.BooleanField(
+        default=True,
+        help_text="False until its first day has come and the package's weekly hours follow it.",
+    )
+
+    class Meta:
+        ordering = ["package", "number"]
+        indexes = [
+            # The daily job finds the versions whose day has come.
+            models.Index(
+                fields=["effective_from"],
+                name="version_awaiting_force",
+                condition=models.Q(in_force=False),
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "number"], name="version_number_unique"),
+            models.CheckConstraint(
+                name="version_first_has_no_date",
+                condition=models.Q(number=1, effective_from__isnull=True)
+                | models.Q(number__gt=1, effective_from__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="version_weekly_hours_not_negative",
+                condition=models.Q(weekly_hours__gte=0),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Version {self.number} of package {self.package_id}"
+
+    @staticmethod
+    def in_force_order(version) -> tuple:
+        """Sort key: the order in which versions take over from each other."""
+        return (version.effective_from or datetime.date.min, version.number)
+
+    @property
+    def is_first(self) -> bool:
+        return self.number == 1
+
+
 class Visit(models.Model):
-    """A planned visit, repeated on the given days each week.
+    """A planned visit, repeated on the given days each week, in one version of the schedule.
 
     At least 30 minutes (NICE QS123), or 15 for a medication check; one
     carer, or two for a double-handed call (which counts twice in carer hours).
     """
 
-    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="visits")
+    version = models.ForeignKey("PackageVersion", on_delete=models.CASCADE, related_name="visits")
     days = models.JSONField(help_text='Days of the week, e.g. ["mon", "wed"].')
     time = models.TimeField()
     duration_minutes = models.PositiveIntegerField(
@@ -276,9 +410,12 @@ class FlexiblePlan(models.Model):
     """Bury's flexible 4-week plan: hours may vary week to week within the total.
 
     Payment over the four weeks is capped by the total plus contingency hours.
+    It belongs to one version of the package's schedule.
     """
 
-    package = models.OneToOneField(Package, on_delete=models.CASCADE, related_name="flexible_plan")
+    version = models.OneToOneField(
+        PackageVersion, on_delete=models.CASCADE, related_name="flexible_plan"
+    )
     week1_hours = models.DecimalField(max_digits=6, decimal_places=2)
     week2_hours = models.DecimalField(max_digits=6, decimal_places=2)
     week3_hours = models.DecimalField(max_digits=6, decimal_places=2)
@@ -300,7 +437,7 @@ class FlexiblePlan(models.Model):
         ]
 
     def __str__(self):
-        return f"Flexible plan for package {self.package_id}"
+        return f"Flexible plan of version {self.version_id}"
 
     @property
     def week_hours(self):
@@ -316,11 +453,15 @@ class FlexiblePlan(models.Model):
 
 
 class HandBack(models.Model):
-    """A provider ending a live package: the package re-opens without it."""
+    """A provider ending a live package: the package re-opens without it, at once or, with
+    notice, the day after `last_day`."""
 
     package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="hand_backs")
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="hand_backs")
     reason = models.TextField()
+    last_day = models.DateField(
+        null=True, blank=True, help_text="With notice: the provider's last day of care."
+    )
     at = models.DateTimeField()
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -332,6 +473,41 @@ class HandBack(models.Model):
 
     def __str__(self):
         return f"Hand-back of package {self.package_id} by {self.provider_id}"
+
+
+class Placement(models.Model):
+    """A provider caring for a package, from `starts_on` to `ends_on` (empty: until further
+    notice).
+
+    A package has one placement per provider that took it on, in order; at most one
+    runs on with no end. A provider records visits only for the days of its own
+    placements. Handed back at once, a placement ends that day (one not yet begun
+    then covers no day at all); with notice, on the last day given, and the next
+    provider's placement starts the day after.
+    """
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="placements")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="placements")
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    placed_at = models.DateTimeField(help_text="When the provider accepted or was assigned it.")
+
+    class Meta:
+        ordering = ["package", "starts_on", "pk"]
+        indexes = [models.Index(fields=["provider", "package"], name="placement_provider")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["package"],
+                condition=models.Q(ends_on__isnull=True),
+                name="placement_one_running_per_package",
+            )
+        ]
+
+    def __str__(self):
+        return f"Placement of package {self.package_id} with {self.provider_id}"
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 
 class EventKind(models.TextChoices):
@@ -347,6 +523,8 @@ class EventKind(models.TextChoices):
     PLACED = "placed", "Placed"
     ASSIGNED = "assigned", "Assigned by hand"
     HANDED_BACK = "handed_back", "Handed back"
+    CHANGED = "changed", "Visits changed from a date"
+    TAKEN_OVER = "taken_over", "Next provider took over"
     REBROKERED = "rebrokered", "Re-brokered"
     ENDED = "ended", "Ended"
     CANCELLED = "cancelled", "Cancelled"

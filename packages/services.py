@@ -7,6 +7,7 @@ cancellations through `packages.signals`, sent inside the transaction (its
 receivers enqueue work with `transaction.on_commit`).
 """
 
+import datetime
 import ipaddress
 from decimal import Decimal
 
@@ -29,8 +30,10 @@ from .models import (
     Package,
     PackageEvent,
     PackageStatus,
+    PackageVersion,
     Person,
     PersonAccess,
+    Placement,
     Priority,
     Source,
     Visit,
@@ -89,27 +92,8 @@ def create_package(
             created_by=by,
         )
         audit.record(by=by, obj=created, action=audit.CREATE, changes=audit.created(created))
-        for visit in visits:
-            planned = Visit.objects.create(
-                package=created,
-                days=validation.clean_days(visit["days"]),
-                time=visit["time"],
-                duration_minutes=visit["duration_minutes"],
-                carers=visit.get("carers", 1),
-                purpose=visit["purpose"],
-            )
-            audit.record(by=by, obj=planned, action=audit.CREATE, changes=audit.created(planned))
-        if flexible_plan is not None:
-            weeks = validation.check_week_hours(flexible_plan["week_hours"])
-            plan = FlexiblePlan.objects.create(
-                package=created,
-                week1_hours=weeks[0],
-                week2_hours=weeks[1],
-                week3_hours=weeks[2],
-                week4_hours=weeks[3],
-                contingency_hours=Decimal(str(flexible_plan.get("contingency_hours") or 0)),
-            )
-            audit.record(by=by, obj=plan, action=audit.CREATE, changes=audit.created(plan))
+        first = _new_version(by=by, package=created, number=1)
+        _record_schedule(by=by, version=first, visits=visits, flexible_plan=flexible_plan)
         record_event(package_id=created.pk, kind=EventKind.CREATED, by=by)
         if updated:
             record_event(
@@ -200,6 +184,49 @@ def _same(recorded, given) -> bool:
 
 def _listed(labels):
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def _new_version(*, by, package, number, effective_from=None, reason="") -> PackageVersion:
+    """A version of the package's schedule, its visits to follow (`_record_schedule`)."""
+    version = PackageVersion.objects.create(
+        package=package,
+        number=number,
+        effective_from=effective_from,
+        reason=reason,
+        in_force=effective_from is None or effective_from <= clock.today(),
+        created_at=clock.now(),
+        created_by=by,
+    )
+    audit.record(by=by, obj=version, action=audit.CREATE, changes=audit.created(version))
+    return version
+
+
+def _record_schedule(*, by, version, visits, flexible_plan) -> PackageVersion:
+    """Give `version` its visits and flexible plan (checked already), and their weekly hours."""
+    for visit in visits:
+        planned = Visit.objects.create(
+            version=version,
+            days=validation.clean_days(visit["days"]),
+            time=visit["time"],
+            duration_minutes=visit["duration_minutes"],
+            carers=visit.get("carers", 1),
+            purpose=visit["purpose"],
+        )
+        audit.record(by=by, obj=planned, action=audit.CREATE, changes=audit.created(planned))
+    if flexible_plan is not None:
+        weeks = validation.check_week_hours(flexible_plan["week_hours"])
+        plan = FlexiblePlan.objects.create(
+            version=version,
+            week1_hours=weeks[0],
+            week2_hours=weeks[1],
+            week3_hours=weeks[2],
+            week4_hours=weeks[3],
+            contingency_hours=Decimal(str(flexible_plan.get("contingency_hours") or 0)),
+        )
+        audit.record(by=by, obj=plan, action=audit.CREATE, changes=audit.created(plan))
+    version.weekly_hours = validation.weekly_carer_hours(visits)
+    version.save(update_fields=["weekly_hours"])
+    return version
 
 
 def _check_referral(*, by, person, package, visits, flexible_plan):
@@ -344,6 +371,7 @@ def hand_back_package(*, package_id, by, reason) -> Package:
         package=package, provider=provider, reason=reason, at=now, by=by
     )
     audit.record(by=by, obj=hand_back, action=audit.CREATE, changes=audit.created(hand_back))
+    _end_placement(by, package, clock.today())
     _move(
         package,
         "hand_back",
@@ -376,6 +404,7 @@ def end_package(*, package_id, by, ended_on=None) -> Package:
         raise ValidationError({"ended_on": ["The last day of care cannot be in the future."]})
     if ended_on < package.start_date:
         raise ValidationError({"ended_on": ["The last day of care cannot be before it started."]})
+    _end_placement(by, package, ended_on)
     _move(package, "end", by=by, ended_at=clock.now(), ended_on=ended_on)
     record_event(
         package_id=package.pk, kind=EventKind.ENDED, by=by, detail=f"Last day {ended_on:%d/%m/%Y}"
@@ -387,17 +416,44 @@ def end_package(*, package_id, by, ended_on=None) -> Package:
 def mark_placed(*, package_id, provider, by, kind=EventKind.PLACED, detail="") -> Package:
     """Open -> placed with `provider` (a Provider or its id): an offer accepted, or assigned."""
     package = _locked(package_id, "place")
+    now = clock.now()
+    _start_placement(by, package, getattr(provider, "pk", provider), now)
     _move(
         package,
         "place",
         by=by,
         provider_id=getattr(provider, "pk", provider),
-        placed_at=clock.now(),
+        placed_at=now,
         escalated=False,
         escalated_at=None,
     )
     record_event(package_id=package.pk, kind=kind, by=by, provider=provider, detail=detail)
     return package
+
+
+def _start_placement(by, package, provider_id, placed_at) -> Placement:
+    """The provider's placement: from the start date for the first, or from today (never
+    before the start date) for a provider taking over a package handed back."""
+    starts_on = package.start_date
+    if package.placements.exists():
+        starts_on = max(starts_on, clock.today())
+    placement = Placement.objects.create(
+        package=package, provider_id=provider_id, starts_on=starts_on, placed_at=placed_at
+    )
+    audit.record(by=by, obj=placement, action=audit.CREATE, changes=audit.created(placement))
+    return placement
+
+
+def _end_placement(by, package, last_day) -> None:
+    """End the running placement on `last_day` (the day before it starts, when it has not
+    begun: then it covers no day)."""
+    placement = package.placements.filter(ends_on__isnull=True).first()
+    if placement is None:
+        return
+    before = audit.snapshot(placement)
+    placement.ends_on = max(last_day, placement.starts_on - datetime.timedelta(days=1))
+    placement.save(update_fields=["ends_on"])
+    audit.record(by=by, obj=placement, changes=audit.changed(before, placement))
 
 
 @transaction.atomic

@@ -345,7 +345,7 @@ def _detail(request, package, status=200, **forms_):
     is_writer = has_role(user, *PACKAGE_WRITERS)
     context = {
         "package": package,
-        "grid": selectors.visit_grid(package.visits.all()),
+        "grid": selectors.visit_grid(package.current_visits),
         "events": selectors.timeline_for(package, user),
         "others": selectors.other_packages_of(package.person_id, packages_for(user), package.pk),
         "can_submit": is_writer and package.allows("submit"),

@@ -15,7 +15,9 @@ from packages.models import (
     FlexiblePlan,
     Package,
     PackageStatus,
+    PackageVersion,
     Person,
+    Placement,
     Priority,
     Source,
     Visit,
@@ -173,14 +175,28 @@ class PackageFactory(factory.django.DjangoModelFactory):
                 }
             ]
         )
+        minutes = sum(v["duration_minutes"] * v.get("carers", 1) * len(v["days"]) for v in specs)
+        hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+        first = PackageVersion.objects.create(
+            package=self, number=1, weekly_hours=hours, created_at=timezone.now()
+        )
         for spec in specs:
-            Visit.objects.create(package=self, **spec)
+            Visit.objects.create(version=first, **spec)
         if extracted is not None:
-            minutes = sum(
-                v["duration_minutes"] * v.get("carers", 1) * len(v["days"]) for v in specs
-            )
-            self.weekly_hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+            self.weekly_hours = hours
             self.save(update_fields=["weekly_hours"])
+
+    @factory.post_generation
+    def placement(self, create, extracted, **kwargs):
+        """A package with a provider is in its placement, from the start date."""
+        if create and self.provider_id and self.status in ("placed", "ended"):
+            Placement.objects.create(
+                package=self,
+                provider_id=self.provider_id,
+                starts_on=self.start_date,
+                ends_on=self.ended_on,
+                placed_at=self.placed_at or timezone.now(),
+            )
 
 
 class OpenPackageFactory(PackageFactory):
@@ -196,10 +212,15 @@ class PlacedPackageFactory(OpenPackageFactory):
 
 
 class FlexiblePlanFactory(factory.django.DjangoModelFactory):
+    """FlexiblePlanFactory(package=package): a plan in the package's first version."""
+
     class Meta:
         model = FlexiblePlan
 
-    package = factory.SubFactory(PackageFactory)
+    class Params:
+        package = factory.SubFactory(PackageFactory)
+
+    version = factory.LazyAttribute(lambda plan: plan.package.versions.get(number=1))
     week1_hours = Decimal("20")
     week2_hours = Decimal("10")
     week3_hours = Decimal("20")

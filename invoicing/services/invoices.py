@@ -21,6 +21,7 @@ from accounts.models import Role
 from core import audit, clock
 from core.errors import Conflict
 from packages.models import Package, PackageStatus
+from packages.selectors import with_schedule
 from providers.models import Provider
 
 from .. import pay, rollup, schedule
@@ -153,11 +154,11 @@ def _packages(provider, period_start, period_end, recorded):
     ) & (Q(ended_on__isnull=True) | Q(ended_on__gte=period_start))
     packages = {
         package.pk: package
-        for package in Package.objects.filter(placed | Q(pk__in={v.package_id for v in recorded}))
-        .select_related("flexible_plan")
-        .prefetch_related("visits")
+        for package in with_schedule(
+            Package.objects.filter(placed | Q(pk__in={v.package_id for v in recorded}))
+        )
     }
-    schedule.mark_service_start(list(packages.values()))
+    schedule.mark_service_start(list(packages.values()), provider.pk)
     for package in packages.values():
         package.with_provider = package.provider_id == provider.pk and package.status in (
             PackageStatus.PLACED,
@@ -239,12 +240,14 @@ def _price(package, visits, terms, already_paid):
         visit.paid_minutes = visit.payable_minutes
     if not schedule.has_flexible_plan(package):
         return
-    cap = pay.cap_minutes(package.flexible_plan.cap_hours)
     cycles = defaultdict(list)
     for visit in visits:
-        cycles[pay.plan_cycle(package.start_date, visit.date)].append(visit)
+        # Only the days a flexible plan is in force are capped by it.
+        if schedule.plan_on(package, visit.date) is not None:
+            cycles[pay.plan_cycle(package.start_date, visit.date)].append(visit)
     for cycle, cycle_visits in cycles.items():
-        allowance = cap - already_paid[(package.pk, cycle)]
+        first = pay.cycle_dates(package.start_date, cycle)[0]
+        allowance = schedule.plan_cap_minutes(package, first) - already_paid[(package.pk, cycle)]
         paid = pay.apply_cap([v.payable_minutes for v in cycle_visits], allowance)
         for visit, minutes in zip(cycle_visits, paid, strict=True):
             visit.paid_minutes = minutes

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from accounts.models import Role
 from core import clock
+from packages.selectors import versions
 from providers.models import Provider
 
 from .. import ecm, pay, rollup, schedule
@@ -83,8 +84,8 @@ def _lock_packages(by, package_ids):
         package.pk: package
         for package in recordable_packages_for(by)
         .filter(pk__in=package_ids)
-        .select_related("provider", "flexible_plan")
-        .prefetch_related("visits")
+        .select_related("provider")
+        .prefetch_related(versions())
     }
     provider_ids = sorted({package.provider_id for package in packages.values()})
     list(Provider.objects.select_for_update().filter(pk__in=provider_ids).order_by("pk"))
@@ -212,7 +213,7 @@ def _delivered(package, planned, clean, visit):
     else:
         # Not in the schedule: only a flexible plan pays for it (within its 4-week cap).
         visit.unplanned = True
-        flexible = schedule.has_flexible_plan(package)
+        flexible = schedule.plan_on(package, clean["date"]) is not None
         per_carer = pay.payable_minutes(actual=actual, planned=None, terms=terms) if flexible else 0
         carers = clean["carers"]
     visit.payable_minutes = per_carer * carers

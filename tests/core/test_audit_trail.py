@@ -104,7 +104,7 @@ def test_a_package_and_its_person_are_audited_from_the_referral_on(broker):
     )
     assert package.zone == zone
     assert entries_for(package.person)[0].actor == broker
-    assert entries_for(package.visits.get())[0].action == LogEntry.Action.CREATE
+    assert entries_for(package.current_visits.get())[0].action == LogEntry.Action.CREATE
     packages.submit_package(package_id=package.pk, by=broker)
     packages.cancel_package(package_id=package.pk, by=broker, reason="Went to a care home")
     created, submitted, cancelled = entries_for(package)

@@ -29,7 +29,7 @@ def test_provider_records_a_visit_matched_to_the_planned_one(api, provider_user,
     )
     assert response.status_code == 201, response.json()
     visit = response.json()
-    planned = package.visits.get()
+    planned = package.current_visits.get()
     assert visit["planned_visit"] == planned.pk
     assert visit["planned_start"] == "08:00"
     assert visit["actual_start"] == "08:03"

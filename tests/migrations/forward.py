@@ -143,6 +143,65 @@ def seed(apps):
     DeadlineNotification.objects.create(
         invoice=invoice, status="due_soon", sent_at=NOW, recipients="finance@example.org"
     )
+    seed_schedules_and_placements(apps, person, zone, office, package)
+
+
+def seed_schedules_and_placements(apps, person, zone, office, open_package):
+    """Visits and a plan on packages (they move to each package's first version), and a
+    package handed back by one provider and placed with another (two placements)."""
+    Provider = apps.get_model("providers", "Provider")
+    Package = apps.get_model("packages", "Package")
+    Visit = apps.get_model("packages", "Visit")
+    FlexiblePlan = apps.get_model("packages", "FlexiblePlan")
+    HandBack = apps.get_model("packages", "HandBack")
+    PackageEvent = apps.get_model("packages", "PackageEvent")
+    other = Provider.objects.create(
+        code="BETA", name="Beta Care", cqc_rating="good", status="active", hourly_rate="25.00"
+    )
+    for time, minutes in (("08:00", 45), ("18:00", 30)):
+        Visit.objects.create(
+            package=open_package,
+            days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            time=time,
+            duration_minutes=minutes,
+            carers=1,
+            purpose="personal_care",
+        )
+    FlexiblePlan.objects.create(
+        package=open_package,
+        week1_hours=8,
+        week2_hours=6,
+        week3_hours=8,
+        week4_hours=6,
+        contingency_hours=2,
+    )
+    placed = Package.objects.create(
+        person=person,
+        zone=zone,
+        source="hospital_discharge",
+        status="placed",
+        start_date=datetime.date(2026, 11, 2),
+        weekly_hours=Decimal("3.50"),
+        brokering_round=2,
+        submitted_at=NOW - datetime.timedelta(days=28),
+        provider=other,
+        placed_at=NOW - datetime.timedelta(days=10),
+    )
+    Visit.objects.create(
+        package=placed, days=["mon"], time="09:00", duration_minutes=210, purpose="sitting"
+    )
+    PackageEvent.objects.create(
+        package=placed, kind="placed", at=NOW - datetime.timedelta(days=27), provider=office
+    )
+    HandBack.objects.create(
+        package=placed,
+        provider=office,
+        reason="No carers",
+        at=NOW - datetime.timedelta(days=12),
+    )
+    PackageEvent.objects.create(
+        package=placed, kind="placed", at=NOW - datetime.timedelta(days=10), provider=other
+    )
 
 
 def facts():
@@ -165,6 +224,41 @@ def facts():
             for entry in LogEntry.objects.all()
         ],
         "deadline_warnings": list(DeadlineNotification.objects.values_list("status", flat=True)),
+        **schedules_and_placements(),
+    }
+
+
+def schedules_and_placements():
+    from packages.models import Package
+
+    packages = Package.objects.order_by("pk").prefetch_related(
+        "versions__visits", "versions__flexible_plan", "placements__provider"
+    )
+    return {
+        "versions": {
+            package.pk: [
+                {
+                    "number": version.number,
+                    "effective_from": version.effective_from,
+                    "weekly_hours": version.weekly_hours,
+                    "visits": [(str(v.time), v.duration_minutes) for v in version.visits.all()],
+                    "plan": (
+                        [str(h) for h in version.flexible_plan.week_hours]
+                        if hasattr(version, "flexible_plan")
+                        else None
+                    ),
+                }
+                for version in package.versions.all()
+            ]
+            for package in packages
+        },
+        "placements": {
+            package.pk: [
+                (p.provider.code, str(p.starts_on), str(p.ends_on) if p.ends_on else None)
+                for p in package.placements.all()
+            ]
+            for package in packages
+        },
     }
 
 

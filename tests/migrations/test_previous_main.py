@@ -74,3 +74,22 @@ def test_offers_and_notifications_move_to_their_apps_with_every_row(backend, req
     # The audit entry about an offer now points at the offer's new home.
     assert found["offer_audit"] == [["brokering", "offer", found["offers"][0]["pk"]]]
     assert found["deadline_warnings"] == ["due_soon"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite_url", "postgres_url"])
+def test_every_package_gets_its_first_version_and_its_placements(backend, request):
+    found = migrate_forward(request.getfixturevalue(backend))
+
+    (open_package, placed) = sorted(found["versions"], key=int)
+    (first,) = found["versions"][open_package]
+    assert first["number"] == 1 and first["effective_from"] is None
+    assert first["weekly_hours"] == "7.00"
+    assert first["visits"] == [["08:00:00", 45], ["18:00:00", 30]]
+    assert first["plan"] == ["8.00", "6.00", "8.00", "6.00"]
+    assert found["placements"][open_package] == []
+    assert [v["visits"] for v in found["versions"][placed]] == [[["09:00:00", 210]]]
+    # Alpha cared from the start until it handed the package back; Beta since it took over.
+    assert found["placements"][placed] == [
+        ["ALPHA", "2026-11-02", "2026-11-18"],
+        ["BETA", "2026-11-20", None],
+    ]

@@ -188,11 +188,11 @@ def test_record_a_referral_as_a_draft(page, broker, zone):
     assert package.hospital_ready_on == datetime.date(2026, 11, 22)
     assert package.person.nhs_number == "9434765919"
     assert package.person.postcode == "EX2 4QD"
-    assert [(v.days, v.carers) for v in package.visits.order_by("time")] == [
+    assert [(v.days, v.carers) for v in package.current_visits.order_by("time")] == [
         (["mon", "tue", "wed", "thu", "fri", "sat", "sun"], 2),
         (["mon", "thu"], 1),
     ]
-    assert not hasattr(package, "flexible_plan") or package.flexible_plan is None
+    assert package.current_plan is None
 
 
 def test_record_and_submit_with_a_flexible_plan(page, broker, zone):
@@ -210,19 +210,19 @@ def test_record_and_submit_with_a_flexible_plan(page, broker, zone):
     page(broker).post("/packages/new/", data)
     package = Package.objects.get()
     assert package.status == PackageStatus.OPEN
-    assert [str(h) for h in package.flexible_plan.week_hours] == [
+    assert [str(h) for h in package.current_plan.week_hours] == [
         "12.00",
         "10.00",
         "12.00",
         "10.00",
     ]
-    assert str(package.flexible_plan.contingency_hours) == "3.00"
+    assert str(package.current_plan.contingency_hours) == "3.00"
     assert [e.kind for e in package.events.all()] == [EventKind.CREATED, EventKind.SUBMITTED]
 
 
 def test_a_removed_visit_is_not_saved(page, broker, zone):
     page(broker).post("/packages/new/", referral_form(**{"visits-1-DELETE": "on"}))
-    assert Package.objects.get().visits.count() == 1
+    assert Package.objects.get().current_visits.count() == 1
 
 
 @pytest.mark.parametrize(
