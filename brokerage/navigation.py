@@ -16,7 +16,7 @@ NAVIGATION = [
     ("Dashboard", "dashboard:index", {A, C, B, F}),
     ("Zones", "zones:list", {A, C, B}),
     ("Providers", "providers:list", {A, C, B, F}),
-    ("Notifications", "notifications:list", {A, B, P, F}),
+    ("Notifications", "notifications:list", {A, B, C, P, F}),
 ]
 
 # Where signing in lands, where it is not the first item: the page each role starts its day on.
