@@ -1,0 +1,33 @@
+"""The access log: every view of a person's record, who and when and from where."""
+
+import ipaddress
+
+from core import clock
+
+from ..models import PersonAccess
+
+
+def log_person_access(*, person_id, user, request_or_ip, via) -> PersonAccess:
+    """Append to the access log: `user` saw person `person_id` through `via`."""
+    return PersonAccess.objects.create(
+        person_id=person_id, user=user, at=clock.now(), ip_address=_ip(request_or_ip), via=via
+    )
+
+
+def log_people_access(*, person_ids, user, request_or_ip, via) -> None:
+    """The same for a list that shows several people at once (one row each)."""
+    now, ip = clock.now(), _ip(request_or_ip)
+    PersonAccess.objects.bulk_create(
+        PersonAccess(person_id=pk, user=user, at=now, ip_address=ip, via=via)
+        for pk in dict.fromkeys(person_ids)
+    )
+
+
+def _ip(request_or_ip):
+    address = getattr(request_or_ip, "META", {}).get("REMOTE_ADDR") or (
+        request_or_ip if isinstance(request_or_ip, str) else None
+    )
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
