@@ -277,6 +277,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Changes from a date, hand-backs with notice and reviews falling due, as the days pass.
+    "follow-the-calendar": {
+        "task": "packages.tasks.follow_the_calendar",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "check-invoice-deadlines": {
         "task": "invoicing.tasks.check_invoice_deadlines",
         "schedule": crontab(minute=5),

@@ -30,6 +30,7 @@ class WithdrawnBecause(models.TextChoices):
     CANCELLED = "cancelled", "Package cancelled"
     BROKER = "broker", "Withdrawn by a broker"
     REBROKERED = "rebrokered", "Package re-brokered"
+    CHANGED = "changed", "Package changed"
 
 
 class Offer(models.Model):

@@ -3,7 +3,12 @@
 from django.db import transaction
 from django.dispatch import receiver
 
-from packages.signals import package_cancelled, package_handed_back, package_submitted
+from packages.signals import (
+    package_cancelled,
+    package_edited,
+    package_handed_back,
+    package_submitted,
+)
 
 from . import services, tasks
 
@@ -19,3 +24,11 @@ def broker_after_commit(sender, package_id, **kwargs):
 def withdraw_cancelled(sender, package_id, **kwargs):
     """A cancelled package's offers are withdrawn in the same transaction as the cancel."""
     services.withdraw_for_cancelled(package_id=package_id)
+
+
+@receiver(package_edited, dispatch_uid="brokering.rebroker_edited")
+def rebroker_edited(sender, package_id, **kwargs):
+    """An open package changed: its pending offers are withdrawn in the same transaction,
+    and its new round brokered once committed."""
+    services.withdraw_for_changed(package_id=package_id)
+    transaction.on_commit(lambda: tasks.broker_package.delay(package_id))

@@ -314,6 +314,12 @@ def withdraw_for_cancelled(*, package_id) -> int:
     return _withdraw_pending(package_id, WithdrawnBecause.CANCELLED)
 
 
+def withdraw_for_changed(*, package_id) -> int:
+    """Withdraw the pending offers of an open package that changed (inside the changing
+    transaction): the providers asked may be asked again in its new round, as it is now."""
+    return _withdraw_pending(package_id, WithdrawnBecause.CHANGED)
+
+
 def withdraw_offers(*, package_id, by) -> int:
     """A broker withdraws the pending offers: the providers asked are not asked again this
     round, and brokering moves on to the next provider (or escalates)."""

@@ -18,7 +18,16 @@ from zones.selectors import zone_for_postcode
 
 from . import selectors, services, validation
 from .filters import PackageFilter
-from .models import PERSON_IDENTITY, Package, Person, Priority, Purpose, Source, Visit
+from .models import (
+    PERSON_IDENTITY,
+    Package,
+    PackageVersion,
+    Person,
+    Priority,
+    Purpose,
+    Source,
+    Visit,
+)
 from .nhs import normalise_nhs_number
 from .permissions import (
     HAND_BACK_ROLES,
@@ -178,11 +187,55 @@ class PackageSerializer(serializers.ModelSerializer):
         return value
 
     def validate(self, attrs):
-        zone = zone_for_postcode(attrs["person"]["postcode"])
+        postcode = attrs.get("person", {}).get("postcode")
+        if postcode is None:  # a PATCH that leaves the postcode as it is
+            return attrs
+        zone = zone_for_postcode(postcode)
         if not may_broker_zone(self.context["request"].user, zone):
             message = services.OUTSIDE_YOUR_ZONES.format(zone=zone.code)
             raise serializers.ValidationError({"person": {"postcode": [message]}})
         return attrs
+
+
+def as_changes(validated) -> dict:
+    """A PATCH body's validated data in the shape the services take (the referral's)."""
+    renamed = {"current_visits": "visits", "current_plan": "flexible_plan"}
+    return {renamed.get(field, field): value for field, value in validated.items()}
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    """A change of a placed package's visits from a date (a version after the first)."""
+
+    visits = VisitSerializer(many=True)
+    flexible_plan = FlexiblePlanSerializer(required=False, allow_null=True)
+    effective_from = serializers.DateField()
+    reason = serializers.CharField(max_length=2000)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PackageVersion
+        fields = [
+            "id",
+            "package",
+            "number",
+            "effective_from",
+            "visits",
+            "flexible_plan",
+            "weekly_hours",
+            "reason",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = ["id", "package", "number", "weekly_hours", "created_at"]
+
+    def validate_visits(self, value):
+        _django_to_drf(validation.check_visit_count, value)
+        return value
+
+    def to_representation(self, version):
+        data = super().to_representation(version)
+        data["package"] = str(version.package_id)
+        return data
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -252,6 +305,49 @@ class PackageViewSet(
             # Said where the POST body has the fields: under "person".
             raise serializers.ValidationError({"person": differs.message_dict}) from differs
         return self._respond(package.pk, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        """A draft takes any field of the POST body; an open package its visits, flexible
+        plan, priority, start date and needs (a new brokering round); a placed one is 409."""
+        package = self.get_object()
+        services.require_editable(package)
+        serializer = self.get_serializer(package, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = as_changes(serializer.validated_data)
+        update_person = changes.pop("update_person", False)
+        try:
+            services.edit_package(
+                by=request.user,
+                package_id=package.pk,
+                changes=changes,
+                update_person=update_person,
+            )
+        except services.PersonDiffers as differs:
+            raise serializers.ValidationError({"person": differs.message_dict}) from differs
+        return self._respond(package.pk)
+
+    @extend_schema(request=ChangeSerializer, responses={201: ChangeSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=ChangeSerializer)
+    def changes(self, request, pk=None):
+        """A placed package's visits changed from a date; GET lists the changes."""
+        package = self.get_object()
+        if request.method == "GET":
+            changes = selectors.changes_of(package)
+            page = self.paginate_queryset(changes)
+            return self.get_paginated_response(ChangeSerializer(page, many=True).data)
+        body = _parsed(ChangeSerializer, request)
+        version = services.change_package(
+            by=request.user,
+            package_id=package.pk,
+            effective_from=body["effective_from"],
+            visits=body["visits"],
+            flexible_plan=body.get("flexible_plan"),
+            reason=body["reason"],
+        )
+        return Response(
+            ChangeSerializer(selectors.changes_of(package).get(pk=version.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=None, responses=PackageSerializer)
     @action(detail=True, methods=["post"])

@@ -110,3 +110,13 @@ def timeline_for(package, user):
     if user.role == Role.PROVIDER:
         return [e for e in events if e.provider_id in (None, user.provider_id)]
     return list(events)
+
+
+def changes_of(package):
+    """A package's changes from a date (its versions after the first), in the order made."""
+    return (
+        PackageVersion.objects.filter(package=package, number__gt=1)
+        .select_related("flexible_plan", "created_by")
+        .prefetch_related("visits")
+        .order_by("number")
+    )

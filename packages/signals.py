@@ -10,3 +10,5 @@ from django.dispatch import Signal
 package_submitted = Signal()
 package_handed_back = Signal()
 package_cancelled = Signal()
+# An open package changed: a new brokering round has begun with its new details.
+package_edited = Signal()

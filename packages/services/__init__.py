@@ -2,11 +2,13 @@
 
 - referrals: a referral recorded as a draft, for the person with its NHS number;
 - lifecycle: submit, place, hand back, end, cancel, escalate, and the timeline;
-- schedules: the versions of a package's visits;
+- changes: a draft or an open package edited, a placed one changed from a date;
+- schedules: the versions of a package's visits, and which is in force;
 - access: the access log of views of a person's record.
 """
 
 from .access import log_people_access, log_person_access
+from .changes import change_package, edit_package, require_editable
 from .lifecycle import (
     cancel_package,
     end_package,
@@ -17,18 +19,23 @@ from .lifecycle import (
     submit_package,
 )
 from .referrals import OUTSIDE_YOUR_ZONES, PersonDiffers, create_package
+from .schedules import bring_changes_into_force
 
 __all__ = [
     "OUTSIDE_YOUR_ZONES",
     "PersonDiffers",
+    "bring_changes_into_force",
     "cancel_package",
+    "change_package",
     "create_package",
+    "edit_package",
     "end_package",
     "hand_back_package",
     "log_people_access",
     "log_person_access",
     "mark_placed",
     "record_event",
+    "require_editable",
     "set_escalated",
     "submit_package",
 ]

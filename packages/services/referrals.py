@@ -5,8 +5,6 @@ changed only on purpose (PersonDiffers otherwise). The package's first version o
 visits is recorded with it (services.schedules).
 """
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -20,7 +18,7 @@ from ..models import PERSON_IDENTITY, EventKind, Package, Person, Priority, Sour
 from ..nhs import normalise_nhs_number
 from ..permissions import may_change_person
 from .lifecycle import record_event
-from .schedules import new_version, record_schedule
+from .schedules import new_version, record_schedule, schedule_errors
 
 OUTSIDE_YOUR_ZONES = "This postcode is in zone {zone}, outside the zones you broker."
 
@@ -41,14 +39,14 @@ def create_package(
     hospital_ready_on and needs. `visits`: days, time, duration_minutes,
     carers, purpose. `flexible_plan`: week_hours (four) and contingency_hours.
     A known NHS number joins the person already recorded, whose details change
-    only with `update_person` (see `_person_for_referral`).
+    only with `update_person` (see `person_for_referral`).
     Raises ValidationError naming the field for any broken rule; saves nothing then.
     """
     nhs_number, postcode, zone = _check_referral(
         by=by, person=person, package=package, visits=visits, flexible_plan=flexible_plan
     )
     with transaction.atomic():
-        person_row, updated = _person_for_referral(
+        person_row, updated = person_for_referral(
             by, nhs_number, {**person, "postcode": postcode}, update=update_person
         )
         source = package["source"]
@@ -111,7 +109,7 @@ MAY_NOT_UPDATE_PERSON = (
 )
 
 
-def _person_for_referral(by, nhs_number, details, *, update) -> tuple[Person, list[str]]:
+def person_for_referral(by, nhs_number, details, *, update) -> tuple[Person, list[str]]:
     """The person the referral is about, and which of their fields it changed.
 
     A new NHS number records a new person. A known one joins the person already
@@ -189,21 +187,7 @@ def _check_referral(*, by, person, package, visits, flexible_plan):
         free_text.check_needs(package.get("needs") or "", {**person, "nhs_number": nhs_number})
     except ValidationError as error:
         errors["needs"] = error.messages
-    try:
-        validation.check_visit_count(visits)
-    except ValidationError as error:
-        errors["visits"] = error.messages
-    for number, visit in enumerate(visits, start=1):
-        for field, messages in validation.visit_errors(visit).items():
-            errors.setdefault("visits", []).extend(
-                f"Visit {number}, {field}: {message}" for message in messages
-            )
-    if flexible_plan is not None:
-        try:
-            validation.check_week_hours(flexible_plan.get("week_hours") or [])
-            validation.check_contingency(Decimal(str(flexible_plan.get("contingency_hours") or 0)))
-        except ValidationError as error:
-            errors["flexible_plan"] = error.messages
+    errors |= schedule_errors(visits, flexible_plan)
     if package.get("source") not in Source.values:
         errors["source"] = ["Choose where the referral comes from."]
     if errors:

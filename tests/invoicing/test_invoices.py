@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from core.errors import Conflict
 from invoicing import services
 from invoicing.models import DeliveredVisit, Invoice, InvoiceStatus, PaymentRun
+from packages import services as packages_services
 from tests.factories import FlexiblePlanFactory, PlacedPackageFactory, ProviderFactory
 from tests.invoicing.conftest import MARCH_1, TODAY
 from tests.invoicing.factories import ApprovedInvoiceFactory, InvoiceFactory, record
@@ -612,3 +613,32 @@ def test_two_payments_of_one_invoice_at_once_pay_it_once(transactional_db, time_
     assert sorted(outcomes) == ["conflict", "paid"]
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
+
+
+def test_each_date_is_priced_by_the_schedule_in_force_that_day(api, broker, provider_user, package):
+    # From Thursday 6 March the morning call is 30 minutes instead of 45.
+    packages_services.change_package(
+        by=broker,
+        package_id=package.pk,
+        effective_from=march(6),
+        visits=[
+            {
+                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                "time": datetime.time(8, 0),
+                "duration_minutes": 30,
+                "purpose": "personal_care",
+            }
+        ],
+        reason="Review",
+    )
+    deliver_march(provider_user, package, skip={3, 8})  # 45 minutes delivered each day
+    response = api(provider_user).post(URL, {**PERIOD, "reference": "V-1"}, format="json")
+    assert response.status_code == 201, response.json()
+    (line,) = response.json()["lines"]
+    # 5 days planned at 45 minutes, then 6 at 30.
+    assert line["commissioned_hours"] == "6.75"
+    # 4 x 45 before the change, 5 x 30 (capped at the new plan) from it: 330 minutes.
+    assert line["payable_hours"] == "5.50"
+    assert line["amount"] == "137.28"
+    missed = DeliveredVisit.objects.filter(missed=True).order_by("date")
+    assert [(v.date.day, v.planned_minutes) for v in missed] == [(3, 45), (8, 30)]

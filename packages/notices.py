@@ -1,0 +1,43 @@
+"""What packages tell whom: providers of changes to their care, brokers of hand-backs and
+reviews falling due.
+
+Each goes through notifications.services.notify in the caller's transaction, once per
+event. None carries personal data (nor a broker's free text, which might): the package
+number, hours and dates, and a link to sign in.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.dateformat import format as date_format
+
+from core.formats import hours_text
+from notifications import recipients
+from notifications.models import NotificationKind
+from notifications.services import notify
+
+
+def _day(day) -> str:
+    return date_format(day, settings.DATE_FORMAT)
+
+
+def _package_link(package, anchor=""):
+    return reverse("packages:detail", args=[package.pk]) + anchor
+
+
+def package_changed(package, version, hours_before) -> None:
+    """Tell the provider caring for the package (and the one taking over from it) that its
+    visits change from a date, and by how much."""
+    message = (
+        f"Package {package.pk} changes from {_day(version.effective_from)}: "
+        f"{hours_text(version.weekly_hours)} hours a week (was {hours_text(hours_before)}). "
+        "See the new visits."
+    )
+    for provider_id in {package.provider_id, package.next_provider_id} - {None}:
+        notify(
+            kind=NotificationKind.PACKAGE_CHANGED,
+            users=recipients.provider_users(provider_id),
+            message=message,
+            link=_package_link(package, "#versions"),
+            event=f"package:{package.pk}:version:{version.number}",
+            package_id=package.pk,
+        )
