@@ -1,0 +1,26 @@
+"""Package pages: record a referral, the worklist, the lists, a package and its actions."""
+
+from .lists import drafts, package_list, provider_list, worklist
+from .package import (
+    package_cancel,
+    package_detail,
+    package_end,
+    package_hand_back,
+    package_submit,
+)
+from .referral import package_create, person_check, zone_lookup
+
+__all__ = [
+    "drafts",
+    "package_cancel",
+    "package_create",
+    "package_detail",
+    "package_end",
+    "package_hand_back",
+    "package_list",
+    "package_submit",
+    "person_check",
+    "provider_list",
+    "worklist",
+    "zone_lookup",
+]

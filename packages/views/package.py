@@ -1,0 +1,126 @@
+"""A package's page and its actions: submit, cancel, end, hand back.
+
+The page writes the view of the person to the access log.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from core import clock, panels
+from core.permissions import has_role, require_role
+
+from .. import selectors, services
+from ..forms import (
+    EndForm,
+    ReasonForm,
+)
+from ..permissions import (
+    HAND_BACK_ROLES,
+    PACKAGE_READERS,
+    PACKAGE_WRITERS,
+    packages_for,
+)
+from .common import error_summary, package_or_404, refusal_as_message
+
+
+@login_required
+def package_detail(request, pk):
+    require_role(request.user, *PACKAGE_READERS, Role.PROVIDER)
+    return _detail(request, package_or_404(request, pk))
+
+
+def _detail(request, package, status=200, **forms_):
+    """The package page; `forms_` are bound action forms to show with their errors."""
+    user = request.user
+    services.log_person_access(
+        person_id=package.person_id, user=user, request_or_ip=request, via=request.path
+    )
+    is_writer = has_role(user, *PACKAGE_WRITERS)
+    context = {
+        "package": package,
+        "grid": selectors.visit_grid(package.current_visits),
+        "events": selectors.timeline_for(package, user),
+        "others": selectors.other_packages_of(package.person_id, packages_for(user), package.pk),
+        "can_submit": is_writer and package.allows("submit"),
+        "can_cancel": is_writer and package.allows("cancel"),
+        "can_end": is_writer and package.allows("end"),
+        "can_hand_back": has_role(user, *HAND_BACK_ROLES) and package.allows("hand_back"),
+        "cancel_form": forms_.get("cancel_form") or ReasonForm(prefix="cancel"),
+        "end_form": forms_.get("end_form") or EndForm(prefix="end"),
+        "hand_back_form": forms_.get("hand_back_form") or ReasonForm(prefix="hand_back"),
+        "errors": error_summary(*forms_.values()),
+        "now": clock.now(),
+        "panels": panels.rendered("package", request, package),
+    }
+    return render(request, "packages/package_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def package_submit(request, pk):
+    require_role(request.user, *PACKAGE_WRITERS)
+    package = package_or_404(request, pk)
+    with refusal_as_message(request):
+        services.submit_package(package_id=package.pk, by=request.user)
+        messages.success(request, f"Package {pk} submitted for brokering")
+    return redirect("packages:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def package_cancel(request, pk):
+    require_role(request.user, *PACKAGE_WRITERS)
+    package = package_or_404(request, pk)
+    form = ReasonForm(request.POST, prefix="cancel")
+    if not form.is_valid():
+        return _detail(request, package, status=400, cancel_form=form)
+    with refusal_as_message(request):
+        services.cancel_package(
+            package_id=package.pk, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"Package {pk} cancelled")
+    return redirect("packages:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def package_end(request, pk):
+    require_role(request.user, *PACKAGE_WRITERS)
+    package = package_or_404(request, pk)
+    form = EndForm(request.POST, prefix="end")
+    if form.is_valid():
+        with refusal_as_message(request):
+            try:
+                services.end_package(
+                    package_id=package.pk, by=request.user, ended_on=form.cleaned_data["ended_on"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Package {pk} ended")
+    if form.errors:
+        return _detail(request, package, status=400, end_form=form)
+    return redirect("packages:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def package_hand_back(request, pk):
+    require_role(request.user, *HAND_BACK_ROLES)
+    package = package_or_404(request, pk)
+    form = ReasonForm(request.POST, prefix="hand_back")
+    if not form.is_valid():
+        return _detail(request, package, status=400, hand_back_form=form)
+    with refusal_as_message(request):
+        services.hand_back_package(
+            package_id=package.pk, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"Package {pk} handed back: brokering starts again")
+    if packages_for(request.user).filter(pk=pk).exists():
+        return redirect("packages:detail", pk=pk)
+    # Handed back, a provider no longer sees the package.
+    return redirect("packages:provider_list")
