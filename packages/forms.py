@@ -195,6 +195,15 @@ class ReferralForm(forms.Form):
         return data
 
 
+class OpenPackageForm(forms.Form):
+    """What an open package still takes besides its visits: its offers go out again."""
+
+    priority = ReferralForm.base_fields["priority"]
+    start_date = ReferralForm.base_fields["start_date"]
+    needs = ReferralForm.base_fields["needs"]
+    clean_start_date = ReferralForm.clean_start_date
+
+
 class VisitForm(forms.Form):
     days = forms.MultipleChoiceField(
         label="Days",
@@ -311,3 +320,29 @@ class EndForm(forms.Form):
     ended_on = DateField(
         label="Last day of care", required=False, help_text="Leave empty if it is today"
     )
+
+
+class ChangeForm(forms.Form):
+    """A placed package's visits changed from a date (the visits and plan in their own forms)."""
+
+    effective_from = DateField(
+        label="Date the change starts",
+        help_text="From the package's start date to 28 days ahead. For example, 15 12 2026",
+    )
+    reason = forms.CharField(
+        label="Why the visits change",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, the outcome of a review. The provider is told of the change.",
+        error_messages={"required": "Say why the visits change"},
+    )
+
+
+def schedule_initial(version) -> tuple[list[dict], dict]:
+    """A version's visits and flexible plan as the visit formset's and plan form's initial data."""
+    visits = version.visit_specs()
+    plan = getattr(version, "flexible_plan", None)
+    if plan is None:
+        return visits, {}
+    weeks = dict(zip(FlexiblePlanForm.WEEKS, plan.week_hours, strict=True))
+    return visits, {"use_plan": True, **weeks, "contingency_hours": plan.contingency_hours}

@@ -293,6 +293,17 @@ MIN_MEDICATION_VISIT_MINUTES = 15
 MAX_VISIT_MINUTES = 1440
 
 
+SHORT_DAY_NAMES = dict(zip(DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True))
+
+
+def visit_in_words(*, days, time: str, minutes: int, carers: int, purpose: str) -> str:
+    """A visit as people say it: "Every day at 08:00, 45 minutes, 2 carers (double-handed):
+    personal care"."""
+    when = "Every day" if len(days) == 7 else ", ".join(SHORT_DAY_NAMES.get(d, d) for d in days)
+    who = "2 carers (double-handed)" if carers == 2 else "1 carer"
+    return f"{when} at {time}, {minutes} minutes, {who}: {Purpose(purpose).label.lower()}"
+
+
 class PackageVersion(models.Model):
     """One schedule of a package's visits (and flexible plan), in force from a date.
 
@@ -358,6 +369,19 @@ class PackageVersion(models.Model):
     def is_first(self) -> bool:
         return self.number == 1
 
+    def visit_specs(self) -> list[dict]:
+        """Its visits as the services and forms take them."""
+        return [
+            {
+                "days": visit.days,
+                "time": visit.time,
+                "duration_minutes": visit.duration_minutes,
+                "carers": visit.carers,
+                "purpose": visit.purpose,
+            }
+            for visit in self.visits.all()
+        ]
+
 
 class Visit(models.Model):
     """A planned visit, repeated on the given days each week, in one version of the schedule.
@@ -400,6 +424,16 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{','.join(self.days)} {self.time:%H:%M} {self.duration_minutes}m x{self.carers}"
+
+    @property
+    def in_words(self) -> str:
+        return visit_in_words(
+            days=self.days,
+            time=f"{self.time:%H:%M}",
+            minutes=self.duration_minutes,
+            carers=self.carers,
+            purpose=self.purpose,
+        )
 
     @property
     def weekly_carer_minutes(self):

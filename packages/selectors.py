@@ -22,7 +22,9 @@ def versions():
     `Package.version_on` reads, so that the schedule of any day costs no query."""
     return Prefetch(
         "versions",
-        queryset=PackageVersion.objects.select_related("flexible_plan").prefetch_related("visits"),
+        queryset=PackageVersion.objects.select_related(
+            "flexible_plan", "created_by"
+        ).prefetch_related("visits"),
     )
 
 

@@ -113,26 +113,13 @@ def require_editable(package, changes=()) -> None:
 def _schedule_after(package, changes):
     """The visits and plan the package will have: those changed, else its current ones."""
     current = package.version_on(clock.today())
-    visits = changes["visits"] if "visits" in changes else _as_dicts(current)
+    visits = changes["visits"] if "visits" in changes else current.visit_specs()
     if "flexible_plan" in changes:
         plan = changes["flexible_plan"]
     else:
         plan = getattr(current, "flexible_plan", None)
         plan = plan and {"week_hours": plan.week_hours, "contingency_hours": plan.contingency_hours}
     return visits, plan
-
-
-def _as_dicts(version):
-    return [
-        {
-            "days": visit.days,
-            "time": visit.time,
-            "duration_minutes": visit.duration_minutes,
-            "carers": visit.carers,
-            "purpose": visit.purpose,
-        }
-        for visit in version.visits.all()
-    ]
 
 
 def _check_edit(by, package, changes, visits, plan):

@@ -1,5 +1,6 @@
 """Package pages: record a referral, the worklist, the lists, a package and its actions."""
 
+from .changes import package_change, package_edit
 from .lists import drafts, package_list, provider_list, worklist
 from .package import (
     package_cancel,
@@ -13,8 +14,10 @@ from .referral import package_create, person_check, zone_lookup
 __all__ = [
     "drafts",
     "package_cancel",
+    "package_change",
     "package_create",
     "package_detail",
+    "package_edit",
     "package_end",
     "package_hand_back",
     "package_list",

@@ -18,6 +18,7 @@ from ..forms import (
     EndForm,
     ReasonForm,
 )
+from ..models import PackageStatus, PackageVersion
 from ..permissions import (
     HAND_BACK_ROLES,
     PACKAGE_READERS,
@@ -49,6 +50,11 @@ def _detail(request, package, status=200, **forms_):
         "can_cancel": is_writer and package.allows("cancel"),
         "can_end": is_writer and package.allows("end"),
         "can_hand_back": has_role(user, *HAND_BACK_ROLES) and package.allows("hand_back"),
+        "can_edit": is_writer and package.status in (PackageStatus.DRAFT, PackageStatus.OPEN),
+        "can_change": is_writer and package.status == PackageStatus.PLACED,
+        "versions": sorted(package.versions.all(), key=PackageVersion.in_force_order),
+        "current": package.current_version,
+        "today": clock.today(),
         "cancel_form": forms_.get("cancel_form") or ReasonForm(prefix="cancel"),
         "end_form": forms_.get("end_form") or EndForm(prefix="end"),
         "hand_back_form": forms_.get("hand_back_form") or ReasonForm(prefix="hand_back"),

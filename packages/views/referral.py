@@ -14,7 +14,7 @@ from core.permissions import may_broker_zone, require_role
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
-from .. import selectors, services, validation
+from .. import selectors, services
 from ..forms import (
     FlexiblePlanForm,
     PersonForm,
@@ -28,7 +28,7 @@ from ..permissions import (
     packages_for,
     people_for,
 )
-from .common import error_summary
+from .common import error_summary, show_refusal, weekly_hours
 
 
 @login_required
@@ -55,7 +55,7 @@ def package_create(request):
             "visit_formset": visit_formset,
             "plan_form": plan_form,
             "errors": error_summary(person_form, referral_form, plan_form, formset=visit_formset),
-            "weekly_hours": _weekly_hours(visit_formset),
+            "weekly_hours": weekly_hours(visit_formset),
             **_live_answers(request, person_form),
         },
     )
@@ -91,13 +91,7 @@ def _create(request, person_form, referral_form, visit_formset, plan_form):
     except ValidationError as error:
         # Rules that need the person's record (same person? needs free of their identity?)
         # are the service's: each problem goes to the form with its field.
-        errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-        for field, messages_ in errors.items():
-            form = next((f for f in (person_form, referral_form) if field in f.fields), None)
-            (form or person_form).add_error(field if form else None, messages_)
-        person_form.confirm_update = isinstance(error, services.PersonDiffers) or (
-            "update_person" in errors
-        )
+        show_refusal(error, [person_form, referral_form], person_form=person_form)
         return None
     messages.success(
         request,
@@ -106,13 +100,6 @@ def _create(request, person_form, referral_form, visit_formset, plan_form):
         else f"Package {package.pk} saved as a draft",
     )
     return package
-
-
-def _weekly_hours(visit_formset):
-    """The weekly carer hours of the visits as entered so far (JavaScript keeps it live)."""
-    if not visit_formset.is_bound or not visit_formset.is_valid():
-        return None
-    return validation.weekly_carer_hours(visit_formset.visits())
 
 
 @login_required

@@ -235,3 +235,34 @@ def test_the_admin_reads_the_trail_but_cannot_change_or_delete_it(client, admin_
     assert client.post(url + "delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/auditlog/logentry/add/").status_code == 403
     assert LogEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_changes_to_a_package_and_its_placements_are_audited(broker, provider_org, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    package = PlacedPackageFactory(provider=provider_org, start_date=MARCH_1)
+    version = packages.change_package(
+        by=broker,
+        package_id=package.pk,
+        effective_from=datetime.date(2025, 3, 10),
+        visits=[
+            {"days": ["mon"], "time": datetime.time(8), "duration_minutes": 60, "purpose": "meal"}
+        ],
+        reason="Review",
+    )
+    created = entries_for(version)[0]
+    assert (created.action, created.actor) == (LogEntry.Action.CREATE, broker)
+    assert entries_for(version.visits.get())[0].actor == broker
+    assert last_entry(package).changes_dict == {"weekly_hours": ["5.25", "1.00"]}
+    assert last_entry(package).actor == broker
+    packages.end_package(package_id=package.pk, by=broker)
+    placement = package.placements.get()
+    assert last_entry(placement).changes_dict == {"ends_on": [None, "2025-03-12"]}
+
+
+def test_editing_an_open_package_is_audited(broker):
+    zone, _p = market(AllocationMode.CASCADE)
+    package = open_package(zone)
+    packages.edit_package(by=broker, package_id=package.pk, changes={"priority": "urgent"})
+    changes = [entry.changes_dict for entry in entries_for(package)]
+    assert {"priority": ["standard", "urgent"]} in changes
+    assert any(change.get("brokering_round") == ["1", "2"] for change in changes)
