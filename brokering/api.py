@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import OptionalChoiceField
 from core.permissions import role_permission
 from packages import selectors as package_selectors
 from packages import services as packages_services
@@ -16,7 +17,7 @@ from providers.models import Provider
 
 from . import selectors, services
 from .filters import OfferFilter
-from .models import DeclineReason, Offer
+from .models import DeclineReason, Offer, WithdrawnBecause
 from .permissions import ANSWERING_ROLES, BROKERING_ROLES, offers_for
 
 
@@ -34,6 +35,8 @@ class OfferSummarySerializer(serializers.Serializer):
 
 class OfferSerializer(serializers.ModelSerializer):
     provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    decline_reason = OptionalChoiceField(choices=DeclineReason.choices, read_only=True)
+    withdrawn_because = OptionalChoiceField(choices=WithdrawnBecause.choices, read_only=True)
     summary = serializers.SerializerMethodField()
 
     class Meta:

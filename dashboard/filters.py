@@ -131,10 +131,12 @@ class DashboardFilterForm(forms.Form):
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             self.add_error("until", "The end date must be on or after the start date.")
-        elif (
-            since and self.longest_window and (until or clock.today()) - since > self.longest_window
-        ):
-            self.add_error("since", "Choose at most three years between the dates.")
+        elif since and self.longest_window:
+            # A window of weeks needs at least one day: with no end date, it ends today.
+            if since > clock.today() and not until:
+                self.add_error("since", "The start date cannot be after today.")
+            elif (until or clock.today()) - since > self.longest_window:
+                self.add_error("since", "Choose at most three years between the dates.")
         return cleaned
 
     def scope(self) -> Scope:

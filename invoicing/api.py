@@ -100,7 +100,8 @@ IMPORT_REJECTED = inline_serializer(
     "VisitImportRejected",
     {
         "file": serializers.ListField(child=serializers.CharField()),
-        "rows": serializers.ListField(child=serializers.DictField()),
+        # Only when rows were read: a missing or unreadable file has no rows to name.
+        "rows": serializers.ListField(child=serializers.DictField(), required=False),
     },
 )
 
@@ -188,7 +189,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
     provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
     deadline_status = serializers.CharField(read_only=True)
     days_left = serializers.SerializerMethodField()
-    payment_run = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    payment_run = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
     lines = InvoiceLineSerializer(many=True, read_only=True)
 
     class Meta:
@@ -326,7 +329,9 @@ class InvoiceViewSet(
 
 class PaymentRunSerializer(serializers.ModelSerializer):
     invoices = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PaymentRun

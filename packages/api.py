@@ -125,7 +125,7 @@ class PackageSerializer(serializers.ModelSerializer):
         max_digits=7, decimal_places=2, read_only=True, source="current_version.weekly_hours"
     )
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    provider = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    provider = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     source = serializers.ChoiceField(choices=Source.choices)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.STANDARD)
     update_person = serializers.BooleanField(

@@ -10,7 +10,7 @@ from zones.permissions import MARKET_READERS
 
 from . import selectors, services
 from .filters import CapacityFilter, ContractFilter, ProviderFilter
-from .models import Capacity, Contract, Provider
+from .models import Capacity, Contract, ContractRole, Provider
 from .permissions import CAPACITY_DECLARERS, capacity_for, contracts_for, providers_for
 
 READERS = (*MARKET_READERS, Role.PROVIDER)
@@ -107,6 +107,8 @@ class ContractSerializer(serializers.ModelSerializer):
         # Every rule (one contract per provider and zone, one primary, rota
         # shares) is the service's, with messages naming the field.
         validators = []
+        # Left out, a contract is a framework place (the model's default), said to the service.
+        extra_kwargs = {"role": {"default": ContractRole.FRAMEWORK}}
 
     def create(self, validated_data):
         return services.add_contract(by=self.context["request"].user, **validated_data)

@@ -6,6 +6,33 @@ from rest_framework.test import APIClient
 
 from tests import factories
 
+# The API fuzz's tally (tests/core/test_api_fuzz.py), gathered from every worker's reports.
+_fuzz = {"operations": set(), "server_errors": set(), "schema_failures": set(), "other": set()}
+_FUZZ_KINDS = {"ServerError": "server_errors", "JsonSchemaError": "schema_failures"}
+
+
+def pytest_runtest_logreport(report):
+    if report.when != "call":
+        return
+    properties = dict(report.user_properties)
+    operation = properties.get("api_fuzz_operation")
+    if operation is None:
+        return
+    run = (operation, report.nodeid)
+    _fuzz["operations"].add(operation)
+    for name, value in report.user_properties:
+        if name == "api_fuzz_failure":
+            _fuzz[_FUZZ_KINDS.get(value, "other")].add(run)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _fuzz["operations"]:
+        terminalreporter.write_line(
+            f"API fuzz (schemathesis): {len(_fuzz['operations'])} operations; runs with "
+            f"server errors: {len(_fuzz['server_errors'])}, response-schema failures: "
+            f"{len(_fuzz['schema_failures'])}, other failures: {len(_fuzz['other'])}"
+        )
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
