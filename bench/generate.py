@@ -3,7 +3,9 @@
 `generate(scale)` fills an empty, migrated database with zones, postcode
 districts, providers, contracts, declared capacity, people, care packages
 over several years, their offers and hand-backs, and 4-weekly invoices with
-their lines. Every table is filled by one `INSERT ... SELECT` over
+their lines, paid in weekly payment runs; the planned visits behind each
+package's weekly hours, the timeline of each package, a user for each provider
+organisation and the notifications of its offers. Every table is filled by one `INSERT ... SELECT` over
 `generate_series`, so a national market (a million packages) takes minutes,
 not hours. Ids are assigned explicitly (1..n) so that rows can refer to each
 other arithmetically; the sequences are moved past them at the end.
@@ -21,10 +23,12 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import User
 from brokering.models import Offer
 from invoicing import rollup
-from invoicing.models import DailyDelivery, DeliveredVisit, Invoice, InvoiceLine
-from packages.models import HandBack, Package, Person
+from invoicing.models import DailyDelivery, DeliveredVisit, Invoice, InvoiceLine, PaymentRun
+from notifications.models import Notification
+from packages.models import HandBack, Package, PackageEvent, Person, Visit
 from providers.models import Capacity, Contract, Provider
 from zones.models import ROTATION_EPOCH, PostcodeDistrict, Zone
 
@@ -122,10 +126,15 @@ def generate(scale: Scale, *, now: datetime.datetime | None = None, log=print) -
         ("providers", _providers),
         ("people", _people),
         ("packages", _packages),
+        ("planned_visits", _planned_visits),
         ("hand_backs", _hand_backs),
         ("offers", _offers),
+        ("package_events", _package_events),
+        ("provider_users", _provider_users),
+        ("notifications", _notifications),
         ("capacity", _capacity),
         ("invoices", _invoices),
+        ("payment_runs", _payment_runs),
         ("delivered_visits", _delivered_visits),
         ("daily_delivery", _daily_delivery),
     ]
@@ -142,9 +151,14 @@ def generate(scale: Scale, *, now: datetime.datetime | None = None, log=print) -
         Capacity,
         Person,
         Package,
+        Visit,
         HandBack,
         Offer,
+        PackageEvent,
+        User,
+        Notification,
         Invoice,
+        PaymentRun,
         InvoiceLine,
         DeliveredVisit,
         DailyDelivery,
@@ -381,6 +395,24 @@ def _packages(scale, now, today):
     )
 
 
+def _planned_visits(scale, now, today):
+    """The visits behind each package's weekly hours (see `weekly_hours` above): one to four
+    a day, every day, of 30, 45 or 60 minutes, double-handed for one package in ten."""
+    return insert_select(
+        Visit,
+        {
+            "package_id": "s.id",
+            "days": "'[\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]'::jsonb",
+            "time": "TIME '07:30' + make_interval(hours => 4 * n)",
+            "duration_minutes": "(ARRAY[30, 45, 60])[1 + floor(s.u3 * 3)]",
+            "carers": "CASE WHEN s.u1 < 0.1 THEN 2 ELSE 1 END",
+            "purpose": "(ARRAY['personal_care', 'medication', 'meal', 'sitting'])[1 + n]",
+        },
+        """package_state AS s
+        CROSS JOIN LATERAL generate_series(0, floor(s.u2 * 4)::int) AS n""",
+    )
+
+
 def _hand_backs(scale, now, today):
     # About 2% of placements are handed back within four weeks (the package
     # was placed again afterwards: it keeps its final state here).
@@ -440,6 +472,90 @@ def _offers(scale, now, today):
         JOIN zone_providers zp ON zp.zone_id = s.zone_id
              AND zp.idx = mod(s.first_idx + s.j, s.zone_providers)""",
         {"now": now},
+    )
+
+
+def _package_events(scale, now, today):
+    """Each package's timeline: created, submitted, an entry per offer sent and per offer
+    answered or expired, then placed (or cancelled) and ended."""
+    placed_at = "(s.submitted_at + make_interval(secs => s.fill_minutes * 60))"
+    rows = insert_select(
+        PackageEvent,
+        {"package_id": "e.package_id", "kind": "e.kind", "at": "e.at", "detail": "''"},
+        f"""(
+            SELECT s.id AS package_id, 'created' AS kind, s.submitted_at - interval '30 minutes' AS at
+            FROM package_state s
+            UNION ALL
+            SELECT s.id, 'submitted', s.submitted_at FROM package_state s WHERE s.status <> 'draft'
+            UNION ALL
+            SELECT s.id, CASE WHEN s.status = 'cancelled' THEN 'cancelled' ELSE 'placed' END,
+                   {placed_at}
+            FROM package_state s WHERE s.status IN ('placed', 'ended', 'cancelled')
+            UNION ALL
+            SELECT s.id, 'ended', {placed_at} + make_interval(days => s.duration_days)
+            FROM package_state s WHERE s.status = 'ended'
+        ) AS e""",
+    )
+    return rows + insert_select(
+        PackageEvent,
+        {
+            "package_id": "o.package_id",
+            "kind": "e.kind",
+            "at": "e.at",
+            "provider_id": "o.provider_id",
+            "detail": "''",
+        },
+        f"""{_table(Offer)} o CROSS JOIN LATERAL (
+            SELECT 'offered' AS kind, o.sent_at AS at
+            UNION ALL
+            SELECT o.status, COALESCE(o.answered_at, o.expires_at)
+            WHERE o.status IN ('accepted', 'declined', 'expired')
+        ) AS e""",
+    )
+
+
+def _provider_users(scale, now, today):
+    """A user for each provider organisation (its offers notify it)."""
+    return insert_select(
+        User,
+        {
+            "id": "p.id",
+            "username": "'user-' || lower(p.code)",
+            "password": "'!'",
+            "is_superuser": "false",
+            "first_name": "''",
+            "last_name": "''",
+            "email": "p.contact_email",
+            "is_staff": "false",
+            "is_active": "true",
+            "date_joined": "%(now)s",
+            "role": "'provider'",
+            "provider_id": "p.id",
+        },
+        f"{_table(Provider)} p",
+        {"now": now},
+    )
+
+
+def _notifications(scale, now, today):
+    """The offer notification of every offer, to its provider's user; read within a day,
+    except those of the last week (some still unread)."""
+    return insert_select(
+        Notification,
+        {
+            "recipient_id": "o.provider_id",
+            "kind": "'offer'",
+            "event": "'package:' || o.package_id || ':round:' || o.round",
+            "message": "'Package ' || o.package_id || ' offered to you: answer in the portal.'",
+            "link": "'/brokering/offers/' || o.id || '/'",
+            "package_id": "o.package_id",
+            "created_at": "o.sent_at",
+            "read_at": "CASE WHEN o.sent_at < %(week_ago)s OR mod(o.id, 3) = 0 "
+            "THEN o.sent_at + interval '2 hours' END",
+            "emailed_at": "o.sent_at",
+        },
+        f"{_table(Offer)} o",
+        {"week_ago": now - datetime.timedelta(days=7)},
     )
 
 
@@ -534,6 +650,28 @@ def _invoices(scale, now, today):
         FROM (SELECT invoice_id, sum(amount) AS total FROM {_table(InvoiceLine)}
               GROUP BY invoice_id) AS t
         WHERE t.invoice_id = inv.id"""
+    )
+    return rows
+
+
+def _payment_runs(scale, now, today):
+    """Paid invoices were paid in weekly runs: one run per week of payment dates."""
+    week = "date_trunc('week', i.paid_on)::date"
+    rows = insert_select(
+        PaymentRun,
+        {
+            "reference": "'RUN-' || to_char(w.week, 'IYYY-IW')",
+            "paid_on": "w.week",
+            "total": "w.total",
+            "created_at": "w.week::timestamptz",
+        },
+        f"""(SELECT {week} AS week, sum(i.total) AS total FROM {_table(Invoice)} i
+            WHERE i.paid_on IS NOT NULL GROUP BY 1) AS w""",
+    )
+    _execute(
+        f"""UPDATE {_table(Invoice)} AS i SET payment_run_id = r.id
+        FROM {_table(PaymentRun)} r
+        WHERE i.paid_on IS NOT NULL AND r.paid_on = {week}"""
     )
     return rows
 
