@@ -7,7 +7,7 @@ python -m bench brokering  # some of them
 import subprocess
 import sys
 
-BENCHES = ["brokering", "dashboard"]
+BENCHES = ["brokering", "dashboard", "lists", "deadlines", "load"]
 
 
 def main(argv=None):
