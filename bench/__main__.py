@@ -7,7 +7,7 @@ python -m bench brokering  # some of them
 import subprocess
 import sys
 
-BENCHES = ["brokering", "dashboard", "lists", "deadlines", "load"]
+BENCHES = ["brokering", "dashboard", "lists", "deadlines", "load", "invoicing"]
 
 
 def main(argv=None):
