@@ -55,6 +55,8 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(DEV_STAMP)
+	@command -v wrk >/dev/null || \
+		{ echo "The load benchmark needs wrk: apt-get install -y wrk" >&2; exit 1; }
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 	$(BIN)/python -m bench

@@ -402,7 +402,7 @@ def _planned_visits(scale, now, today):
         Visit,
         {
             "package_id": "s.id",
-            "days": "'[\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]'::jsonb",
+            "days": '\'["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\'::jsonb',
             "time": "TIME '07:30' + make_interval(hours => 4 * n)",
             "duration_minutes": "(ARRAY[30, 45, 60])[1 + floor(s.u3 * 3)]",
             "carers": "CASE WHEN s.u1 < 0.1 THEN 2 ELSE 1 END",

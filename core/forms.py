@@ -11,6 +11,7 @@ import re
 
 from django import forms
 from django.forms.utils import pretty_name
+from django.utils.functional import lazy
 
 
 class FieldNamedErrors:
@@ -93,3 +94,47 @@ def first_input_id(field) -> str:
     if isinstance(widget, forms.MultiWidget | forms.RadioSelect | forms.CheckboxSelectMultiple):
         return f"{field.auto_id}_0"
     return field.auto_id
+
+
+# A select lists every zone or provider while there are few; beyond this many the answer
+# is typed as a code. A national market has 1,500 zones and 13,000 providers: their
+# options would be most of each page, and most of the time it takes to make.
+MAX_SELECT_OPTIONS = 100
+
+
+class CodeChoiceWidget(forms.Select):
+    """A ModelChoiceField's select (its rows by code) while they are at most
+    MAX_SELECT_OPTIONS, a text box for the code beyond. Decided when drawn, from one
+    query of at most MAX_SELECT_OPTIONS + 1 rows: a form only validated (the API's
+    filters) reads none, and the answer is checked the same way either way."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        self.rows = getattr(self, "rows", self.choices)  # the field's ModelChoiceIterator
+        rows = list(self.rows.queryset[: MAX_SELECT_OPTIONS + 1])
+        if len(rows) > MAX_SELECT_OPTIONS:
+            attrs = dict(attrs or {})
+            classes = attrs.get("class", "").replace("govuk-select", "govuk-input")
+            attrs["class"] = f"{classes} govuk-input--width-10".strip()
+            box = forms.TextInput({**self.attrs, "spellcheck": "false", "autocomplete": "off"})
+            return box.render(name, value, attrs, renderer)
+        field = self.rows.field
+        empty = [] if field.empty_label is None else [("", field.empty_label)]
+        self.choices = empty + [self.rows.choice(row) for row in rows]
+        return super().render(name, value, attrs, renderer)
+
+
+def choose_by_code(field: forms.ModelChoiceField, noun: str) -> forms.ModelChoiceField:
+    """Draw `field` (a ModelChoiceField to a `code`) with CodeChoiceWidget."""
+    field.widget = CodeChoiceWidget(attrs=field.widget.attrs)
+    field.widget.choices = field.choices
+    field.widget.is_required = field.required
+    few = field.error_messages["invalid_choice"]
+
+    def invalid_choice():
+        # Worked out only when shown (a wrong answer is rare): for a typed code, or a select.
+        if field.queryset[: MAX_SELECT_OPTIONS + 1].count() > MAX_SELECT_OPTIONS:
+            return f"There is no {noun} with this code."
+        return str(few)
+
+    field.error_messages["invalid_choice"] = lazy(invalid_choice, str)()
+    return field

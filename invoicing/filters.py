@@ -4,6 +4,8 @@ import django_filters
 from django import forms
 from django_filters.widgets import BooleanWidget
 
+from core import clock
+
 from .models import DeadlineStatus, InvoiceStatus
 
 FLAGS = [
@@ -47,11 +49,17 @@ class DeliveredVisitFilter(django_filters.FilterSet):
 
 
 class InvoiceFilter(django_filters.FilterSet):
-    """Expects invoices annotated by `Invoice.objects.with_deadline` (for deadline_status)."""
+    """On Invoice querysets; the deadline status is filtered on the dates, as of today."""
 
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, empty_label="Any")
     provider = django_filters.CharFilter(field_name="provider__code", label="Provider code")
     deadline_status = django_filters.ChoiceFilter(
-        choices=DeadlineStatus.choices, label="Deadline", empty_label="Any"
+        choices=DeadlineStatus.choices,
+        label="Deadline",
+        empty_label="Any",
+        method="filter_deadline_status",
     )
     reference = django_filters.CharFilter(lookup_expr="icontains", label="Reference")
+
+    def filter_deadline_status(self, queryset, name, value):
+        return queryset.in_deadline_status(value, clock.today())

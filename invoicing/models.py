@@ -88,7 +88,9 @@ class DeliveredVisit(models.Model):
         indexes = [
             models.Index(fields=["provider", "date"]),
             models.Index(fields=["package", "date"]),
-            models.Index(fields=["date"]),  # spend by period filters on the date alone
+            # The visits list, newest first, read in its order; also what a range of dates
+            # alone is found by.
+            models.Index(fields=["date", "actual_start", "id"], name="delivered_visit_listed"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -206,18 +208,41 @@ class InvoiceQuerySet(models.QuerySet):
             days_left=F("due_by") - Value(today, output_field=models.DateField()),
         )
 
+    def in_deadline_status(self, status, today: datetime.date):
+        """Invoices whose deadline status is `status` on `today`: plain conditions on the
+        dates, which the indexes serve (the unpaid by `invoice_unpaid_due`), where a filter
+        on the computed status would read every invoice."""
+        return self.filter(deadline_conditions(today)[status])
+
     def unpaid(self):
         return self.filter(paid_on__isnull=True)
 
+    def due_within_the_week(self, today: datetime.date):
+        """Unpaid invoices due within DUE_SOON_DAYS, or overdue: what the deadline check
+        looks at, read from `invoice_unpaid_due` (its cost grows with these, not with the
+        invoices ever paid)."""
+        return self.unpaid().filter(due_by__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+
+
+def deadline_conditions(today: datetime.date) -> dict[str, Q]:
+    """Each deadline status as a condition on the dates; exactly one holds for an invoice."""
+    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    paid, unpaid = Q(paid_on__isnull=False), Q(paid_on__isnull=True)
+    return {
+        DeadlineStatus.MET: paid & Q(paid_on__lte=F("due_by")),
+        DeadlineStatus.LATE: paid & Q(paid_on__gt=F("due_by")),
+        DeadlineStatus.OVERDUE: unpaid & Q(due_by__lt=today),
+        DeadlineStatus.DUE_SOON: unpaid & Q(due_by__gte=today, due_by__lte=soon),
+        DeadlineStatus.OK: unpaid & Q(due_by__gt=soon),
+    }
+
 
 def deadline_status_expression(today: datetime.date):
-    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     return Case(
-        When(paid_on__isnull=False, paid_on__lte=F("due_by"), then=Value(DeadlineStatus.MET)),
-        When(paid_on__isnull=False, then=Value(DeadlineStatus.LATE)),
-        When(due_by__lt=today, then=Value(DeadlineStatus.OVERDUE)),
-        When(due_by__lte=soon, then=Value(DeadlineStatus.DUE_SOON)),
-        default=Value(DeadlineStatus.OK),
+        *(
+            When(condition, then=Value(status))
+            for status, condition in deadline_conditions(today).items()
+        ),
         output_field=models.CharField(max_length=10),
     )
 
@@ -266,6 +291,13 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["status", "due_by"]),
             models.Index(fields=["provider", "paid_on"]),
+            # The lists, newest received first.
+            models.Index(fields=["received_on", "id"], name="invoice_received"),
+            # The unpaid by due date: the deadline check and the payment board read these
+            # only, however many invoices were ever paid.
+            models.Index(
+                fields=["due_by"], condition=Q(paid_on__isnull=True), name="invoice_unpaid_due"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -337,6 +369,7 @@ class PaymentRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"], name="payment_run_created")]
 
     def __str__(self):
         return f"Payment run {self.reference}"

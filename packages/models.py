@@ -89,6 +89,12 @@ class Priority(models.TextChoices):
     STANDARD = "standard", "Standard"
 
 
+# The worklist's order, urgent first, then the longest waiting (since submit or hand-back):
+# one definition for its query and for the index that serves it (`package_worklist`).
+URGENCY = models.Case(models.When(priority=Priority.URGENT, then=0), default=1)
+WAITING_FROM = Coalesce("waiting_since", "submitted_at", "created_at")
+
+
 class PackageStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     OPEN = "open", "Open (unfilled)"
@@ -186,6 +192,21 @@ class Package(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "zone"]),
+            # The lists, newest first: every package, by status, in a zone, the escalated.
+            models.Index(fields=["created_at"], name="package_created"),
+            models.Index(fields=["status", "created_at"], name="package_status_created"),
+            models.Index(fields=["zone", "created_at"], name="package_zone_created"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(escalated=True), name="package_escalated"
+            ),
+            # The worklist: open packages in its order, read from the index in that order.
+            models.Index(
+                URGENCY,
+                WAITING_FROM,
+                models.F("id"),
+                condition=models.Q(status="open"),
+                name="package_worklist",
+            ),
             models.Index(fields=["status", "priority", "submitted_at"]),
             models.Index(fields=["provider", "status"]),
             # Covering: time to fill reads only this index (PostgreSQL; SQLite ignores include).

@@ -1,7 +1,6 @@
 """Reads that the package pages and the API share."""
 
 from django.db.models import Case, Prefetch, When
-from django.db.models.functions import Coalesce
 
 from accounts.models import Role
 
@@ -9,11 +8,12 @@ from .models import (
     CARE_UNTIL,
     DAY_NAMES,
     DAYS,
+    URGENCY,
+    WAITING_FROM,
     Package,
     PackageEvent,
     PackageStatus,
     PackageVersion,
-    Priority,
 )
 
 
@@ -57,10 +57,8 @@ def worklist(packages):
     return (
         packages.filter(status=PackageStatus.OPEN)
         .select_related("zone")
-        .annotate(
-            waiting_from=Coalesce("waiting_since", "submitted_at", "created_at"),
-            urgency=Case(When(priority=Priority.URGENT, then=0), default=1),
-        )
+        .annotate(waiting_from=WAITING_FROM, urgency=URGENCY)
+        # Read in this order from the index `package_worklist`, not sorted.
         .order_by("urgency", "waiting_from", "pk")
     )
 

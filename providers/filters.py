@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from core.filters import CodeChoiceFilter
 from zones.models import Zone
 
 from .models import Capacity, Contract, ContractRole, CqcRating, Lot, Provider, ProviderStatus
@@ -15,10 +16,10 @@ class ProviderFilter(django_filters.FilterSet):
         choices=CqcRating.choices, empty_label="Any rating", label="CQC rating"
     )
     lot = django_filters.ChoiceFilter(choices=Lot.choices, empty_label="Any lot", label="Lot")
-    zone = django_filters.ModelChoiceFilter(
+    zone = CodeChoiceFilter(
         field_name="contracts__zone",
         queryset=Zone.objects.all(),
-        to_field_name="code",
+        noun="zone",
         empty_label="Any zone",
         label="Zone",
         distinct=True,
@@ -47,9 +48,7 @@ class ContractFilter(django_filters.FilterSet):
 
 class CapacityFilter(django_filters.FilterSet):
     provider = django_filters.CharFilter(field_name="provider__code", lookup_expr="iexact")
-    zone = django_filters.ModelChoiceFilter(
-        queryset=Zone.objects.all(), to_field_name="code", empty_label="Any zone"
-    )
+    zone = CodeChoiceFilter(queryset=Zone.objects.all(), noun="zone", empty_label="Any zone")
     week_start = django_filters.DateFilter(label="Week starting")
     week_from = django_filters.DateFilter(
         field_name="week_start", lookup_expr="gte", label="Weeks from"

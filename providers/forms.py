@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts.models import Role
 from core import clock
-from core.forms import FieldNamedErrors
+from core.forms import FieldNamedErrors, choose_by_code
 from zones.forms import run_service
 from zones.models import code_validator
 from zones.permissions import zones_for
@@ -181,6 +181,8 @@ class CapacityForm(FieldNamedErrors, forms.Form):
             )
         else:
             self.fields["provider"].queryset = providers_for(user).order_by("name")
+            choose_by_code(self.fields["provider"], "provider")
+        choose_by_code(self.fields["zone"], "zone")
 
     def save(self, *, by):
         data = dict(self.cleaned_data)

@@ -94,7 +94,10 @@ class Provider(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["status", "cqc_rating"])]
+        indexes = [
+            models.Index(fields=["status", "cqc_rating"]),
+            models.Index(fields=["name", "code"], name="provider_listed"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="provider_rate_not_negative", condition=models.Q(hourly_rate__gte=0)
@@ -207,7 +210,11 @@ class Capacity(models.Model):
                 name="capacity_hours_not_negative", condition=models.Q(hours__gte=0)
             ),
         ]
-        indexes = [models.Index(fields=["zone", "week_start"])]
+        indexes = [
+            models.Index(fields=["zone", "week_start"]),
+            # The list, newest week first (then by zone and provider within the week).
+            models.Index(fields=["week_start"], name="capacity_week"),
+        ]
 
     def __str__(self):
         return f"{self.provider.code} {self.zone.code} w/c {self.week_start}: {self.hours}h"

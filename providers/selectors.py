@@ -3,12 +3,13 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Value, When
 
 from core import clock
+from core.queries import related_count
 from zones.models import AllocationMode
 
-from .models import Capacity, Contract, ContractRole
+from .models import Capacity, Contract, ContractRole, Provider
 
 ROLE_ORDER = Case(
     When(role=ContractRole.PRIMARY, then=Value(0)),
@@ -20,8 +21,11 @@ ROLE_ORDER = Case(
 
 def provider_list(queryset):
     """Providers for the list page and its CSV, with the number of zones each works in."""
-    # An aggregate drops Meta.ordering: pages need a stable order.
-    return queryset.annotate(zone_count=Count("contracts", distinct=True)).order_by("name", "code")
+    # A count per provider of the page (not a grouping of every provider's contracts), in
+    # the order of the index `provider_listed`.
+    return queryset.annotate(zone_count=related_count(Provider, "contracts")).order_by(
+        "name", "code"
+    )
 
 
 def contracts_in_order(queryset):

@@ -1,7 +1,8 @@
 """Reads of zones shared by the pages, the API and other apps (a package's zone from its postcode)."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+
+from core.queries import related_count
 
 from .models import Zone
 from .postcodes import normalise_postcode
@@ -47,6 +48,7 @@ def zone_list(queryset):
     # An aggregate drops Meta.ordering: pages need a stable order.
     return (
         with_districts(queryset)
-        .annotate(provider_count=Count("contracts", distinct=True))
+        # A count per zone of the page, not a join and grouping of every zone's contracts.
+        .annotate(provider_count=related_count(Zone, "contracts"))
         .order_by("code")
     )

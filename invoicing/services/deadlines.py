@@ -22,7 +22,7 @@ from notifications import recipients
 from notifications.models import NotificationKind
 from notifications.services import notify
 
-from ..models import DeadlineNotification, DeadlineStatus, DeadlineWarning, Invoice
+from ..models import DeadlineNotification, DeadlineWarning, Invoice
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +41,8 @@ def check_invoice_deadlines() -> int:
         invoice_id=OuterRef("pk"), status=OuterRef("warning")
     )
     invoices = (
-        Invoice.objects.unpaid()
+        Invoice.objects.due_within_the_week(today)
         .with_deadline(today)
-        .filter(deadline_status__in=(DeadlineStatus.DUE_SOON, DeadlineStatus.OVERDUE))
         .annotate(warning=_stage(today))
         .exclude(Exists(warned))
         .select_related("provider")
