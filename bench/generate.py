@@ -3,8 +3,8 @@
 `generate(scale)` fills an empty, migrated database with zones, postcode
 districts, providers, contracts, declared capacity, people, care packages
 over several years, their offers and hand-backs, and 4-weekly invoices with
-their lines, paid in weekly payment runs; the planned visits behind each
-package's weekly hours, the timeline of each package, a user for each provider
+their lines, paid in weekly payment runs; the first version of each package
+with the planned visits behind its weekly hours, its placements, the timeline of each package, a user for each provider
 organisation and the notifications of its offers. Every table is filled by one `INSERT ... SELECT` over
 `generate_series`, so a national market (a million packages) takes minutes,
 not hours. Ids are assigned explicitly (1..n) so that rows can refer to each
@@ -28,7 +28,15 @@ from brokering.models import Offer
 from invoicing import rollup
 from invoicing.models import DailyDelivery, DeliveredVisit, Invoice, InvoiceLine, PaymentRun
 from notifications.models import Notification
-from packages.models import HandBack, Package, PackageEvent, Person, Visit
+from packages.models import (
+    HandBack,
+    Package,
+    PackageEvent,
+    PackageVersion,
+    Person,
+    Placement,
+    Visit,
+)
 from providers.models import Capacity, Contract, Provider
 from zones.models import ROTATION_EPOCH, PostcodeDistrict, Zone
 
@@ -128,6 +136,7 @@ def generate(scale: Scale, *, now: datetime.datetime | None = None, log=print) -
         ("packages", _packages),
         ("planned_visits", _planned_visits),
         ("hand_backs", _hand_backs),
+        ("placements", _placements),
         ("offers", _offers),
         ("package_events", _package_events),
         ("provider_users", _provider_users),
@@ -151,8 +160,10 @@ def generate(scale: Scale, *, now: datetime.datetime | None = None, log=print) -
         Capacity,
         Person,
         Package,
+        PackageVersion,
         Visit,
         HandBack,
+        Placement,
         Offer,
         PackageEvent,
         User,
@@ -396,12 +407,26 @@ def _packages(scale, now, today):
 
 
 def _planned_visits(scale, now, today):
-    """The visits behind each package's weekly hours (see `weekly_hours` above): one to four
-    a day, every day, of 30, 45 or 60 minutes, double-handed for one package in ten."""
+    """Each package's first (and only) version, and the visits behind its weekly hours
+    (see `weekly_hours` above): one to four a day, every day, of 30, 45 or 60 minutes,
+    double-handed for one package in ten. A version's id is its package's."""
+    insert_select(
+        PackageVersion,
+        {
+            "id": "p.id",
+            "package_id": "p.id",
+            "number": "1",
+            "weekly_hours": "p.weekly_hours",
+            "reason": "''",
+            "created_at": "p.created_at",
+            "in_force": "true",
+        },
+        f"{_table(Package)} p",
+    )
     return insert_select(
         Visit,
         {
-            "package_id": "s.id",
+            "version_id": "s.id",
             "days": '\'["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\'::jsonb',
             "time": "TIME '07:30' + make_interval(hours => 4 * n)",
             "duration_minutes": "(ARRAY[30, 45, 60])[1 + floor(s.u3 * 3)]",
@@ -472,6 +497,37 @@ def _offers(scale, now, today):
         JOIN zone_providers zp ON zp.zone_id = s.zone_id
              AND zp.idx = mod(s.first_idx + s.j, s.zone_providers)""",
         {"now": now},
+    )
+
+
+def _placements(scale, now, today):
+    """The placement of each provider that took a package on, as the services keep them: a
+    provider that handed it back from its start to the day it did; the one caring for it
+    now (or when it ended) from its start, or from the day it was placed again."""
+    local_day = "AT TIME ZONE 'Europe/London')::date"
+    rows = insert_select(
+        Placement,
+        {
+            "package_id": "p.id",
+            "provider_id": "h.provider_id",
+            "starts_on": "p.start_date",
+            "ends_on": f"GREATEST((h.at {local_day}, p.start_date - 1)",
+            "placed_at": "h.at",
+        },
+        f"{_table(HandBack)} h JOIN {_table(Package)} p ON p.id = h.package_id",
+    )
+    return rows + insert_select(
+        Placement,
+        {
+            "package_id": "p.id",
+            "provider_id": "p.provider_id",
+            "starts_on": f"""CASE WHEN EXISTS (SELECT 1 FROM {_table(HandBack)} h
+                WHERE h.package_id = p.id) THEN GREATEST(p.start_date, (p.placed_at {local_day})
+                ELSE p.start_date END""",
+            "ends_on": "p.ended_on",
+            "placed_at": "COALESCE(p.placed_at, p.created_at)",
+        },
+        f"{_table(Package)} p WHERE p.provider_id IS NOT NULL",
     )
 
 

@@ -53,7 +53,7 @@ def make_market(packages, today):
     from decimal import Decimal
 
     from accounts.models import Role, User
-    from packages.models import Package, Person, Visit
+    from packages.models import Package, PackageVersion, Person, Placement, Visit
     from packages.nhs import demo_nhs_number
     from providers.models import Contract, Provider
     from zones.models import PostcodeDistrict, Zone
@@ -98,16 +98,24 @@ def make_market(packages, today):
         )
         for person in people
     )
+    versions = PackageVersion.objects.bulk_create(
+        PackageVersion(package=package, number=1, weekly_hours=package.weekly_hours, created_at=now)
+        for package in rows
+    )
     Visit.objects.bulk_create(
         Visit(
-            package=package,
+            version=version,
             days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
             time=at,
             duration_minutes=45,
             purpose="personal_care",
         )
-        for package in rows
+        for version in versions
         for at in TIMES
+    )
+    Placement.objects.bulk_create(
+        Placement(package=package, provider=provider, starts_on=start, placed_at=now)
+        for package in rows
     )
     return user, [package.pk for package in rows]
 
