@@ -23,6 +23,7 @@ COPY . .
 RUN pip install --no-deps . \
     && DEBUG=false SECRET_KEY=collectstatic-at-build-time-only python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin brokerage \
+    && mkdir -p /app/var/beat \
     && chown -R brokerage:brokerage /app/var
 
 USER brokerage

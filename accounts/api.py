@@ -5,9 +5,15 @@ from rest_framework import exceptions, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import AnonRateThrottle
 
+from core.net import client_ip
+
 
 class LoginRateThrottle(AnonRateThrottle):
     scope = "login"
+
+    def get_ident(self, request):
+        # The client's address through our proxies, as lockout and the access log see it.
+        return client_ip(request) or ""
 
 
 class AccountLocked(exceptions.APIException):

@@ -1,5 +1,6 @@
 """Writes to accounts: an account with its one role, created or brought up to date."""
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -56,9 +57,10 @@ def save_account(
         user.provider = provider
         user.is_active = True
         user.is_staff = user.is_superuser = role == Role.ADMIN
-        user.set_password(password)
         if email is not None:
             user.email = email
+        _check_password(password, user)
+        user.set_password(password)
         user.save()
         user.zones.set(zones)
         changes = audit.changed(before, user)
@@ -70,6 +72,15 @@ def save_account(
             by=by, obj=user, action=audit.CREATE if created else audit.UPDATE, changes=changes
         )
     return user, created
+
+
+def _check_password(password, user):
+    """The password validators of settings (length 12, not common, not all digits, not like
+    the username or email), as everywhere else a password is set."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None
 
 
 def _provider(role, code):

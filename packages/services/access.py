@@ -3,6 +3,7 @@
 import ipaddress
 
 from core import clock
+from core.net import client_ip
 
 from ..models import PersonAccess
 
@@ -24,10 +25,10 @@ def log_people_access(*, person_ids, user, request_or_ip, via) -> None:
 
 
 def _ip(request_or_ip):
-    address = getattr(request_or_ip, "META", {}).get("REMOTE_ADDR") or (
-        request_or_ip if isinstance(request_or_ip, str) else None
-    )
+    """The client's address (through our proxies, core.net), or an address given as text."""
+    if hasattr(request_or_ip, "META"):
+        return client_ip(request_or_ip)
     try:
-        return str(ipaddress.ip_address(address)) if address else None
+        return str(ipaddress.ip_address(request_or_ip)) if request_or_ip else None
     except ValueError:
         return None

@@ -96,3 +96,42 @@ def test_the_new_account_signs_in(client, password):
     create("kim", "--role", "commissioner")
     response = client.post("/accounts/login/", {"username": "kim", "password": password})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("weak", "reason"),
+    [
+        ("123", "too short"),
+        ("password", "too short"),
+        ("password1234", "too common"),
+        ("472946105738", "entirely numeric"),
+        ("pat.bramble", "too similar to the username"),
+        ("pat.bramblepat.bramble", "cannot contain the username"),
+        ("eleven-char", "too short"),
+    ],
+)
+def test_a_weak_password_is_refused_and_nothing_is_saved(monkeypatch, weak, reason):
+    monkeypatch.setenv("ACCOUNT_PASSWORD", weak)
+    with pytest.raises(CommandError, match=reason):
+        create("pat.bramble", "--role", "finance")
+    assert not User.objects.filter(username="pat.bramble").exists()
+
+
+def test_a_weak_password_leaves_an_existing_account_as_it_was(monkeypatch, password):
+    user = create("pat.bramble", "--role", "finance")
+    monkeypatch.setenv("ACCOUNT_PASSWORD", "123")
+    with pytest.raises(CommandError, match="too short"):
+        create("pat.bramble", "--role", "broker")
+    user.refresh_from_db()
+    assert (user.role, user.check_password(password)) == ("finance", True)
+
+
+def test_the_demo_password_passes_the_validators():
+    from django.contrib.auth.password_validation import validate_password
+
+    from demo.market import ACCOUNTS, DEMO_PASSWORD
+
+    for username, *_ in ACCOUNTS:
+        validate_password(
+            DEMO_PASSWORD, User(username=username, email=f"{username}@demo.example.org")
+        )

@@ -169,3 +169,23 @@ def test_the_image_leaves_out_secrets_and_local_state():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for path in (".env", ".git", ".venv", "var", "node_modules"):
         assert path in ignored
+
+
+def test_beat_keeps_its_schedule_on_a_named_volume(compose, services):
+    """A recreated beat knows when each job last ran, instead of starting afresh."""
+    beat = services["beat"]
+    schedule = next(part for part in beat["command"] if part.startswith("--schedule="))
+    folder = schedule.split("=", 1)[1].rsplit("/", 1)[0]
+    mounts = dict(volume.split(":")[:2][::-1] for volume in beat["volumes"])
+    assert mounts[folder] in compose["volumes"]
+    # The image makes the folder for its unprivileged user, or the volume would be root's.
+    assert f"mkdir -p {folder}" in (ROOT / "Dockerfile").read_text()
+
+
+def test_the_web_servers_log_leaves_out_query_strings():
+    """Searches take NHS numbers and names: the access log names the path alone."""
+    config = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), config)
+    assert "%(U)s" in config["access_log_format"]
+    for with_query in ("%(r)s", "%(q)s", "%({raw_uri}e)s"):
+        assert with_query not in config["access_log_format"]
