@@ -1,8 +1,8 @@
 """Brokering's reactions to what happens to packages (packages never imports brokering)."""
 
-from django.db import transaction
 from django.dispatch import receiver
 
+from core import jobs
 from packages.signals import (
     package_cancelled,
     package_edited,
@@ -17,7 +17,7 @@ from . import services, tasks
 @receiver(package_handed_back, dispatch_uid="brokering.broker_handed_back")
 def broker_after_commit(sender, package_id, **kwargs):
     """Start (or restart, without the provider who handed it back) brokering once committed."""
-    transaction.on_commit(lambda: tasks.broker_package.delay(package_id))
+    jobs.after_commit(tasks.broker_package, package_id)
 
 
 @receiver(package_cancelled, dispatch_uid="brokering.withdraw_cancelled")
@@ -31,4 +31,4 @@ def rebroker_edited(sender, package_id, **kwargs):
     """An open package changed: its pending offers are withdrawn in the same transaction,
     and its new round brokered once committed."""
     services.withdraw_for_changed(package_id=package_id)
-    transaction.on_commit(lambda: tasks.broker_package.delay(package_id))
+    jobs.after_commit(tasks.broker_package, package_id)

@@ -13,7 +13,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from core import audit, clock
+from core import audit, clock, jobs
 from core.errors import Conflict
 from core.formats import hours_text
 from packages import services as packages_services
@@ -49,7 +49,7 @@ def _locked_package(package_id) -> Package:
 
 
 def _enqueue_brokering(package_id):
-    transaction.on_commit(lambda: tasks.broker_package.delay(package_id))
+    jobs.after_commit(tasks.broker_package, package_id)
 
 
 def advance_brokering(*, package_id) -> list[Offer]:
