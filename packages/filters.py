@@ -12,6 +12,7 @@ from core.permissions import broker_zone_ids
 from providers.models import Provider
 from zones.models import Zone
 
+from . import selectors
 from .models import PackageStatus, Priority, Source
 
 YES_NO_ANY = [("", "Any"), ("true", "Yes"), ("false", "No")]
@@ -25,6 +26,12 @@ def _zones(request):
 
 
 class PackageFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        help_text="NHS number, family name, postcode or package number",
+        max_length=100,
+    )
     status = django_filters.MultipleChoiceFilter(
         choices=PackageStatus.choices, widget=forms.CheckboxSelectMultiple, method="filter_status"
     )
@@ -42,3 +49,6 @@ class PackageFilter(django_filters.FilterSet):
         if len(value) == 1:
             return queryset.filter(status=value[0])
         return queryset.filter(status__in=value)
+
+    def filter_search(self, queryset, name, value):
+        return selectors.search(queryset, value)

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 
 from core import clock
+from core.indexes import PrefixSearchIndex
 from providers.models import Provider
 from zones.models import Zone
 
@@ -60,6 +61,11 @@ class Person(models.Model):
     class Meta:
         ordering = ["family_name", "given_name"]
         verbose_name_plural = "people"
+        indexes = [
+            # Search: a family name from its start, whatever its case (core.indexes), and a postcode.
+            PrefixSearchIndex(field_name="family_name", name="person_family_name_search"),
+            models.Index(fields=["postcode"], name="person_postcode"),
+        ]
 
     def __str__(self):
         return f"Person {self.pk}"

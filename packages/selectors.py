@@ -1,8 +1,13 @@
 """Reads that the package pages and the API share."""
 
-from django.db.models import Case, Prefetch, When
+import contextlib
+import re
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Prefetch, Q, When
 
 from accounts.models import Role
+from zones.postcodes import normalise_postcode
 
 from .models import (
     CARE_UNTIL,
@@ -14,7 +19,11 @@ from .models import (
     PackageEvent,
     PackageStatus,
     PackageVersion,
+    Person,
 )
+
+# Longer than any package id would be: a search of more digits is an NHS number or nothing.
+MAX_ID_DIGITS = 12
 
 
 def versions():
@@ -120,3 +129,36 @@ def changes_of(package):
         .prefetch_related("visits")
         .order_by("number")
     )
+
+
+def search(packages, text):
+    """The packages among `packages` whose NHS number (with or without spaces), family name
+    (case-insensitive, from its start), postcode or id matches `text`.
+
+    Each key is tried only when the text has its shape, so that each is one index's
+    lookup: people by NHS number (unique), by the upper case of their family name (a
+    pattern index) or by postcode, then their packages by person; the id by primary key.
+    """
+    text = " ".join(str(text or "").split())
+    if not text:
+        return packages
+    digits = re.sub(r"[\s-]", "", text)
+    if digits.isdigit():
+        return packages.filter(_by_number(digits, is_id=digits == text))
+    people = Q(family_name__istartswith=text)
+    with contextlib.suppress(ValidationError):  # not shaped like a postcode
+        people |= Q(postcode=normalise_postcode(text))
+    # A semi-join: the people found, then their packages by the person index.
+    return packages.filter(person__in=Person.objects.filter(people))
+
+
+def _by_number(digits, *, is_id):
+    """An NHS number's packages, or a package's id. The person is looked up first (one row
+    at most): a subquery OR'd with the id could be served by no index."""
+    found = Q(pk__in=[])
+    if len(digits) == 10:
+        person_ids = list(Person.objects.filter(nhs_number=digits).values_list("pk", flat=True))
+        found |= Q(person_id__in=person_ids)
+    if is_id and len(digits) <= MAX_ID_DIGITS:
+        found |= Q(pk=int(digits))
+    return found

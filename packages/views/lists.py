@@ -70,6 +70,12 @@ def _filtered(request, packages):
     return filters, filters.qs
 
 
+def _searched(request) -> str:
+    """The text searched for, if any: the people a search finds are shown by name (and
+    logged as seen), where a list otherwise shows no one's identity."""
+    return (request.GET.get("search") or "").strip()
+
+
 # --- lists ---------------------------------------------------------------------
 
 
@@ -82,10 +88,14 @@ def worklist(request):
     if wants_csv(request):
         return table_csv("worklist", WORKLIST_COLUMNS, packages)
     page, _ = paginate(request, packages)
+    search = _searched(request)
+    if search:
+        _log_people(request, page)
     template = "packages/package_worklist.html"
     if request.htmx:
         template = "packages/includes/worklist_table.html"
-    return render(request, template, {"filters": filters, "page": page, "now": clock.now()})
+    context = {"filters": filters, "page": page, "now": clock.now(), "search": search}
+    return render(request, template, context)
 
 
 @login_required
@@ -111,11 +121,16 @@ def package_list(request):
     if wants_csv(request):
         return table_csv("packages", LIST_COLUMNS, packages)
     page, _ = paginate(request, packages)
-    return render(
-        request,
-        "packages/package_list.html",
-        {"filters": filters, "page": page, "can_record": has_role(request.user, *PACKAGE_WRITERS)},
-    )
+    search = _searched(request)
+    if search:
+        _log_people(request, page)
+    context = {
+        "filters": filters,
+        "page": page,
+        "search": search,
+        "can_record": has_role(request.user, *PACKAGE_WRITERS),
+    }
+    return render(request, "packages/package_list.html", context)
 
 
 @login_required
@@ -126,13 +141,16 @@ def provider_list(request):
     status = request.GET.get("status")
     if status in (PackageStatus.PLACED, PackageStatus.ENDED):
         packages = packages.filter(status=status)
+    search = _searched(request)
+    packages = selectors.search(packages, search)
     if wants_csv(request):
         packages = list(packages)
         _log_people(request, packages)
         return table_csv("our-packages", PROVIDER_COLUMNS, packages)
     page, _ = paginate(request, packages)
     _log_people(request, page)
-    return render(request, "packages/package_provider_list.html", {"page": page, "status": status})
+    context = {"page": page, "status": status, "search": search}
+    return render(request, "packages/package_provider_list.html", context)
 
 
 def _log_people(request, packages):
