@@ -70,6 +70,8 @@ if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
     )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form refused for its CSRF token says what to do, in the service's layout.
+CSRF_FAILURE_VIEW = "brokerage.error_pages.csrf_failure"
 
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes={"http", "https"})
 SERVICE_NAME = "Home care brokerage"

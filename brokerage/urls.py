@@ -30,3 +30,8 @@ urlpatterns = [
     path("health/", include("brokerage.health_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Errors in the service's layout (the API's paths answer JSON): brokerage.error_pages.
+handler403 = "brokerage.error_pages.permission_denied"
+handler404 = "brokerage.error_pages.page_not_found"
+handler500 = "brokerage.error_pages.server_error"
