@@ -132,6 +132,8 @@ class ContractRole(models.TextChoices):
     PRIMARY = "primary", "Primary"
     SECONDARY = "secondary", "Secondary"
     FRAMEWORK = "framework", "Framework"
+    # Devon's "Tier 3": asked only once every other eligible provider in the zone has been.
+    RESERVE = "reserve", "Reserve"
 
 
 class Contract(models.Model):
@@ -139,7 +141,8 @@ class Contract(models.Model):
 
     A zone has at most one primary and one secondary; in a rota zone their
     shares add up to 100 (80/20 in Bury). Framework providers are offered
-    work after them, in cascade order.
+    work after them, in cascade order, and reserve providers only once
+    every other eligible provider in the zone has been asked.
     """
 
     # Left out of the audit trail (core.audit): they change on every save, or are secret.

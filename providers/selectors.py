@@ -14,7 +14,8 @@ from .models import Capacity, Contract, ContractRole, Provider
 ROLE_ORDER = Case(
     When(role=ContractRole.PRIMARY, then=Value(0)),
     When(role=ContractRole.SECONDARY, then=Value(1)),
-    default=Value(2),
+    When(role=ContractRole.FRAMEWORK, then=Value(2)),
+    default=Value(3),
     output_field=IntegerField(),
 )
 
@@ -29,7 +30,7 @@ def provider_list(queryset):
 
 
 def contracts_in_order(queryset):
-    """Contracts primary first, then secondary, then framework providers by name."""
+    """Contracts primary first, then secondary, then framework, then reserve providers by name."""
     return queryset.select_related("zone", "provider").order_by(
         ROLE_ORDER, "zone__code", "provider__name"
     )
@@ -64,10 +65,10 @@ def rota_period(zone, contracts, on: datetime.date | None = None) -> RotaPeriod 
         return None
     on = on or clock.today()
     if zone.rota_started_on is None:
-        # Brokering starts the rota's first period on the day of its first offer, with
-        # the contract primary leading: shown as if that were today.
-        number, starts = 0, on
-        ends = on + datetime.timedelta(weeks=zone.rotation_weeks, days=-1)
+        # Brokering starts the rota's first period on the Monday of its first offer, with
+        # the contract primary leading: shown as if that were this week.
+        number, starts = 0, clock.week_start(on)
+        ends = starts + datetime.timedelta(weeks=zone.rotation_weeks, days=-1)
     else:
         number = zone.rotation_period(on)
         starts, ends = zone.rotation_period_dates(number)

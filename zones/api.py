@@ -14,7 +14,7 @@ from core.permissions import MARKET_MANAGERS, role_permission
 
 from . import selectors, services
 from .filters import ZoneFilter
-from .models import Zone
+from .models import MAX_TARGET_MINUTES, Zone
 from .permissions import MARKET_READERS, zones_for
 
 
@@ -54,9 +54,37 @@ class DistrictListField(serializers.ListField):
             ) from error
 
 
+class OfferHoursSerializer(serializers.Serializer):
+    start = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    end = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+
+
+class FillTargetSerializer(serializers.Serializer):
+    urgent = serializers.IntegerField(min_value=1, max_value=MAX_TARGET_MINUTES, default=90)
+    standard = serializers.IntegerField(min_value=1, max_value=MAX_TARGET_MINUTES, default=240)
+
+
 class ZoneSerializer(serializers.ModelSerializer):
     postcode_districts = DistrictListField(
         help_text='Outward codes, e.g. ["EX1", "EX2"]; each belongs to one zone only.',
+    )
+    neighbours = serializers.ListField(
+        child=serializers.CharField(max_length=20),
+        required=False,
+        source="neighbour_codes",
+        help_text="Zone codes whose providers are asked, in this order, once this zone's are "
+        "used up.",
+    )
+    offer_hours = OfferHoursSerializer(
+        required=False,
+        allow_null=True,
+        help_text='{"start": "07:00", "end": "21:00"} (UK time): offer windows count only '
+        "these minutes; null: around the clock.",
+    )
+    fill_target_minutes = FillTargetSerializer(
+        required=False,
+        source="fill_targets",
+        help_text="Minutes from submit within which a package should be placed, by priority.",
     )
 
     class Meta:
@@ -69,6 +97,11 @@ class ZoneSerializer(serializers.ModelSerializer):
             "offer_window_minutes",
             "urgent_offer_window_minutes",
             "rotation_weeks",
+            "neighbours",
+            "retry_minutes",
+            "urgent_wave",
+            "offer_hours",
+            "fill_target_minutes",
         ]
         extra_kwargs = {
             "code": {
@@ -77,13 +110,27 @@ class ZoneSerializer(serializers.ModelSerializer):
         }
 
     def create(self, validated_data):
-        return services.create_zone(by=self.context["request"].user, **validated_data)
+        zone = services.create_zone(by=self.context["request"].user, **as_settings(validated_data))
+        return selectors.with_districts(Zone.objects.filter(pk=zone.pk)).get()
 
     def update(self, zone, validated_data):
         zone = services.update_zone(
-            zone_id=zone.pk, by=self.context["request"].user, **validated_data
+            zone_id=zone.pk, by=self.context["request"].user, **as_settings(validated_data)
         )
         return selectors.with_districts(Zone.objects.filter(pk=zone.pk)).get()
+
+
+def as_settings(validated: dict) -> dict:
+    """The body's fields as the zone services take them (the model's flat fields)."""
+    data = dict(validated)
+    if "neighbour_codes" in data:
+        data["neighbours"] = data.pop("neighbour_codes")
+    if "offer_hours" in data:
+        hours = data.pop("offer_hours") or {}
+        data["offer_hours_start"], data["offer_hours_end"] = hours.get("start"), hours.get("end")
+    for priority, minutes in data.pop("fill_targets", {}).items():
+        data[f"fill_target_{priority}_minutes"] = minutes
+    return data
 
 
 class ZoneViewSet(

@@ -8,16 +8,32 @@ from django.core.exceptions import ValidationError
 from core.forms import FieldNamedErrors
 
 from . import services
-from .models import MAX_WINDOW_MINUTES, AllocationMode, code_validator
+from .models import (
+    MAX_TARGET_MINUTES,
+    MAX_URGENT_WAVE,
+    MAX_WINDOW_MINUTES,
+    AllocationMode,
+    code_validator,
+)
 
 
-def run_service(form, service, **kwargs):
-    """Call a service; its ValidationError shows at the form's fields, and the result is None."""
+def run_service(form, service, *, shown_at=None, **kwargs):
+    """Call a service; its ValidationError shows at the form's fields, and the result is None.
+
+    `shown_at` names the form field that shows a service's field the form has not
+    (the service's `offer_hours` is the form's two times)."""
     try:
         return service(**kwargs)
     except ValidationError as error:
-        form.add_error(None, error)
+        renamed = {
+            (shown_at or {}).get(f, f): messages for f, messages in error.message_dict.items()
+        }
+        form.add_error(None, ValidationError(renamed))
         return None
+
+
+# Blank means "none" for these (around the clock), not "unchanged".
+OPTIONAL = {"offer_hours_start", "offer_hours_end"}
 
 
 class ZoneForm(FieldNamedErrors, forms.Form):
@@ -61,6 +77,54 @@ class ZoneForm(FieldNamedErrors, forms.Form):
         initial=2,
         help_text="In a rota zone the primary and secondary swap roles every period.",
     )
+    neighbours = forms.CharField(
+        label="Neighbouring zones",
+        required=False,
+        help_text="Zone codes, separated by commas, in the order their providers are asked "
+        "once this zone's are used up (cross-border working). Leave empty for none.",
+    )
+    retry_minutes = forms.IntegerField(
+        required=False,
+        label="Re-try escalated packages every (minutes)",
+        min_value=5,
+        max_value=MAX_WINDOW_MINUTES,
+        initial=60,
+        help_text="An escalated package is also offered again at once when a provider becomes "
+        "able to take it.",
+    )
+    urgent_wave = forms.IntegerField(
+        required=False,
+        label="Urgent packages: providers asked at once",
+        min_value=1,
+        max_value=MAX_URGENT_WAVE,
+        initial=1,
+        help_text="Cascade and rota zones: the first to accept wins.",
+    )
+    offer_hours_start = forms.TimeField(
+        label="Offer hours start",
+        required=False,
+        input_formats=["%H:%M"],
+        help_text="Offer windows count only minutes inside these hours (UK time), like 07:00 "
+        "to 21:00. Leave both empty for around the clock.",
+    )
+    offer_hours_end = forms.TimeField(
+        label="Offer hours end", required=False, input_formats=["%H:%M"]
+    )
+    fill_target_urgent_minutes = forms.IntegerField(
+        required=False,
+        label="Fill target for urgent packages (minutes)",
+        min_value=1,
+        max_value=MAX_TARGET_MINUTES,
+        initial=90,
+        help_text="Brokers are told when a package is still open this long after submit.",
+    )
+    fill_target_standard_minutes = forms.IntegerField(
+        required=False,
+        label="Fill target for standard packages (minutes)",
+        min_value=1,
+        max_value=MAX_TARGET_MINUTES,
+        initial=240,
+    )
 
     def __init__(self, *args, zone=None, **kwargs):
         self.zone = zone
@@ -75,6 +139,13 @@ class ZoneForm(FieldNamedErrors, forms.Form):
                     "offer_window_minutes": zone.offer_window_minutes,
                     "urgent_offer_window_minutes": zone.urgent_offer_window_minutes,
                     "rotation_weeks": zone.rotation_weeks,
+                    "neighbours": ", ".join(zone.neighbour_codes),
+                    "retry_minutes": zone.retry_minutes,
+                    "urgent_wave": zone.urgent_wave,
+                    "offer_hours_start": zone.offer_hours_start,
+                    "offer_hours_end": zone.offer_hours_end,
+                    "fill_target_urgent_minutes": zone.fill_target_urgent_minutes,
+                    "fill_target_standard_minutes": zone.fill_target_standard_minutes,
                 },
             )
         super().__init__(*args, **kwargs)
@@ -91,13 +162,20 @@ class ZoneForm(FieldNamedErrors, forms.Form):
         except ValidationError as error:
             raise ValidationError(error.message_dict["postcode_districts"]) from error
 
+    def clean_neighbours(self):
+        return [code for code in re.split(r"[,;\s]+", self.cleaned_data["neighbours"]) if code]
+
     def save(self, *, by):
         """The created or changed zone, or None with the service's errors on the form."""
-        data = dict(self.cleaned_data)
+        # A setting left blank keeps its default (a new zone) or its value (a change).
+        data = {f: v for f, v in self.cleaned_data.items() if v is not None or f in OPTIONAL}
+        shown_at = {"offer_hours": "offer_hours_end"}
         if self.zone is None:
-            return run_service(self, services.create_zone, by=by, **data)
+            return run_service(self, services.create_zone, shown_at=shown_at, by=by, **data)
         data.pop("code")
-        return run_service(self, services.update_zone, zone_id=self.zone.pk, by=by, **data)
+        return run_service(
+            self, services.update_zone, shown_at=shown_at, zone_id=self.zone.pk, by=by, **data
+        )
 
 
 class PostcodeLookupForm(FieldNamedErrors, forms.Form):

@@ -1,10 +1,11 @@
 """Reads of zones shared by the pages, the API and other apps (a package's zone from its postcode)."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 
 from core.queries import related_count
 
-from .models import Zone
+from .models import Neighbour, Zone
 from .postcodes import normalise_postcode
 
 
@@ -39,8 +40,9 @@ def zone_for_postcode(postcode: str) -> Zone:
 
 
 def with_districts(queryset):
-    """Zones with their districts loaded in one extra query (`zone.districts.all()`)."""
-    return queryset.prefetch_related("districts")
+    """Zones with their districts and neighbours loaded in two extra queries."""
+    neighbours = Neighbour.objects.select_related("neighbour")
+    return queryset.prefetch_related("districts", Prefetch("neighbour_links", queryset=neighbours))
 
 
 def zone_list(queryset):

@@ -75,6 +75,11 @@ def test_commissioner_and_admin_create_a_zone(api, users, role):
         "offer_window_minutes": 120,
         "urgent_offer_window_minutes": 30,
         "rotation_weeks": 2,
+        "neighbours": [],
+        "retry_minutes": 60,
+        "urgent_wave": 1,
+        "offer_hours": None,
+        "fill_target_minutes": {"urgent": 90, "standard": 240},
     }
 
 
