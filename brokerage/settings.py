@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "brokering",
     "invoicing",
     "dashboard",
+    "replay",
     "demo",
 ]
 

@@ -1,0 +1,295 @@
+"""The replay: referrals brokered by the real services on a virtual clock, then rolled back.
+
+Each referral is recorded and submitted at its `submitted_at` through
+packages' own services; brokering reacts as it does live (its tasks run in
+place, core.jobs); each offer is answered as the answers say, that many
+minutes after it is sent, through brokering's own accept and decline; and
+the sweep (brokering's periodic task) runs on the first whole minute at or
+after anything falls due, as beat's every-minute schedule would run it.
+The clock jumps from one event to the next (core.clock.frozen_at), so a
+month of referrals takes seconds.
+
+Everything happens inside one transaction that is rolled back at the end:
+the live database keeps none of it (sequences aside, which PostgreSQL never
+rolls back). While it runs, the rows it changes (the zones whose settings it
+tries, the providers who accept) are locked, as a broker's own change would
+lock them, for the seconds a replay takes.
+"""
+
+import datetime
+import heapq
+import itertools
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from brokering import services as brokering
+from brokering import tasks as brokering_tasks
+from brokering.models import DeclineReason, Offer
+from core import clock, jobs
+from core.errors import Conflict
+from packages import services as packages_services
+from packages.api import PackageSerializer
+from packages.models import Package, PackageStatus
+from zones.api import ZoneSerializer
+from zones.models import Zone
+
+ACCEPT, DECLINE, NO_ANSWER = "accept", "decline", "none"
+ANSWERS = (ACCEPT, DECLINE, NO_ANSWER)
+# After the last referral, how long re-tries and long offer windows may still place it.
+HORIZON = datetime.timedelta(days=7)
+MINUTE = datetime.timedelta(minutes=1)
+# The system answers on a provider's behalf: no user is recorded.
+NOBODY = SimpleNamespace(user=None)
+
+
+class ReplayError(ValueError):
+    """Input the replay cannot use, saying where (`line 3: person.postcode: ...`)."""
+
+
+@dataclass(frozen=True)
+class Referral:
+    """One referral to replay: the v1 package POST body, submitted at `submitted_at`."""
+
+    ref: str
+    submitted_at: datetime.datetime
+    body: dict
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How a provider answers every offer of one referral: `answer`, `after` it is sent."""
+
+    answer: str
+    after: datetime.timedelta
+
+
+class Answers:
+    """Answers by (referral ref, provider code); a provider with none never answers."""
+
+    def __init__(self, table: dict[tuple[str, str], Answer] | None = None):
+        self.table = table or {}
+
+    def for_offer(self, ref: str, provider_code: str) -> Answer | None:
+        return self.table.get((ref, provider_code))
+
+
+@dataclass(order=True)
+class _Event:
+    at: datetime.datetime
+    order: int  # at the same moment: referrals, then answers, then the sweep
+    seq: int
+    kind: str = field(compare=False)
+    subject: object = field(compare=False)
+
+
+SUBMIT, ANSWER, SWEEP = "submit", "answer", "sweep"
+ORDER = {SUBMIT: 0, ANSWER: 1, SWEEP: 2}
+
+
+def replay(
+    referrals: list[Referral],
+    answers: Answers,
+    zone_settings: dict[str, dict] | None = None,
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> dict:
+    """What would have happened to `referrals` with these answers and zone settings.
+
+    Answers the contract's summary and one entry per referral, in their order.
+    Saves nothing: the whole replay is one transaction, rolled back.
+    """
+    referrals = sorted(referrals, key=lambda r: r.submitted_at)
+    with transaction.atomic(), jobs.run_in_place():
+        try:
+            if not referrals:
+                return summary([])
+            with clock.frozen_at(referrals[0].submitted_at):
+                apply_zone_settings(zone_settings or {})
+            run = _Run(referrals, answers, progress)
+            run.play()
+            return summary(run.outcomes())
+        finally:
+            transaction.set_rollback(True)
+
+
+def apply_zone_settings(zone_settings: dict[str, dict]) -> None:
+    """Change the zones as the settings say, validated as the zones API validates a PATCH."""
+    for code, changes in zone_settings.items():
+        zone = Zone.objects.filter(code=code).first()
+        if zone is None:
+            raise ReplayError(f"settings: {code}: no zone has this code")
+        if not isinstance(changes, dict):
+            raise ReplayError(f"settings: {code}: give the zone's fields as an object")
+        serializer = ZoneSerializer(zone, data=changes, partial=True, context={"request": NOBODY})
+        if unknown := set(changes) - set(serializer.fields):
+            raise ReplayError(f"settings: {code}: not a zone field: {', '.join(sorted(unknown))}")
+        if not serializer.is_valid():
+            raise ReplayError(f"settings: {code}: {_first_error(serializer.errors)}")
+        try:
+            serializer.save()
+        except ValidationError as error:
+            raise ReplayError(f"settings: {code}: {' '.join(error.messages)}") from error
+
+
+class _Run:
+    """One replay's events, in time order, and what each referral became."""
+
+    def __init__(self, referrals: list[Referral], answers: Answers, progress):
+        self.referrals = referrals
+        self.answers = answers
+        self.progress = progress
+        self.events: list[_Event] = []
+        self.seq = itertools.count()
+        self.refs: dict[int, str] = {}  # package id -> ref
+        self.packages: dict[str, int] = {}  # ref -> package id
+        self.last_offer_id = Offer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        self.sweeps: set[datetime.datetime] = set()
+        self.submitted = 0
+        self.ends_at = referrals[-1].submitted_at + HORIZON
+
+    def push(self, at, kind, subject):
+        heapq.heappush(self.events, _Event(at, ORDER[kind], next(self.seq), kind, subject))
+
+    def play(self):
+        for referral in self.referrals:
+            self.push(referral.submitted_at, SUBMIT, referral)
+        while self.events and self.events[0].at <= self.ends_at:
+            event = heapq.heappop(self.events)
+            with clock.frozen_at(event.at):
+                getattr(self, f"_{event.kind}")(event.subject)
+                jobs.run_queued()
+                self._new_offers()
+
+    def _submit(self, referral: Referral):
+        package = record_referral(referral)
+        self.refs[package.pk] = referral.ref
+        self.packages[referral.ref] = package.pk
+        packages_services.submit_package(package_id=package.pk, by=None)
+        self.submitted += 1
+        if self.progress:
+            self.progress(self.submitted / len(self.referrals))
+
+    def _answer(self, offer_answer):
+        offer_id, answer = offer_answer
+        try:
+            if answer == ACCEPT:
+                brokering.accept_offer(offer_id=offer_id, by=None)
+            else:
+                brokering.decline_offer(
+                    offer_id=offer_id, by=None, reason=DeclineReason.NO_CAPACITY
+                )
+        except Conflict:
+            pass  # answered too late, or the package went to another: as it would live
+
+    def _sweep(self, _):
+        self.sweeps.discard(clock.now())
+        brokering_tasks.sweep_brokering()
+
+    def _new_offers(self):
+        """Schedule the answers to the offers just sent, and the sweep that expires them."""
+        offers = Offer.objects.filter(pk__gt=self.last_offer_id).order_by("pk")
+        for offer_id, package_id, provider_code, sent_at, expires_at in offers.values_list(
+            "pk", "package_id", "provider__code", "sent_at", "expires_at"
+        ):
+            self.last_offer_id = offer_id
+            ref = self.refs.get(package_id)
+            if ref is None:  # a live package the sweep drove: nobody answers it here
+                continue
+            answer = self.answers.for_offer(ref, provider_code)
+            if answer is not None and answer.answer != NO_ANSWER:
+                self.push(sent_at + answer.after, ANSWER, (offer_id, answer.answer))
+            self.sweep_at(expires_at)
+
+    def sweep_at(self, due: datetime.datetime):
+        """The sweep's run at the first whole minute at or after `due` (beat runs it each minute)."""
+        minute = due.replace(second=0, microsecond=0)
+        if minute < due:
+            minute += MINUTE
+        if minute not in self.sweeps:
+            self.sweeps.add(minute)
+            self.push(minute, SWEEP, None)
+
+    def outcomes(self) -> list[dict]:
+        packages = Package.objects.filter(pk__in=self.packages.values()).select_related("provider")
+        offers = dict(
+            Offer.objects.filter(package_id__in=self.packages.values())
+            .values("package_id")
+            .annotate(n=Count("pk"))
+            .values_list("package_id", "n")
+        )
+        by_id = {package.pk: package for package in packages}
+        return [
+            outcome(referral.ref, by_id[self.packages[referral.ref]], offers)
+            for referral in self.referrals
+        ]
+
+
+def record_referral(referral: Referral) -> Package:
+    """Record the referral as a draft, exactly as the packages API would from its POST body."""
+    serializer = PackageSerializer(data=referral.body, context={"request": NOBODY})
+    if not serializer.is_valid():
+        raise ReplayError(f"{referral.ref}: {_first_error(serializer.errors)}")
+    data = dict(serializer.validated_data)
+    try:
+        return packages_services.create_package(
+            by=None,
+            person=data.pop("person"),
+            visits=data.pop("current_visits"),
+            flexible_plan=data.pop("current_plan", None),
+            update_person=data.pop("update_person"),
+            package=data,
+        )
+    except ValidationError as error:
+        raise ReplayError(f"{referral.ref}: {_first_error(error.message_dict)}") from error
+
+
+def _first_error(errors, path="") -> str:
+    """`person.postcode: Enter a real postcode` from a (nested) error dict or list."""
+    if isinstance(errors, dict):
+        name, inner = next(iter(errors.items()))
+        return _first_error(inner, f"{path}.{name}" if path else str(name))
+    if isinstance(errors, list) and errors and not isinstance(errors[0], str):
+        found = next((e for e in errors if e), errors[0])
+        return _first_error(found, path)
+    message = errors[0] if isinstance(errors, list) and errors else errors
+    return f"{path}: {message}" if path else str(message)
+
+
+def outcome(ref: str, package: Package, offers: dict[int, int]) -> dict:
+    placed = package.status == PackageStatus.PLACED and package.placed_at is not None
+    minutes = (package.placed_at - package.submitted_at).total_seconds() / 60 if placed else None
+    return {
+        "ref": ref,
+        "provider": package.provider.code if placed else None,
+        "placed_at": timezone.localtime(package.placed_at).isoformat() if placed else None,
+        "minutes": round(minutes, 1) if minutes is not None else None,
+        "offers": offers.get(package.pk, 0),
+    }
+
+
+def summary(packages: list[dict]) -> dict:
+    """The contract's output: counts, shares of all referrals placed in time, the median."""
+    minutes = [p["minutes"] for p in packages if p["minutes"] is not None]
+    return {
+        "referrals": len(packages),
+        "placed": len(minutes),
+        "unfilled": len(packages) - len(minutes),
+        "within_90_minutes_percent": share_within(minutes, 90, len(packages)),
+        "within_4_hours_percent": share_within(minutes, 240, len(packages)),
+        "median_minutes": round(statistics.median(minutes), 1) if minutes else None,
+        "packages": packages,
+    }
+
+
+def share_within(minutes: Iterable[float], limit: float, referrals: int) -> float | None:
+    """The share of all referrals (unfilled ones too) placed within `limit` minutes, in %."""
+    if not referrals:
+        return None
+    return round(100 * sum(1 for m in minutes if m <= limit) / referrals, 1)
