@@ -4,6 +4,7 @@ Input is parsed here and checked by the services (invoicing.services), which the
 pages call too; ValidationError is a 400 naming the field, Conflict a 409.
 """
 
+import dataclasses
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
@@ -29,8 +30,6 @@ from .permissions import (
     payment_runs_for,
     visits_for,
 )
-
-FLAGS = ("missed", "short", "late", "unplanned")
 
 
 class HourMinuteField(serializers.TimeField):
@@ -145,7 +144,7 @@ class VisitViewSet(
     def import_file(self, request):
         """A CSV export (header package,date,actual_start,actual_end,carers): all rows or none."""
         try:
-            visits = services.import_visits(
+            imported = services.import_visits(
                 by=request.user, records=ecm.read_csv(request.FILES.get("file"))
             )
         except services.VisitImportRejected as rejected:
@@ -154,10 +153,7 @@ class VisitViewSet(
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(
-            {
-                "imported": len(visits),
-                **{flag: sum(1 for v in visits if getattr(v, flag)) for flag in FLAGS},
-            },
+            dataclasses.asdict(imported),
             status=status.HTTP_201_CREATED,
         )
 

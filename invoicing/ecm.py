@@ -7,6 +7,7 @@ spreadsheet shows it.
 """
 
 import csv
+import datetime
 import io
 
 from django import forms
@@ -70,10 +71,53 @@ class VisitRecordForm(forms.Form):
 def parse_record(data) -> tuple[dict | None, dict]:
     """(cleaned fields, {}) or (None, {"field": ["message"]})."""
     values = {name: _text(data.get(name)) for name in FIELDS}
+    clean = _plain(values)
+    if clean is not None:
+        return clean, {}
     form = VisitRecordForm(values)
     if form.is_valid():
         return form.cleaned_data, {}
     return None, {field: list(messages) for field, messages in form.errors.items()}
+
+
+def _plain(values):
+    """The fields cleaned as the form cleans them, when each is written the plain way ECM
+    writes it (digits, YYYY-MM-DD, HH:MM or HH:MM:SS, 1 or 2) away from the night the
+    clocks skip an hour; None otherwise, and the form decides and words the errors. A
+    file of 50,000 rows is read in a second this way, not a minute through the form."""
+    package, day, start, end = (values[name] for name in FIELDS[:4])
+    if not (package.isascii() and package.isdigit() and 1 <= int(package) <= MAX_ID):
+        return None
+    if len(day) != 10 or day[4] != "-" or day[7] != "-" or values["carers"] not in ("1", "2"):
+        return None
+    start, end = _plain_time(start), _plain_time(end)
+    if start is None or end is None or 1 in (start.hour, end.hour):
+        return None
+    try:
+        day = datetime.date.fromisoformat(day)
+    except ValueError:
+        return None
+    carers = int(values["carers"])
+    return {
+        "package": int(package),
+        "date": day,
+        "actual_start": start,
+        "actual_end": end,
+        "carers": carers,
+    }
+
+
+def _plain_time(text):
+    """HH:MM or HH:MM:SS as a time to the minute (seconds are not paid), or None."""
+    if len(text) not in (5, 8) or text[2] != ":" or (len(text) == 8 and text[5] != ":"):
+        return None
+    digits = text[:2] + text[3:5] + text[6:]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    hour, minute = int(text[:2]), int(text[3:5])
+    if hour > 23 or minute > 59 or (len(text) == 8 and int(text[6:]) > 59):
+        return None
+    return datetime.time(hour, minute)
 
 
 def _text(value):

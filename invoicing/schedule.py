@@ -12,7 +12,7 @@ prefetched (packages.selectors.with_schedule).
 import datetime
 from decimal import Decimal
 
-from packages.models import DAYS
+from packages.models import DAYS, PackageVersion
 
 from . import pay
 
@@ -53,12 +53,31 @@ def care_days(package, first: datetime.date, last: datetime.date):
 def planned_visits_on(package, day):
     """The planned visits on `day` of the version in force that day."""
     weekday = DAYS[day.weekday()]
-    return [planned for planned in package.version_on(day).visits.all() if weekday in planned.days]
+    return [planned for planned in _in_force(package, day)[1] if weekday in planned.days]
 
 
 def plan_on(package, day):
     """The flexible 4-week plan in force on `day`, or None."""
-    return getattr(package.version_on(day), "flexible_plan", None)
+    return _in_force(package, day)[2]
+
+
+def _in_force(package, day):
+    """(version, its planned visits, its flexible plan or None) in force on `day`, by the
+    rule of `Package.version_on`. The versions are sorted and their visits listed once per
+    package object, not on each day asked about: an import or an invoice asks about
+    every day of thousands of packages, and each asking of a prefetched relation makes a
+    queryset."""
+    versions = package.__dict__.get("_schedule_in_force_order")
+    if versions is None:
+        versions = package.__dict__["_schedule_in_force_order"] = [
+            (version, list(version.visits.all()), getattr(version, "flexible_plan", None))
+            for version in sorted(package.versions.all(), key=PackageVersion.in_force_order)
+        ]
+    in_force = versions[0]
+    for later in versions[1:]:
+        if later[0].effective_from <= day:
+            in_force = later
+    return in_force
 
 
 def planned_occurrences(package, first, last):

@@ -120,7 +120,7 @@ def visit_upload(request):
     rows = []
     if request.method == "POST" and form.is_valid():
         try:
-            visits = services.import_visits(
+            imported = services.import_visits(
                 by=request.user, records=ecm.read_csv(form.cleaned_data["file"])
             )
         except services.VisitImportRejected as rejected:
@@ -129,7 +129,7 @@ def visit_upload(request):
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            messages.success(request, f"{len(visits)} delivered visits imported.")
+            messages.success(request, f"{imported.imported} delivered visits imported.")
             return redirect("invoicing:visits")
     context = {"form": form, "planned_form": planned_form, "rows": rows}
     return render(request, "invoicing/visit_upload.html", context)
