@@ -1,11 +1,23 @@
-"""POST /api/v1/auth/token/: {"username", "password"} -> {"token"}."""
+"""Tokens over the API.
+
+POST /api/v1/auth/token/: {"username", "password"} -> {"token", "expiry"}; the token
+is sent as `Authorization: Token <token>` until it expires or is revoked.
+GET /api/v1/auth/tokens/: the caller's live tokens (never their keys);
+DELETE /api/v1/auth/tokens/{id}/ revokes one.
+"""
 
 from django.conf import settings
-from rest_framework import exceptions, status
-from rest_framework.authtoken.views import ObtainAuthToken
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from core.net import client_ip
+
+from . import tokens
+from .models import ApiToken
 
 
 class LoginRateThrottle(AnonRateThrottle):
@@ -30,12 +42,23 @@ class AccountLocked(exceptions.APIException):
         )
 
 
-class ObtainTokenView(ObtainAuthToken):
-    throttle_classes = [LoginRateThrottle]
+class IssuedTokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField()
 
+
+class ObtainTokenView(GenericAPIView):
+    # Credentials are the body: a stale token in the header must not stop a new sign-in.
+    authentication_classes = ()
+    permission_classes = ()
+    throttle_classes = [LoginRateThrottle]
+    serializer_class = AuthTokenSerializer
+
+    @extend_schema(request=AuthTokenSerializer, responses=IssuedTokenSerializer)
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             # django-axes refuses a locked account inside authenticate(), which DRF
             # then reports as wrong credentials: a person typing the right password
@@ -43,3 +66,26 @@ class ObtainTokenView(ObtainAuthToken):
             if getattr(request, "axes_locked_out", False):
                 raise AccountLocked() from None
             raise
+        token, key = tokens.issue(serializer.validated_data["user"])
+        return Response({"token": key, "expiry": token.expiry})
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text="The token this request was sent with.")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "created", "expiry", "current"]
+
+    def get_current(self, token) -> bool:
+        return token.pk == getattr(self.context["request"].auth, "pk", None)
+
+
+class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    serializer_class = TokenSerializer
+
+    def get_queryset(self):
+        return tokens.live_tokens(self.request.user)
+
+    def perform_destroy(self, instance):
+        tokens.revoke(user=self.request.user, token_id=instance.pk)

@@ -1,5 +1,9 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from .api import ObtainTokenView
+from .api import ObtainTokenView, TokenViewSet
 
-urlpatterns = [path("auth/token/", ObtainTokenView.as_view(), name="api-token")]
+router = SimpleRouter()
+router.register("auth/tokens", TokenViewSet, basename="api-tokens")
+
+urlpatterns = [path("auth/token/", ObtainTokenView.as_view(), name="api-token"), *router.urls]

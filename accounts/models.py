@@ -1,7 +1,11 @@
 """People who sign in, and the one role each holds."""
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 
 class Role(models.TextChoices):
@@ -58,3 +62,21 @@ class User(AbstractUser):
     @property
     def is_admin(self):
         return self.role == Role.ADMIN
+
+
+class ApiToken(AbstractAuthToken):
+    """A credential for the API, kept only as its digest (django-rest-knox), until `expiry`.
+
+    Addressed by an id of its own so that the tokens page and the revoke endpoint can
+    name one without showing its digest, let alone the token.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["user", "-created"], name="apitoken_user_newest")]
+
+    def __str__(self):
+        return f"{self.user} token of {self.created:%Y-%m-%d %H:%M}"

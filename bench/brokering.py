@@ -327,8 +327,8 @@ def start_web_server(log):
 
 def accept_race(package_ids, port):
     """50 API clients over HTTP, each accepting its own offer of every package, all at once."""
-    from rest_framework.authtoken.models import Token
-
+    from accounts import tokens as api_tokens
+    from accounts.models import User
     from brokering.models import Offer
 
     wait_until(
@@ -341,7 +341,8 @@ def accept_race(package_ids, port):
         package_id__in=package_ids
     ).values_list("pk", "package_id", "provider__users"):
         offers.setdefault(user_id, {})[package_id] = offer_id
-    tokens = {user_id: Token.objects.create(user_id=user_id).key for user_id in offers}
+    users = User.objects.in_bulk(offers)
+    tokens = {user_id: api_tokens.issue(users[user_id])[1] for user_id in offers}
     barrier = threading.Barrier(len(offers) + 1)
     codes = []
 

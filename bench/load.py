@@ -57,8 +57,8 @@ def _targets():
     """(name, url, headers) for each measured page, signed in as its reader."""
     from django.db.models import Count
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
+    from accounts import tokens
     from accounts.models import Role, User
     from brokering.models import Offer, OfferStatus
     from packages.models import Package, PackageStatus
@@ -87,12 +87,12 @@ def _targets():
     )
     # A package placed long enough ago to have a full timeline and delivered visits.
     package = Package.objects.filter(status=PackageStatus.PLACED).order_by("placed_at").first()
-    token, _ = Token.objects.get_or_create(user=admin)
+    _, token = tokens.issue(admin)
     return [
         ("worklist page (broker)", "/packages/worklist/", session(broker)),
         ("portal offers page (provider)", "/brokering/offers/", session(staff)),
         ("package page (broker)", f"/packages/{package.pk}/", session(broker)),
-        ("packages API (admin)", "/api/v1/packages/", {"Authorization": f"Token {token.key}"}),
+        ("packages API (admin)", "/api/v1/packages/", {"Authorization": f"Token {token}"}),
     ]
 
 

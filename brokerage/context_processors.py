@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
+from accounts import two_factor
+
 from .navigation import NAVIGATION
 
 
@@ -12,7 +14,8 @@ def service(request):
 
 def navigation_for(request):
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or two_factor.pending(user):
+        # Nothing to go to before the second factor is given.
         return []
     items = []
     for label, url_name, roles in NAVIGATION:

@@ -17,6 +17,7 @@ NAVIGATION = [
     ("Zones", "zones:list", {A, C, B}),
     ("Providers", "providers:list", {A, C, B, F}),
     ("Notifications", "notifications:list", {A, B, C, P, F}),
+    ("API tokens", "accounts:tokens", {A, B, C, P, F}),
 ]
 
 # Where signing in lands, where it is not the first item: the page each role starts its day on.

@@ -86,13 +86,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "auditlog",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "brokerage",
     "core",
@@ -115,6 +117,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -201,6 +205,18 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+# Staff (admin, commissioner, finance, broker) give a code from an authenticator app after
+# their password: always in production; `make run`'s demo asks only with STAFF_TWO_FACTOR=true.
+STAFF_TWO_FACTOR = True if not DEBUG else env_bool("STAFF_TWO_FACTOR", default=False)
+OTP_TOTP_ISSUER = "Home care brokerage"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists authenticators without their keys
+# API tokens (django-rest-knox): only a digest is stored; each lasts this long, then the
+# client signs in again (POST /api/v1/auth/token/).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", default=12)
+if API_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be 1 or more.")
+REST_KNOX = {"TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS), "AUTH_HEADER_PREFIX": "Token"}
 
 # --- Internationalisation: the UK's calendar ------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -229,8 +245,8 @@ STORAGES = {
 # --- API -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
+        "accounts.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [

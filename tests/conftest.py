@@ -1,9 +1,9 @@
 """Fixtures shared by every test: a user per role and clients signed in as them."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import tokens
 from tests import factories
 
 # The API fuzz's tally (tests/core/test_api_fuzz.py), gathered from every worker's reports.
@@ -100,8 +100,8 @@ def api():
     def make(user=None):
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _, key = tokens.issue(user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return make

@@ -22,12 +22,12 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import content_type_conformance, not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from accounts import tokens
 from brokerage.wsgi import application
 from tests.core import fuzz_market
 
@@ -76,7 +76,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture
 def token(market, role):
-    return Token.objects.create(user=market[role]).key
+    return tokens.issue(market[role])[1]
 
 
 @schema.parametrize()
