@@ -1,6 +1,7 @@
 """Fixtures shared by every test: a user per role and clients signed in as them."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts import tokens
@@ -32,6 +33,14 @@ def pytest_terminal_summary(terminalreporter):
             f"server errors: {len(_fuzz['server_errors'])}, response-schema failures: "
             f"{len(_fuzz['schema_failures'])}, other failures: {len(_fuzz['other'])}"
         )
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle_carried_over():
+    # DRF counts token requests (20 a minute) in the cache, which outlives a test.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
