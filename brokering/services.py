@@ -17,7 +17,7 @@ from core import audit, clock, jobs
 from core.errors import Conflict
 from core.formats import hours_text
 from packages import services as packages_services
-from packages.models import EventKind, Package, PackageStatus
+from packages.models import SEEKING_PROVIDER, EventKind, Package
 from providers.models import Provider, ProviderStatus
 from zones.models import AllocationMode, Zone
 
@@ -66,7 +66,7 @@ def advance_brokering(*, package_id) -> list[Offer]:
             .filter(pk=package_id)
             .first()
         )
-        if package is None or package.status != PackageStatus.OPEN or package.escalated:
+        if package is None or not package.seeking_provider or package.escalated:
             return []
         if package.offers.filter(
             round=package.brokering_round, status=OfferStatus.PENDING
@@ -181,7 +181,7 @@ def accept_offer(*, offer_id, by) -> Offer:
 
 
 def _require_available(package):
-    if package.status != PackageStatus.OPEN:
+    if not package.seeking_provider:
         raise Conflict("This package is no longer available: it has been placed or closed.")
 
 
@@ -271,12 +271,13 @@ def expire_offers() -> list[int]:
 
 
 def stalled_packages() -> list[int]:
-    """Open, unescalated packages with no pending offer in their current round."""
+    """Packages seeking a provider (open, or handed back with notice), unescalated, with no
+    pending offer in their current round."""
     pending = Offer.objects.filter(
         package=OuterRef("pk"), round=OuterRef("brokering_round"), status=OfferStatus.PENDING
     )
     return list(
-        Package.objects.filter(status=PackageStatus.OPEN, escalated=False)
+        Package.objects.filter(SEEKING_PROVIDER, escalated=False)
         .filter(~Exists(pending))
         .order_by("submitted_at")
         .values_list("pk", flat=True)
@@ -343,7 +344,7 @@ def rebroker_package(*, package_id, by) -> Package:
         _withdraw_pending(package.pk, WithdrawnBecause.REBROKERED, by=by)
         packages_services.set_escalated(package_id=package.pk, escalated=False)
         # The round is brokering's counter on the package: bumping it is the re-broker.
-        Package.objects.filter(pk=package.pk, status=PackageStatus.OPEN).update(
+        Package.objects.filter(SEEKING_PROVIDER, pk=package.pk).update(
             brokering_round=F("brokering_round") + 1
         )
         rounds = audit.transition(
@@ -374,7 +375,7 @@ def assign_package(*, package_id, provider: Provider, by, reason="") -> Package:
 
 
 def _require_open(package):
-    if package.status != PackageStatus.OPEN:
+    if not package.seeking_provider:
         raise Conflict(
             f"Package {package.pk} is {package.get_status_display().lower()}: "
             "only an open package can be brokered."

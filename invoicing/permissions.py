@@ -5,9 +5,11 @@ user's queryset is a 404 (its existence is not revealed); a role that may never
 do something is refused with a 403 before these are consulted.
 """
 
+from django.db.models import Exists, OuterRef
+
 from accounts.models import Role
 from core.permissions import ALL_ORGANISATIONS, FINANCE, PROVIDER_ACTORS, has_role
-from packages.models import Package, PackageStatus
+from packages.models import Package, PackageStatus, Placement
 from packages.permissions import packages_for
 
 from .models import DeliveredVisit, Invoice, PaymentRun
@@ -51,7 +53,12 @@ def payment_runs_for(user):
 
 
 def recordable_packages_for(user):
-    """Packages `user` may record delivered visits for: placed with (or ended at) its provider."""
+    """Packages `user` may record delivered visits for: a provider those it has cared for
+    or is to care for (a placement of its own; the days are checked against it), an
+    administrator any placed or ended."""
     if not has_role(user, *VISIT_RECORDERS):
         return Package.objects.none()
+    if user.role == Role.PROVIDER:
+        own = Placement.objects.filter(package=OuterRef("pk"), provider_id=user.provider_id)
+        return Package.objects.filter(Exists(own))
     return packages_for(user).filter(status__in=RECORDABLE_STATUSES, provider__isnull=False)

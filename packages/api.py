@@ -6,7 +6,7 @@ Every answer that shows a person's identity is written to the access log.
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -114,6 +114,19 @@ class FlexiblePlanSerializer(serializers.Serializer):
         return value
 
 
+# A provider caring for the package from a day until a day (null: until further notice).
+# Built with type(): "from" is a Python keyword, so it cannot be declared in a class body.
+PlacementSerializer = type(
+    "PlacementSerializer",
+    (serializers.Serializer,),
+    {
+        "provider": serializers.CharField(source="provider.code"),
+        "from": serializers.DateField(source="starts_on"),
+        "until": serializers.DateField(source="ends_on", allow_null=True),
+    },
+)
+
+
 class PackageSerializer(serializers.ModelSerializer):
     """A package with its person (identity), visits and plan; the POST body has the same shape."""
 
@@ -126,6 +139,8 @@ class PackageSerializer(serializers.ModelSerializer):
     )
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
     provider = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    next_provider = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    placements = serializers.SerializerMethodField()
     source = serializers.ChoiceField(choices=Source.choices)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.STANDARD)
     update_person = serializers.BooleanField(
@@ -156,6 +171,9 @@ class PackageSerializer(serializers.ModelSerializer):
             "submitted_at",
             "placed_at",
             "provider",
+            "placements",
+            "handed_back_until",
+            "next_provider",
             "escalated",
             "escalated_at",
             "brokering_round",
@@ -167,6 +185,7 @@ class PackageSerializer(serializers.ModelSerializer):
         read_only_fields = [
             "id",
             "status",
+            "handed_back_until",
             "weekly_hours",
             "submitted_at",
             "placed_at",
@@ -177,6 +196,14 @@ class PackageSerializer(serializers.ModelSerializer):
             "cancel_reason",
             "created_at",
         ]
+
+    @extend_schema_field(PlacementSerializer(many=True))
+    def get_placements(self, package) -> list:
+        """Who cares for it from when until when: each placement that covers a day."""
+        placements = [
+            p for p in package.placements.all() if p.ends_on is None or p.covers(p.ends_on)
+        ]
+        return PlacementSerializer(placements, many=True).data
 
     def validate_start_date(self, value):
         _django_to_drf(lambda day: validation.check_near_today(day, what="start date"), value)
@@ -240,6 +267,14 @@ class ChangeSerializer(serializers.ModelSerializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
+
+
+class HandBackSerializer(ReasonSerializer):
+    last_day = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="With notice: the provider's last day of care, today to 28 days ahead.",
+    )
 
 
 class EndSerializer(serializers.Serializer):
@@ -363,12 +398,17 @@ class PackageViewSet(
         services.cancel_package(package_id=package_id, by=request.user, reason=body["reason"])
         return self._respond(package_id)
 
-    @extend_schema(request=ReasonSerializer, responses=PackageSerializer)
+    @extend_schema(request=HandBackSerializer, responses=PackageSerializer)
     @action(detail=True, methods=["post"], url_path="hand-back")
     def hand_back(self, request, pk=None):
         package_id = self.get_object().pk
-        body = _parsed(ReasonSerializer, request)
-        services.hand_back_package(package_id=package_id, by=request.user, reason=body["reason"])
+        body = _parsed(HandBackSerializer, request)
+        services.hand_back_package(
+            package_id=package_id,
+            by=request.user,
+            reason=body["reason"],
+            last_day=body.get("last_day"),
+        )
         # Handed back, it is no longer the provider's to see: this answer is its last look.
         return self._respond(package_id, packages=Package.objects.all())
 

@@ -316,6 +316,17 @@ class ReasonForm(forms.Form):
     )
 
 
+class HandBackForm(ReasonForm):
+    last_day = DateField(
+        label="Your last day of care",
+        required=False,
+        help_text=(
+            "To give notice: you keep caring until this day, today to 28 days ahead, while "
+            "a new provider is found. Leave empty to hand it back today. For example, 15 12 2026"
+        ),
+    )
+
+
 class EndForm(forms.Form):
     ended_on = DateField(
         label="Last day of care", required=False, help_text="Leave empty if it is today"

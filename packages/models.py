@@ -109,6 +109,13 @@ class PackageStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# Packages brokering looks for a provider for: open, or handed back with notice and nobody
+# yet to follow (the query behind `Package.seeking_provider`).
+SEEKING_PROVIDER = models.Q(status=PackageStatus.OPEN) | models.Q(
+    status=PackageStatus.PLACED, handed_back_until__isnull=False, next_provider__isnull=True
+)
+
+
 # The package lifecycle, in one place: action -> (statuses it may start from, status it leads to).
 TRANSITIONS = {
     "submit": ({PackageStatus.DRAFT}, PackageStatus.OPEN),
@@ -222,6 +229,12 @@ class Package(models.Model):
                 name="package_placed_covering",
             ),
             models.Index(fields=["source", "status"]),
+            # The daily job and the worklist find the packages handed back with notice.
+            models.Index(
+                fields=["handed_back_until"],
+                condition=models.Q(handed_back_until__isnull=False),
+                name="package_under_notice",
+            ),
             # Covering: spend reads the packages in care in a window from this index alone.
             models.Index(
                 CARE_UNTIL,
@@ -265,6 +278,11 @@ class Package(models.Model):
     def under_notice(self) -> bool:
         """Handed back with notice: still placed, its provider leaving after `handed_back_until`."""
         return self.handed_back_until is not None
+
+    @property
+    def takes_over_on(self) -> datetime.date | None:
+        """Handed back with notice: the first day of the next provider's care."""
+        return self.handed_back_until and self.handed_back_until + datetime.timedelta(days=1)
 
     @property
     def seeking_provider(self) -> bool:

@@ -41,3 +41,24 @@ def package_changed(package, version, hours_before) -> None:
             event=f"package:{package.pk}:version:{version.number}",
             package_id=package.pk,
         )
+
+
+def handed_back(package, hand_back) -> None:
+    """Tell the brokers who may see the package that its provider handed it back, and when
+    care with that provider ends (brokering is already looking for the next)."""
+    when = (
+        f"its last day with them is {_day(hand_back.last_day)}"
+        if hand_back.last_day
+        else "it is open again now"
+    )
+    notify(
+        kind=NotificationKind.HANDED_BACK,
+        users=recipients.brokers_for_zone(package.zone_id),
+        message=(
+            f"Package {package.pk} ({hours_text(package.weekly_hours)} hours a week) was "
+            f"handed back by its provider: {when}. Brokering has started for a new provider."
+        ),
+        link=_package_link(package),
+        event=f"package:{package.pk}:hand_back:{hand_back.pk}",
+        package_id=package.pk,
+    )

@@ -4,7 +4,7 @@ import contextlib
 import re
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Prefetch, Q, When
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, When
 
 from accounts.models import Role
 from zones.postcodes import normalise_postcode
@@ -15,11 +15,13 @@ from .models import (
     DAYS,
     URGENCY,
     WAITING_FROM,
+    HandBack,
     Package,
     PackageEvent,
     PackageStatus,
     PackageVersion,
     Person,
+    Placement,
 )
 
 # Longer than any package id would be: a search of more digits is an NHS number or nothing.
@@ -39,7 +41,8 @@ def versions():
 
 def with_schedule(packages):
     """Packages with their versions and placements prefetched (a fixed number of queries)."""
-    return packages.prefetch_related(versions(), "placements")
+    placements = Placement.objects.select_related("provider")
+    return packages.prefetch_related(versions(), Prefetch("placements", queryset=placements))
 
 
 def with_details(packages):
@@ -62,13 +65,25 @@ def in_care_between(first, last):
 
 
 def worklist(packages):
-    """Open packages, urgent first, then the longest waiting (since submit or hand-back)."""
+    """Open packages, urgent first, then the longest waiting (since submit or hand-back);
+    `handed_back` marks those a provider handed back."""
+    handed_back = HandBack.objects.filter(package=OuterRef("pk"))
     return (
         packages.filter(status=PackageStatus.OPEN)
         .select_related("zone")
-        .annotate(waiting_from=WAITING_FROM, urgency=URGENCY)
+        .annotate(waiting_from=WAITING_FROM, urgency=URGENCY, handed_back=Exists(handed_back))
         # Read in this order from the index `package_worklist`, not sorted.
         .order_by("urgency", "waiting_from", "pk")
+    )
+
+
+def under_notice(packages):
+    """Packages handed back with notice, the soonest last day first: still with their
+    provider, brokering looking for the next one (or the next one found)."""
+    return (
+        packages.filter(status=PackageStatus.PLACED, handed_back_until__isnull=False)
+        .select_related("zone", "provider", "next_provider")
+        .order_by("handed_back_until", "pk")
     )
 
 

@@ -7,5 +7,6 @@ from . import services
 
 @shared_task
 def follow_the_calendar() -> dict:
-    """Every few minutes: changes whose first day has come take effect."""
-    return {"changes": services.bring_changes_into_force()}
+    """Every few minutes: changes whose first day has come take effect; packages whose
+    provider's last day has passed go to the next provider, or open."""
+    return {"changes": services.bring_changes_into_force(), **services.end_notices()}

@@ -174,9 +174,11 @@ def _lock_packages(by, package_ids):
         for package in recordable_packages_for(by)
         .filter(pk__in=package_ids)
         .select_related("provider")
-        .prefetch_related(versions())
+        .prefetch_related(versions(), "placements__provider")
     }
-    provider_ids = sorted({package.provider_id for package in packages.values()})
+    provider_ids = sorted(
+        {p.provider_id for package in packages.values() for p in package.placements.all()}
+    )
     list(Provider.objects.select_for_update().filter(pk__in=provider_ids).order_by("pk"))
     return packages
 
@@ -224,6 +226,10 @@ def _errors(by, clean, package, today, seen):
         return {"date": [f"After today ({today:%Y-%m-%d}): record visits once delivered."]}
     if package.ended_on and day > package.ended_on:
         return {"date": [f"After the package ended on {package.ended_on:%Y-%m-%d}."]}
+    placement = _placement_on(package, day)
+    if placement is None or (by.role == Role.PROVIDER and placement.provider_id != by.provider_id):
+        whose = "a provider" if by.role == Role.ADMIN else "your organisation"
+        return {"date": [f"Package {package.pk} is not placed with {whose} on {day:%Y-%m-%d}."]}
     if (package.pk, day, clean["actual_start"]) in seen:
         return {
             "actual_start": [
@@ -249,13 +255,15 @@ def _priced(by, checked, packages):
         planned = _match(planned_on[key], clean, fulfilled[key])
         if planned is not None:
             fulfilled[key].add(planned.pk)
-        if package.provider_id not in terms:
-            terms[package.provider_id] = pay.PayTerms.of(package.provider)
+        # The provider caring for it that day (a hand-back's old or new one).
+        provider = _placement_on(package, day).provider
+        if provider.pk not in terms:
+            terms[provider.pk] = pay.PayTerms.of(provider)
         visit = NewVisit(
             package_id=package.pk,
-            provider_id=package.provider_id,
+            provider_id=provider.pk,
             zone_id=package.zone_id,
-            base_rate=terms[package.provider_id].hourly_rate,
+            base_rate=terms[provider.pk].hourly_rate,
             date=day,
             actual_start=clean["actual_start"],
             actual_end=clean["actual_end"],
@@ -263,7 +271,7 @@ def _priced(by, checked, packages):
             recorded_at=now,
             recorded_by_id=by_id,
         )
-        visits.append(_delivered(package, planned, terms[package.provider_id], visit))
+        visits.append(_delivered(package, planned, terms[provider.pk], visit))
     return visits
 
 
@@ -324,6 +332,11 @@ def _match(planned, clean, taken):
         key=lambda v: (abs(pay.minutes_after(v.time, clean["actual_start"])), v.time, v.pk),
         default=None,
     )
+
+
+def _placement_on(package, day):
+    """The placement caring for the package on `day` (a provider's own days), or None."""
+    return next((p for p in package.placements.all() if p.covers(day)), None)
 
 
 def _delivered(package, planned, terms, visit):

@@ -11,6 +11,7 @@ from .access import log_people_access, log_person_access
 from .changes import change_package, edit_package, require_editable
 from .lifecycle import (
     cancel_package,
+    end_notices,
     end_package,
     hand_back_package,
     mark_placed,
@@ -29,6 +30,7 @@ __all__ = [
     "change_package",
     "create_package",
     "edit_package",
+    "end_notices",
     "end_package",
     "hand_back_package",
     "log_people_access",

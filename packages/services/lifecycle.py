@@ -15,8 +15,9 @@ from django.db import transaction
 from core import audit, clock
 from core.errors import Conflict
 
-from .. import signals
+from .. import notices, signals
 from ..models import (
+    SEEKING_PROVIDER,
     TRANSITIONS,
     EventKind,
     HandBack,
@@ -115,38 +116,114 @@ def cancel_package(*, package_id, by, reason) -> Package:
     return package
 
 
+# How far ahead a provider may give notice of its last day.
+NOTICE_DAYS = 28
+
+
 @transaction.atomic
-def hand_back_package(*, package_id, by, reason) -> Package:
-    """Placed -> open again: the provider returns it and brokering restarts without it."""
+def hand_back_package(*, package_id, by, reason, last_day=None) -> Package:
+    """The placed provider returns the package: at once (open again, brokering restarts
+    without it) or with notice, caring for it until `last_day` (today to 28 days ahead)
+    while brokering finds the next provider at once. Brokers are told either way."""
     reason = _required_reason(reason)
+    if last_day is not None:
+        _check_last_day(last_day)
     package = _locked(package_id, "hand_back")
+    if package.under_notice:
+        raise Conflict(
+            f"This package is already handed back: its provider's last day is "
+            f"{package.handed_back_until:%d/%m/%Y}."
+        )
     provider = package.provider
     now = clock.now()
     hand_back = HandBack.objects.create(
-        package=package, provider=provider, reason=reason, at=now, by=by
+        package=package, provider=provider, reason=reason, last_day=last_day, at=now, by=by
     )
     audit.record(by=by, obj=hand_back, action=audit.CREATE, changes=audit.created(hand_back))
-    _end_placement(by, package, clock.today())
-    _move(
-        package,
-        "hand_back",
-        by=by,
-        provider=None,
-        placed_at=None,
-        waiting_since=now,
-        escalated=False,
-        escalated_at=None,
-        brokering_round=package.brokering_round + 1,
+    _end_placement(by, package, last_day or clock.today())
+    if last_day is None:
+        _move(package, "hand_back", by=by, provider=None, placed_at=None, **_new_round(package))
+    else:
+        _give_notice(by, package, last_day)
+    detail = reason if last_day is None else f"Last day {last_day:%d/%m/%Y}: {reason}"
+    record_event(
+        package_id=package.pk, kind=EventKind.HANDED_BACK, by=by, provider=provider, detail=detail
     )
+    notices.handed_back(package, hand_back)
+    signals.package_handed_back.send(sender=Package, package_id=package.pk)
+    return package
+
+
+def _check_last_day(last_day) -> None:
+    today = clock.today()
+    if not today <= last_day <= today + datetime.timedelta(days=NOTICE_DAYS):
+        raise ValidationError(
+            {"last_day": [f"The last day must be from today to {NOTICE_DAYS} days ahead."]}
+        )
+
+
+def _new_round(package) -> dict:
+    """What changes on a package when brokering starts again for it."""
+    return {
+        "waiting_since": clock.now(),
+        "escalated": False,
+        "escalated_at": None,
+        "brokering_round": package.brokering_round + 1,
+    }
+
+
+def _give_notice(by, package, last_day) -> None:
+    """Still placed with its provider until `last_day`; a new round looks for the next."""
+    before = audit.snapshot(package)
+    changes = {"handed_back_until": last_day, **_new_round(package)}
+    for field, value in changes.items():
+        setattr(package, field, value)
+    package.save(update_fields=[*changes, "updated_at"])
+    audit.record(by=by, obj=package, changes=audit.changed(before, package))
+
+
+def end_notices() -> dict:
+    """As the days pass: each package whose provider's last day has passed goes to the
+    provider who accepted to follow, or, with nobody yet, is open (brokering goes on).
+    Looks at state, so a missed run is caught by the next; one transaction a package."""
+    due = Package.objects.filter(
+        status=PackageStatus.PLACED, handed_back_until__lt=clock.today()
+    ).values_list("pk", flat=True)
+    done = {"taken_over": 0, "reopened": 0}
+    for package_id in list(due):
+        with transaction.atomic():
+            package = Package.objects.select_for_update().get(pk=package_id)
+            if not (package.under_notice and package.handed_back_until < clock.today()):
+                continue  # another run got there first
+            if package.next_provider_id:
+                _take_over(package)
+                done["taken_over"] += 1
+            else:
+                _reopen(package)
+                done["reopened"] += 1
+    return done
+
+
+def _take_over(package) -> None:
+    placement = package.placements.get(ends_on__isnull=True)
+    before = audit.snapshot(package)
+    package.provider_id, package.placed_at = package.next_provider_id, placement.placed_at
+    package.next_provider, package.handed_back_until = None, None
+    package.save(
+        update_fields=["provider", "placed_at", "next_provider", "handed_back_until", "updated_at"]
+    )
+    audit.record(by=None, obj=package, changes=audit.changed(before, package))
+    record_event(package_id=package.pk, kind=EventKind.TAKEN_OVER, provider=package.provider_id)
+
+
+def _reopen(package) -> None:
+    last_day = package.handed_back_until
+    _move(package, "hand_back", by=None, provider=None, placed_at=None, handed_back_until=None)
     record_event(
         package_id=package.pk,
         kind=EventKind.HANDED_BACK,
-        by=by,
-        provider=provider,
-        detail=reason,
+        detail=f"The last day, {last_day:%d/%m/%Y}, passed with no provider to follow: open.",
     )
-    signals.package_handed_back.send(sender=Package, package_id=package.pk)
-    return package
 
 
 @transaction.atomic
@@ -160,7 +237,11 @@ def end_package(*, package_id, by, ended_on=None) -> Package:
     if ended_on < package.start_date:
         raise ValidationError({"ended_on": ["The last day of care cannot be before it started."]})
     _end_placement(by, package, ended_on)
-    _move(package, "end", by=by, ended_at=clock.now(), ended_on=ended_on)
+    notice = {"handed_back_until": None, "next_provider": None} if package.under_notice else {}
+    _move(package, "end", by=by, ended_at=clock.now(), ended_on=ended_on, **notice)
+    if notice:
+        # Brokering for a provider to follow stops: its pending offers are withdrawn.
+        signals.package_cancelled.send(sender=Package, package_id=package.pk)
     record_event(
         package_id=package.pk, kind=EventKind.ENDED, by=by, detail=f"Last day {ended_on:%d/%m/%Y}"
     )
@@ -169,20 +250,41 @@ def end_package(*, package_id, by, ended_on=None) -> Package:
 
 @transaction.atomic
 def mark_placed(*, package_id, provider, by, kind=EventKind.PLACED, detail="") -> Package:
-    """Open -> placed with `provider` (a Provider or its id): an offer accepted, or assigned."""
+    """Open -> placed with `provider` (a Provider or its id): an offer accepted, or assigned.
+    A package handed back with notice stays with its provider until its last day; the one
+    placed now follows the day after (`next_provider`)."""
+    provider_id = getattr(provider, "pk", provider)
+    package = Package.objects.select_for_update().get(pk=package_id)
+    if package.under_notice and package.seeking_provider:
+        return _place_next(package, provider_id, by=by, kind=kind, detail=detail)
     package = _locked(package_id, "place")
     now = clock.now()
-    _start_placement(by, package, getattr(provider, "pk", provider), now)
+    _start_placement(by, package, provider_id, now)
     _move(
         package,
         "place",
         by=by,
-        provider_id=getattr(provider, "pk", provider),
+        provider_id=provider_id,
         placed_at=now,
         escalated=False,
         escalated_at=None,
     )
     record_event(package_id=package.pk, kind=kind, by=by, provider=provider, detail=detail)
+    return package
+
+
+def _place_next(package, provider_id, *, by, kind, detail) -> Package:
+    starts_on = package.takes_over_on
+    placement = Placement.objects.create(
+        package=package, provider_id=provider_id, starts_on=starts_on, placed_at=clock.now()
+    )
+    audit.record(by=by, obj=placement, action=audit.CREATE, changes=audit.created(placement))
+    before = audit.snapshot(package)
+    package.next_provider_id, package.escalated, package.escalated_at = provider_id, False, None
+    package.save(update_fields=["next_provider", "escalated", "escalated_at", "updated_at"])
+    audit.record(by=by, obj=package, changes=audit.changed(before, package))
+    detail = " ".join(filter(None, [detail, f"Takes over on {starts_on:%d/%m/%Y}."]))
+    record_event(package_id=package.pk, kind=kind, by=by, provider=provider_id, detail=detail)
     return package
 
 
@@ -213,9 +315,10 @@ def _end_placement(by, package, last_day) -> None:
 
 @transaction.atomic
 def set_escalated(*, package_id, escalated: bool) -> bool:
-    """Mark an open package as needing a broker (or not); True if it changed."""
+    """Mark a package brokering is looking for a provider for as needing a broker (or not);
+    True if it changed."""
     changed = Package.objects.filter(
-        pk=package_id, status=PackageStatus.OPEN, escalated=not escalated
+        SEEKING_PROVIDER, pk=package_id, escalated=not escalated
     ).update(
         escalated=escalated,
         escalated_at=clock.now() if escalated else None,

@@ -65,6 +65,10 @@ PROVIDER_COLUMNS = [
 ]
 
 
+# The worklist shows the packages under notice whose last day comes first.
+NOTICES_SHOWN = 50
+
+
 def _filtered(request, packages):
     filters = PackageFilter(request.GET, queryset=packages, request=request)
     return filters, filters.qs
@@ -95,6 +99,8 @@ def worklist(request):
     if request.htmx:
         template = "packages/includes/worklist_table.html"
     context = {"filters": filters, "page": page, "now": clock.now(), "search": search}
+    if not request.htmx:
+        context["notices"] = selectors.under_notice(packages_for(request.user))[:NOTICES_SHOWN]
     return render(request, template, context)
 
 

@@ -16,6 +16,7 @@ from core.permissions import has_role, require_role
 from .. import selectors, services
 from ..forms import (
     EndForm,
+    HandBackForm,
     ReasonForm,
 )
 from ..models import PackageStatus, PackageVersion
@@ -49,7 +50,9 @@ def _detail(request, package, status=200, **forms_):
         "can_submit": is_writer and package.allows("submit"),
         "can_cancel": is_writer and package.allows("cancel"),
         "can_end": is_writer and package.allows("end"),
-        "can_hand_back": has_role(user, *HAND_BACK_ROLES) and package.allows("hand_back"),
+        "can_hand_back": has_role(user, *HAND_BACK_ROLES)
+        and package.allows("hand_back")
+        and not package.under_notice,
         "can_edit": is_writer and package.status in (PackageStatus.DRAFT, PackageStatus.OPEN),
         "can_change": is_writer and package.status == PackageStatus.PLACED,
         "versions": sorted(package.versions.all(), key=PackageVersion.in_force_order),
@@ -57,7 +60,7 @@ def _detail(request, package, status=200, **forms_):
         "today": clock.today(),
         "cancel_form": forms_.get("cancel_form") or ReasonForm(prefix="cancel"),
         "end_form": forms_.get("end_form") or EndForm(prefix="end"),
-        "hand_back_form": forms_.get("hand_back_form") or ReasonForm(prefix="hand_back"),
+        "hand_back_form": forms_.get("hand_back_form") or HandBackForm(prefix="hand_back"),
         "errors": error_summary(*forms_.values()),
         "now": clock.now(),
         "panels": panels.rendered("package", request, package),
@@ -118,15 +121,32 @@ def package_end(request, pk):
 def package_hand_back(request, pk):
     require_role(request.user, *HAND_BACK_ROLES)
     package = package_or_404(request, pk)
-    form = ReasonForm(request.POST, prefix="hand_back")
-    if not form.is_valid():
+    form = HandBackForm(request.POST, prefix="hand_back")
+    if form.is_valid():
+        with refusal_as_message(request):
+            try:
+                services.hand_back_package(
+                    package_id=package.pk,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    last_day=form.cleaned_data["last_day"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _handed_back(pk, form.cleaned_data["last_day"]))
+    if form.errors:
         return _detail(request, package, status=400, hand_back_form=form)
-    with refusal_as_message(request):
-        services.hand_back_package(
-            package_id=package.pk, by=request.user, reason=form.cleaned_data["reason"]
-        )
-        messages.success(request, f"Package {pk} handed back: brokering starts again")
     if packages_for(request.user).filter(pk=pk).exists():
         return redirect("packages:detail", pk=pk)
     # Handed back, a provider no longer sees the package.
     return redirect("packages:provider_list")
+
+
+def _handed_back(pk, last_day) -> str:
+    if last_day is None:
+        return f"Package {pk} handed back: brokering starts again"
+    return (
+        f"Package {pk} handed back: you care for it until {last_day:%-d %B %Y}, "
+        "while brokering finds the next provider"
+    )
