@@ -228,7 +228,7 @@ def test_the_worklist_marks_hand_backs_with_their_last_day(page, placed, api):
     services.hand_back_package(package_id=handed_now.pk, by=None, reason="Closing")
 
     body = page(placed["broker"]).get("/packages/worklist/").content.decode()
-    notices = body[body.index("Handed back with notice") : body.index('id="worklist"')]
+    notices = body[body.index("Handed back with notice") :]
     assert f"Package {package.pk}<" in notices and "last day 9 Mar 2026" in notices
-    rows = body[body.index('id="worklist"') :]
+    rows = body[body.index('id="worklist"') : body.index("Handed back with notice")]
     assert f"Package {handed_now.pk}<" in rows and "Handed back" in rows
