@@ -213,6 +213,9 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists authenticators without t
 # API tokens (django-rest-knox): only a digest is stored; each lasts this long, then the
 # client signs in again (POST /api/v1/auth/token/).
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# Knox's own migrations build its AuthToken table even when the model is swapped out for
+# ours; without them nothing builds it (a swapped model gets no table).
+MIGRATION_MODULES = {"knox": None}
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", default=12)
 if API_TOKEN_TTL_HOURS < 1:
     raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be 1 or more.")
@@ -297,8 +300,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue),
         "control_folder": str(_control),
     }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
@@ -306,8 +307,15 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The longest any task may run; a task of its own longer limit must raise this.
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    # Redis hands an unacknowledged task to another worker after this long (acks are late,
+    # so a task that dies with its worker is run again): just past the longest task, so a
+    # lost task waits minutes, not Redis's default hour, and a running one is never doubled.
+    # docker-compose.yml gives the worker as long to finish its tasks when it is stopped.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -321,6 +329,12 @@ CELERY_BEAT_SCHEDULE = {
     # Changes from a date, hand-backs with notice and reviews falling due, as the days pass.
     "follow-the-calendar": {
         "task": "packages.tasks.follow_the_calendar",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    # Emails whose task was lost with a worker or never queued while the broker was down.
+    "send-unsent-emails": {
+        "task": "notifications.tasks.send_unsent_notification_emails",
         "schedule": 300.0,
         "options": {"expires": 290},
     },

@@ -50,6 +50,12 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)
             ),
+            # The email sweep's look for what was never emailed.
+            models.Index(
+                fields=["created_at"],
+                name="notification_unemailed",
+                condition=Q(emailed_at__isnull=True),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -5,14 +5,23 @@ personal data: a package or invoice number, a zone, hours, money, and a link
 to sign in and see the rest.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
-from core import clock
+from core import clock, jobs
 
 from . import tasks
 from .models import Notification, NotificationKind
+
+# The email task's own retries (tasks.py) are over within a minute; after this the sweep
+# sends what they did not.
+UNSENT_AFTER = timedelta(minutes=5)
+# Older news is left in the app: an offer's email days late would only mislead.
+UNSENT_WITHIN = timedelta(days=2)
+UNSENT_BATCH = 500
 
 SUBJECTS = {
     NotificationKind.OFFER: "New care package offer",
@@ -66,8 +75,27 @@ def notify(
     )
     ids = [notification.pk for notification in created]
     if ids:
-        transaction.on_commit(lambda: tasks.send_notification_emails.delay(ids))
+        # Not jobs.after_commit: a replay, which runs queued tasks in place, sends no email.
+        transaction.on_commit(lambda: jobs.send(tasks.send_notification_emails, ids), robust=True)
     return created
+
+
+def send_unsent_emails() -> int:
+    """Email the notifications whose email never went (its task lost with a worker, or never
+    queued while the broker was down): those older than the task's own retries take, and
+    recent enough to matter. Answers how many were sent; the rest wait for the next run."""
+    now = clock.now()
+    unsent = (
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            created_at__lt=now - UNSENT_AFTER,
+            created_at__gte=now - UNSENT_WITHIN,
+        )
+        .exclude(recipient__email="")
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:UNSENT_BATCH]
+    )
+    return send_emails(list(unsent))
 
 
 def send_emails(notification_ids) -> int:

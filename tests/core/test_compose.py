@@ -189,3 +189,17 @@ def test_the_web_servers_log_leaves_out_query_strings():
     assert "%(U)s" in config["access_log_format"]
     for with_query in ("%(r)s", "%(q)s", "%({raw_uri}e)s"):
         assert with_query not in config["access_log_format"]
+
+
+def test_tasks_fit_in_the_visibility_timeout_and_the_workers_grace_to_stop(services, settings):
+    """A task running longer than Redis's visibility timeout would be handed to a second
+    worker; a worker killed before its tasks finish leaves them for that timeout."""
+    from brokerage.celery import app
+
+    longest = settings.CELERY_TASK_TIME_LIMIT
+    for name, task in app.tasks.items():
+        assert (task.time_limit or longest) <= longest, f"{name} outlives the time limit"
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    assert longest < visibility <= longest + 120
+    grace = services["worker"]["stop_grace_period"]
+    assert re.fullmatch(r"\d+s", grace) and int(grace[:-1]) >= longest
