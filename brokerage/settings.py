@@ -347,6 +347,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
     },
+    # A large import or invoice build whose task was lost is queued again.
+    "requeue-stalled-invoicing-jobs": {
+        "task": "invoicing.tasks.requeue_stalled_jobs",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 # --- Cache: in production shared by every web process, so login throttling counts across them

@@ -398,3 +398,60 @@ class DeadlineNotification(models.Model):
 
     def __str__(self):
         return f"{self.status} warning for invoice {self.invoice_id}"
+
+
+class JobKind(models.TextChoices):
+    VISITS_IMPORT = "visits_import", "Visits import"
+    INVOICE_BUILD = "invoice_build", "Invoice build"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Not done"
+
+
+class InvoicingJob(models.Model):
+    """A large visits import or invoice build, run by a worker off the web request, all or
+    nothing as in the request (one transaction), with its progress for its page to show.
+
+    `stage`, `done` and `total` are written as it runs, from a connection of its own
+    (the work's transaction shows nothing until it commits); `result` is what it did
+    ({"imported": n, ...} or {"invoice": id}), `errors` why it did nothing (the form's
+    field errors, and "rows" for a file's bad rows). The uploaded file is kept only
+    until the job has run. Only the user who started it sees it.
+    """
+
+    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invoicing_jobs"
+    )
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.BinaryField(null=True, blank=True)
+    arguments = models.JSONField(default=dict, blank=True)
+    stage = models.CharField(max_length=20, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            # What the sweep looks for: jobs not finished (few), by when they started.
+            models.Index(
+                fields=["status", "created_at"],
+                name="invoicing_job_unfinished",
+                condition=Q(status__in=["queued", "running"]),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.pk}"
+
+    @property
+    def finished(self):
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

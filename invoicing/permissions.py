@@ -12,7 +12,7 @@ from core.permissions import ALL_ORGANISATIONS, FINANCE, PROVIDER_ACTORS, has_ro
 from packages.models import Package, PackageStatus, Placement
 from packages.permissions import packages_for
 
-from .models import DeliveredVisit, Invoice, PaymentRun
+from .models import DeliveredVisit, Invoice, InvoicingJob, PaymentRun
 
 # Commissioners read everything (spend); brokers work on packages and offers only.
 READERS = (Role.ADMIN, Role.FINANCE, Role.COMMISSIONER, Role.PROVIDER)
@@ -62,3 +62,10 @@ def recordable_packages_for(user):
         own = Placement.objects.filter(package=OuterRef("pk"), provider_id=user.provider_id)
         return Package.objects.filter(Exists(own))
     return packages_for(user).filter(status__in=RECORDABLE_STATUSES, provider__isnull=False)
+
+
+def jobs_for(user):
+    """The imports and invoice builds `user` may follow: only those it started."""
+    if not (user and user.is_authenticated):
+        return InvoicingJob.objects.none()
+    return InvoicingJob.objects.filter(created_by=user)

@@ -358,3 +358,14 @@ def uninvoiced_period(invoices, today=None) -> tuple[datetime.date, datetime.dat
     if first is None or first > yesterday or (yesterday - first).days >= RECORD_PERIOD_MAX_DAYS:
         first = yesterday - datetime.timedelta(days=27)
     return first, yesterday
+
+
+def uninvoiced_visit_count(provider, first, last) -> int:
+    """The provider's recorded visits from `first` to `last` on no invoice yet: what an
+    invoice for the period would take (its provider and date index)."""
+    return DeliveredVisit.objects.filter(
+        provider=provider,
+        date__range=(first, last),
+        invoice_line__isnull=True,
+        actual_start__isnull=False,
+    ).count()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("visits/", views.visit_list, name="visits"),
     path("visits/upload/", views.visit_upload, name="visits_upload"),
     path("visits/planned/", views.planned_visits, name="planned_visits"),
+    path("jobs/<int:pk>/", views.job_detail, name="job"),
     path("payment-runs/", views.payment_run_list, name="payment_runs"),
     path("payment-runs/new/", views.payment_run_new, name="payment_run_new"),
     path("payment-runs/<int:pk>/", views.payment_run_detail, name="payment_run"),

@@ -41,6 +41,7 @@ from .permissions import (
     READERS,
     VISIT_RECORDERS,
     invoices_for,
+    jobs_for,
     payment_runs_for,
     recordable_packages_for,
     visits_for,
@@ -119,10 +120,16 @@ def visit_upload(request):
     planned_form = PlannedVisitsForm(initial=_next_period(request.user))
     rows = []
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            imported = services.import_visits(
-                by=request.user, records=ecm.read_csv(form.cleaned_data["file"])
-            )
+            records = ecm.read_csv(upload)
+            if len(records) > services.jobs.INLINE_ROWS:
+                upload.seek(0)
+                job = services.queue_visits_import(
+                    by=request.user, content=upload.read(), rows=len(records)
+                )
+                return redirect("invoicing:job", pk=job.pk)
+            imported = services.import_visits(by=request.user, records=records)
         except services.VisitImportRejected as rejected:
             rows = rejected.rows
             form.add_error("file", f"{len(rows)} rows have problems: nothing was imported.")
@@ -157,6 +164,9 @@ def invoice_new(request):
         *_posted(request), initial=None if by_post else _next_period(request.user)
     )
     if request.method == "POST" and form.is_valid():
+        if _large_invoice(request.user, form.cleaned_data):
+            job = services.queue_invoice_build(by=request.user, **form.cleaned_data)
+            return redirect("invoicing:job", pk=job.pk)
         try:
             invoice = services.build_invoice(by=request.user, **form.cleaned_data)
         except ValidationError as error:
@@ -165,6 +175,43 @@ def invoice_new(request):
             messages.success(request, f"Invoice {invoice.reference} built: £{invoice.total:,.2f}.")
             return redirect("invoicing:detail", pk=invoice.pk)
     return render(request, "invoicing/invoice_new.html", {"form": form, "by_post": by_post})
+
+
+def _large_invoice(user, data):
+    """Whether the invoice would hold too many visits to build within the request."""
+    provider = user.provider if user.role == Role.PROVIDER else data.get("provider")
+    if provider is None:
+        return False
+    count = selectors.uninvoiced_visit_count(provider, data["period_start"], data["period_end"])
+    return count > services.jobs.INLINE_VISITS
+
+
+@login_required
+def job_detail(request, pk):
+    """How far a large import or invoice build has got; htmx asks again every second until
+    it has finished."""
+    job = get_object_or_404(jobs_for(request.user), pk=pk)
+    context = {"job": job, "problems": _job_problems(job), "invoice": _job_invoice(request, job)}
+    template = "invoicing/job_detail.html"
+    if request.htmx:
+        template = "invoicing/includes/job_progress.html"
+    return render(request, template, context)
+
+
+def _job_problems(job):
+    """The error summary's entries for a job that did nothing."""
+    messages_ = [
+        message for field, found in job.errors.items() if field != "rows" for message in found
+    ]
+    href = "#rows" if job.errors.get("rows") else "#next"
+    return [{"href": href, "message": message} for message in messages_]
+
+
+def _job_invoice(request, job):
+    invoice_id = job.result.get("invoice")
+    if invoice_id is None:
+        return None
+    return invoices_for(request.user).filter(pk=invoice_id).first()
 
 
 @allow(*READERS)
