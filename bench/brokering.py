@@ -148,8 +148,6 @@ def stop(process):
 def make_market(race_clients):
     """A cascade zone (primary, secondary, two framework providers) and a broadcast zone
     with `race_clients` providers, each with a provider user (offers notify users)."""
-    from decimal import Decimal
-
     from accounts.models import Role, User
     from providers.models import Contract, Provider
     from zones.models import AllocationMode, PostcodeDistrict, Zone
@@ -160,7 +158,6 @@ def make_market(race_clients):
             name=f"Bench provider {code}",
             cqc_rating="good",
             status="active",
-            hourly_rate=Decimal("24.96"),
         )
         User.objects.create(
             username=f"user-{code}".lower(),

@@ -320,65 +320,35 @@ def raw_shares(scope):
 
 
 def raw_spend(scope):
-    """Commissioned hours and pounds of packages in care, delivered and payable from call
-    monitoring, per zone and 4-week period, in one statement, formulated as the selectors
-    do at their best: the packages in care for the whole window summed once per zone
-    (and multiplied by each period's days), the others over their own days in each
-    period, and delivered and payable from the daily delivery rollup (a row per zone and
-    day, which the services keep in step with the visits) in one scan grouped by zone and
+    """Commissioned, delivered and payable hours and pounds per zone and 4-week period, in
+    one statement, formulated as the selectors do at their best: each from its rollup (a
+    row per zone and day, which the services keep in step: commissioned care from the
+    placements, delivered and payable from the visits) in one scan grouped by zone and
     period. The last period stops at yesterday, as the selector's does."""
     from dashboard.selectors import PERIOD_DAYS, period_start
 
     last = min(scope.until, scope.today - datetime.timedelta(days=1))
     first = period_start(scope.since)
-    # The periods as a list of values, not generate_series: its estimate (a thousand
-    # rows) makes the planner cost the statement high enough to compile it with JIT,
-    # which takes longer than the statement itself.
-    starts = range(0, (last - first).days + 1, PERIOD_DAYS)
-    periods = ", ".join(
-        f"({index}, %(first)s::date + {start}, LEAST(%(first)s::date + {start + PERIOD_DAYS - 1}, "
-        "%(last)s::date))"
-        for index, start in enumerate(starts)
-    )
-    until = "COALESCE(p.ended_on, '9999-12-31'::date)"
-    zones = _zone_condition(scope, "p.zone_id")
+    zones = _zone_condition(scope, "zone_id")
     sql = f"""
-        WITH periods (k, first, last) AS (VALUES {periods}),
-        in_care AS (
-            SELECT p.zone_id, p.weekly_hours, pr.hourly_rate, p.start_date, {until} AS until
-            FROM packages_package p JOIN providers_provider pr ON pr.id = p.provider_id
-            WHERE p.status IN ('placed', 'ended') AND p.start_date <= %(last)s
-                  AND {until} >= %(first)s {zones}
-        ),
-        whole AS (
-            SELECT zone_id, sum(weekly_hours) AS hours,
-                   sum(weekly_hours * hourly_rate) AS pounds
-            FROM in_care WHERE start_date <= %(first)s AND until >= %(last)s
-            GROUP BY zone_id
-        ),
-        part AS (
-            SELECT c.zone_id, pe.k,
-                   sum(c.weekly_hours * (LEAST(pe.last, c.until)
-                                         - GREATEST(pe.first, c.start_date) + 1)) AS hours,
-                   sum(c.weekly_hours * c.hourly_rate * (LEAST(pe.last, c.until)
-                                         - GREATEST(pe.first, c.start_date) + 1)) AS pounds
-            FROM in_care c JOIN periods pe ON c.start_date <= pe.last AND c.until >= pe.first
-            WHERE NOT (c.start_date <= %(first)s AND c.until >= %(last)s)
-            GROUP BY c.zone_id, pe.k
+        WITH commissioned AS (
+            SELECT zone_id, (date - %(first)s) / {PERIOD_DAYS} AS k,
+                   sum(weekly_hours) AS hours, sum(weekly_pounds) AS pounds
+            FROM packages_commissionedday
+            WHERE date BETWEEN %(first)s AND %(last)s {zones}
+            GROUP BY 1, 2
         ),
         delivered AS (
-            SELECT d.zone_id, (d.date - %(first)s) / {PERIOD_DAYS} AS k,
-                   sum(d.delivered_minutes) AS minutes,
-                   sum(d.delivered_minute_pounds) AS pounds,
-                   sum(d.payable_minutes) AS payable,
-                   sum(d.payable_minute_pounds) AS payable_pounds
-            FROM invoicing_dailydelivery d
-            WHERE d.date BETWEEN %(first)s AND %(last)s {_zone_condition(scope, "d.zone_id")}
+            SELECT zone_id, (date - %(first)s) / {PERIOD_DAYS} AS k,
+                   sum(delivered_minutes) AS minutes,
+                   sum(delivered_minute_pounds) AS pounds,
+                   sum(payable_minutes) AS payable,
+                   sum(payable_minute_pounds) AS payable_pounds
+            FROM invoicing_dailydelivery
+            WHERE date BETWEEN %(first)s AND %(last)s {zones}
             GROUP BY 1, 2
         )
-        SELECT zone_id, NULL::integer AS k, hours, pounds, NULL::numeric, NULL::numeric
-        FROM whole
-        UNION ALL SELECT zone_id, k, hours, pounds, NULL, NULL FROM part
+        SELECT zone_id, k, hours, pounds, NULL::numeric, NULL::numeric FROM commissioned
         UNION ALL SELECT zone_id, k, minutes, pounds, payable, payable_pounds FROM delivered"""
     return sql, {
         "first": first,
@@ -451,6 +421,16 @@ def bench_scale(scale_name, repeat, regenerate, report):
     log = report.log
     use_bench_database(scale_name, regenerate=regenerate, log=log)
     from django.test import Client
+
+    from packages import commissioned
+
+    # As beat's hourly job would have: the days that have passed join the rollup.
+    started = time.perf_counter()
+    if days := commissioned.close_days():
+        log(
+            f"{scale_name}: {days} days of commissioned care rolled up in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
     from django.utils import timezone
 
     from accounts.models import Role, User

@@ -37,7 +37,7 @@ from packages.models import (
     Placement,
     Visit,
 )
-from providers.models import Capacity, Contract, Provider
+from providers.models import Capacity, Contract, Provider, Rate
 from zones.models import ROTATION_EPOCH, PostcodeDistrict, Zone
 
 PERIOD_DAYS = 28
@@ -156,6 +156,7 @@ def generate(scale: Scale, *, now: datetime.datetime | None = None, log=print) -
         Zone,
         PostcodeDistrict,
         Provider,
+        Rate,
         Contract,
         Capacity,
         Person,
@@ -187,6 +188,11 @@ def generate(scale: Scale, *, now: datetime.datetime | None = None, log=print) -
     _execute("VACUUM (ANALYZE)")
     log(f"  vacuum and analyze: {time.perf_counter() - started:.1f} s")
     return counts
+
+
+def _history_start(scale, today):
+    """A day before anything the generator makes (a year's slack before its history)."""
+    return today - datetime.timedelta(weeks=scale.weeks + 52)
 
 
 def _zones(scale, now, today):
@@ -234,13 +240,25 @@ def _providers(scale, now, today):
             "ELSE 'exited' END",
             "lot": "CASE WHEN mod(i, 10) = 0 THEN 2 ELSE 1 END",
             "weekly_hours_cap": "CASE WHEN mod(i, 10) = 0 THEN 600 END",
-            "hourly_rate": "round((22 + r * 11)::numeric, 2)",
             "contact_email": "'office@p' || i || '.example.org'",
             "created_at": "%(now)s",
             "updated_at": "%(now)s",
         },
         "(SELECT i, random() AS r, random() AS r2 FROM generate_series(1, %(providers)s) AS i) s",
         {"now": now, "providers": scale.providers},
+    )
+    # Each provider's every-zone rate, in force since before the history starts.
+    insert_select(
+        Rate,
+        {
+            "provider_id": "i",
+            "zone_id": "NULL",
+            "hourly_rate": "round((22 + random() * 11)::numeric, 2)",
+            "effective_from": "%(since)s",
+            "created_at": "%(now)s",
+        },
+        "generate_series(1, %(providers)s) AS i",
+        {"now": now, "providers": scale.providers, "since": _history_start(scale, today)},
     )
     # Each provider works in one zone, most in a second; the first provider in
     # a zone is its primary and the next its secondary (80/20 in rota zones).
@@ -253,6 +271,8 @@ def _providers(scale, now, today):
             "WHEN provider_id <= 2 * %(zones)s THEN 'secondary' ELSE 'framework' END",
             "share_percent": "CASE WHEN provider_id <= %(zones)s THEN 80 "
             "WHEN provider_id <= 2 * %(zones)s THEN 20 ELSE 0 END",
+            "starts_on": "%(since)s",
+            "guaranteed_hours": "0",
             "created_at": "%(now)s",
         },
         """(
@@ -265,7 +285,12 @@ def _providers(scale, now, today):
                 WHERE mod(i, 4) <> 0
             ) AS c
         ) AS s""",
-        {"zones": scale.zones, "providers": scale.providers, "now": now},
+        {
+            "zones": scale.zones,
+            "providers": scale.providers,
+            "now": now,
+            "since": _history_start(scale, today),
+        },
     )
     _execute(
         f"""CREATE TEMP TABLE zone_providers AS
@@ -644,7 +669,7 @@ def _invoices(scale, now, today):
                (p.weekly_hours * 4 * (0.85 + 0.15 * random()))::numeric(9, 2) AS delivered,
                pr.hourly_rate
         FROM {_table(Package)} p
-        JOIN {_table(Provider)} pr ON pr.id = p.provider_id
+        JOIN {_table(Rate)} pr ON pr.provider_id = p.provider_id AND pr.zone_id IS NULL
         CROSS JOIN LATERAL generate_series(
             ((p.placed_at {local_day} - %(epoch)s) / {PERIOD_DAYS},
             ((COALESCE(p.ended_at, %(now)s) {local_day} - %(epoch)s) / {PERIOD_DAYS}
@@ -757,7 +782,7 @@ def _delivered_visits(scale, now, today):
             "recorded_at": "d + interval '1 day'",
         },
         f"""{_table(Package)} p
-        JOIN {_table(Provider)} pr ON pr.id = p.provider_id
+        JOIN {_table(Rate)} pr ON pr.provider_id = p.provider_id AND pr.zone_id IS NULL
         CROSS JOIN LATERAL generate_series(
             GREATEST(%(first)s::date, (p.placed_at AT TIME ZONE 'Europe/London')::date),
             %(last)s::date, interval '1 day') AS d

@@ -53,11 +53,13 @@ def make_market(packages, today):
     from decimal import Decimal
 
     from accounts.models import Role, User
+    from core import clock
     from packages.models import Package, PackageVersion, Person, Placement, Visit
     from packages.nhs import demo_nhs_number
-    from providers.models import Contract, Provider
+    from providers.models import Contract, Provider, Rate
     from zones.models import PostcodeDistrict, Zone
 
+    start = today - datetime.timedelta(days=DAYS_OF_CARE)
     zone = Zone.objects.create(code="BENCH-I", name="Bench invoicing")
     PostcodeDistrict.objects.create(zone=zone, district="BX9")
     provider = Provider.objects.create(
@@ -65,11 +67,16 @@ def make_market(packages, today):
         name="Bench big provider",
         cqc_rating="good",
         status="active",
+    )
+    Rate.objects.create(
+        provider=provider,
+        zone=None,
         hourly_rate=Decimal("24.96"),
+        effective_from=start,
+        created_at=clock.now(),
     )
     Contract.objects.create(zone=zone, provider=provider, role="primary", share_percent=100)
     user = User.objects.create(username="bench.big", role=Role.PROVIDER, provider=provider)
-    start = today - datetime.timedelta(days=DAYS_OF_CARE)
     people = Person.objects.bulk_create(
         Person(
             nhs_number=demo_nhs_number(n + 1),

@@ -16,6 +16,7 @@ NAVIGATION = [
     ("Dashboard", "dashboard:index", {A, C, B, F}),
     ("Zones", "zones:list", {A, C, B}),
     ("Providers", "providers:list", {A, C, B, F}),
+    ("Rates", "providers:rates", {A, C}),
     ("Notifications", "notifications:list", {A, B, C, P, F}),
     ("API tokens", "accounts:tokens", {A, B, C, P, F}),
 ]

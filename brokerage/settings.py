@@ -342,6 +342,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Spend's commissioned care: each day that passes is rolled up (packages.commissioned).
+    "close-commissioned-days": {
+        "task": "packages.tasks.close_commissioned_days",
+        "schedule": crontab(minute=10),
+        "options": {"expires": 3000},
+    },
     "check-invoice-deadlines": {
         "task": "invoicing.tasks.check_invoice_deadlines",
         "schedule": crontab(minute=5),

@@ -5,8 +5,9 @@ brokering.services writes the offers under a lock on the package.
 
 - broadcast: every eligible provider with a contract in the zone, at once.
 - cascade: one at a time: primary, secondary, then framework providers;
-  within a role, those with declared spare capacity for the zone and week
-  first, then the fewest hours placed with them this week.
+  within a role, those whose guaranteed hours in the zone its placed packages
+  do not yet fill first, then those with declared spare capacity for the zone
+  and week, then the fewest hours placed with them this week.
 - rota: the first offer of a newly submitted package goes to the acting
   primary or the acting secondary so that, within each rotation period,
   first offers follow their shares exactly; then the other one, then the
@@ -23,7 +24,14 @@ from django.db.models.functions import Coalesce
 
 from core import clock
 from packages.models import HandBack, Package, PackageStatus
-from providers.models import ELIGIBLE_RATINGS, Capacity, Contract, ContractRole, ProviderStatus
+from providers.models import (
+    ELIGIBLE_RATINGS,
+    Capacity,
+    Contract,
+    ContractRole,
+    ProviderStatus,
+    contracts_in_force,
+)
 from zones.models import AllocationMode
 
 from .models import Offer, OfferStatus
@@ -53,9 +61,10 @@ def next_offers(package: Package) -> Choice:
 def eligible_contracts(package: Package) -> list[Contract]:
     """Contracts in the package's zone whose provider may be asked now, in cascade order.
 
-    Excluded: providers not active or not rated Outstanding/Good, those who
-    declined or handed back this package, those already asked in this round,
-    and those whose weekly hours cap its placed packages plus this one exceed.
+    Excluded: contracts not in force today (outside their dates), providers not
+    active or not rated Outstanding/Good, those who declined or handed back this
+    package, those already asked in this round, and those whose weekly hours cap
+    its placed packages plus this one exceed.
     One query: the engine runs on every submit, decline and expiry.
     """
     today = clock.today()
@@ -72,6 +81,7 @@ def eligible_contracts(package: Package) -> list[Contract]:
     )
     return list(
         Contract.objects.filter(
+            contracts_in_force(today),
             zone_id=package.zone_id,
             provider__status=ProviderStatus.ACTIVE,
             provider__cqc_rating__in=ELIGIBLE_RATINGS,
@@ -80,6 +90,7 @@ def eligible_contracts(package: Package) -> list[Contract]:
         .exclude(provider__in=HandBack.objects.filter(package=package).values("provider_id"))
         .annotate(
             placed_hours=_hours(placed),
+            placed_in_zone=_hours(placed.filter(zone_id=package.zone_id)),
             placed_this_week=_hours(placed.filter(placed_at__gte=this_week)),
             has_capacity=Exists(capacity),
             role_order=Case(
@@ -91,7 +102,19 @@ def eligible_contracts(package: Package) -> list[Contract]:
             | Q(provider__weekly_hours_cap__gte=F("placed_hours") + package.weekly_hours)
         )
         .select_related("provider")
-        .order_by("role_order", "-has_capacity", "placed_this_week", "provider__code")
+        .annotate(
+            guarantee_unfilled=Case(
+                When(guaranteed_hours__gt=F("placed_in_zone"), then=Value(True)),
+                default=Value(False),
+            )
+        )
+        .order_by(
+            "role_order",
+            "-guarantee_unfilled",
+            "-has_capacity",
+            "placed_this_week",
+            "provider__code",
+        )
     )
 
 

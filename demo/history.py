@@ -44,6 +44,7 @@ from packages.models import (
 )
 from packages.nhs import demo_nhs_number
 from providers.models import ELIGIBLE_RATINGS, Contract, ContractRole, ProviderStatus
+from providers.rates import RateBook
 from zones.models import ROTATION_EPOCH, AllocationMode, Zone
 
 WEEKS = 12
@@ -417,6 +418,7 @@ class _History:
     def _deliveries(self):
         rng, yesterday = self.rng, self.today - datetime.timedelta(days=1)
         unsent_from = _period_start(self.today) - datetime.timedelta(days=PERIOD_DAYS)
+        self.rates = RateBook.load()
         for plan in self.plans:
             package = plan["package"]
             if package.placed_at is None:
@@ -446,7 +448,7 @@ class _History:
             package=package,
             provider=package.provider,
             zone_id=package.zone_id,
-            base_rate=terms.hourly_rate,
+            base_rate=self.rates.rate_on(package.provider_id, package.zone_id, day),
             date=day,
             actual_start=start,
             actual_end=_add_minutes(start, actual),

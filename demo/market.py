@@ -20,7 +20,15 @@ from django.db import transaction
 from accounts.models import Role, User
 from accounts.services import save_account
 from core import clock
-from providers.models import Capacity, Contract, ContractRole, CqcRating, Provider, ProviderStatus
+from providers.models import (
+    Capacity,
+    Contract,
+    ContractRole,
+    CqcRating,
+    Provider,
+    ProviderStatus,
+    Rate,
+)
 from zones.models import AllocationMode, PostcodeDistrict, Zone
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -248,10 +256,18 @@ def _provider(n, code, name, rating, status, lot, cap, rate):
             "status": status,
             "lot": lot,
             "weekly_hours_cap": cap,
-            "hourly_rate": rate,
             "weekend_uplift_percent": Decimal("10"),
             "bank_holiday_uplift_percent": Decimal("50"),
             "contact_email": f"office@{code.lower()}.example.org",
         },
     )
+    if not provider.rates.exists():
+        # Its first rate, which also prices the history the demo makes before today.
+        Rate.objects.create(
+            provider=provider,
+            zone=None,
+            hourly_rate=rate,
+            effective_from=clock.today(),
+            created_at=clock.now(),
+        )
     return provider

@@ -159,14 +159,16 @@ class VisitViewSet(
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
-    zone = serializers.CharField(source="package.zone.code", read_only=True)
+    zone = serializers.CharField(source="zone.code", read_only=True)
     visits = serializers.IntegerField(source="visit_count", read_only=True)
 
     class Meta:
         model = InvoiceLine
         fields = [
             "id",
+            "kind",
             "package",
+            "contract",
             "zone",
             "commissioned_hours",
             "delivered_hours",
@@ -264,7 +266,7 @@ class InvoiceViewSet(
     def get_queryset(self):
         return (
             selectors.with_deadlines(invoices_for(self.request.user))
-            .prefetch_related("lines__package__zone")
+            .prefetch_related("lines__package__zone", "lines__contract__zone")
             .select_related("payment_run")
             .order_by("-received_on", "-pk")
         )

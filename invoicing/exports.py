@@ -51,6 +51,7 @@ LINE_HEADER = [
     "missed",
     "short",
     "late",
+    "kind",
 ]
 PAYMENT_HEADER = [
     "payment_run",
@@ -121,8 +122,8 @@ def invoice_rows(invoices):
 def line_rows(invoice):
     for line in invoice.lines.all():
         yield [
-            line.package_id,
-            line.package.zone.code,
+            line.package_id or "",
+            line.zone.code,
             line.commissioned_hours,
             line.delivered_hours,
             line.payable_hours,
@@ -132,6 +133,7 @@ def line_rows(invoice):
             line.missed_visits,
             line.short_visits,
             line.late_visits,
+            line.kind,
         ]
 
 

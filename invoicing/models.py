@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 
 from packages.models import Package, Visit
-from providers.models import Provider
+from providers.models import Contract, Provider
 from zones.models import Zone
 
 PAYMENT_TERM_DAYS = 28
@@ -326,13 +326,29 @@ class Invoice(models.Model):
         return self.status == InvoiceStatus.PAID
 
 
+class LineKind(models.TextChoices):
+    CARE = "care", "Care"
+    GUARANTEE = "guarantee", "Guaranteed hours"
+
+
 class InvoiceLine(models.Model):
     """One package on an invoice: hours commissioned, delivered and payable in the
     period, the base hourly rate, and the amount (weekend and bank holiday uplifts
-    included). The visits behind it point at it."""
+    included). The visits behind it point at it.
+
+    A `guarantee` line is a contract's, not a package's: for the whole weeks of the
+    period in which the provider's payable hours in the contract's zone fell short of
+    its guaranteed hours, commissioned is the hours guaranteed, delivered the hours
+    payable there, payable the shortfall (invoicing.guarantee)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="invoice_lines")
+    kind = models.CharField(max_length=10, choices=LineKind.choices, default=LineKind.CARE)
+    package = models.ForeignKey(
+        Package, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice_lines"
+    )
     commissioned_hours = models.DecimalField(max_digits=9, decimal_places=2)
     delivered_hours = models.DecimalField(max_digits=9, decimal_places=2)
     payable_hours = models.DecimalField(max_digits=9, decimal_places=2)
@@ -347,13 +363,28 @@ class InvoiceLine(models.Model):
         ordering = ["package_id"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "package"], name="invoice_line_per_package"),
+            models.UniqueConstraint(
+                fields=["invoice", "contract"], name="invoice_line_per_guarantee"
+            ),
+            models.CheckConstraint(
+                name="invoice_line_of_a_package_or_a_guarantee",
+                condition=Q(kind="care", package__isnull=False, contract__isnull=True)
+                | Q(kind="guarantee", package__isnull=True, contract__isnull=False),
+            ),
             models.CheckConstraint(
                 name="invoice_line_amount_not_negative", condition=Q(amount__gte=0)
             ),
         ]
 
     def __str__(self):
+        if self.kind == LineKind.GUARANTEE:
+            return f"Guaranteed hours of contract {self.contract_id} on invoice {self.invoice_id}"
         return f"Package {self.package_id} on invoice {self.invoice_id}"
+
+    @property
+    def zone(self):
+        """The zone the line pays for: its package's, or its contract's."""
+        return self.contract.zone if self.kind == LineKind.GUARANTEE else self.package.zone
 
 
 class PaymentRun(models.Model):

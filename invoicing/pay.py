@@ -17,8 +17,8 @@ by the wall clock (a night sit planned 22:00 for 8 hours ends at 06:00 whatever 
 clocks do). A time in the hour skipped in March does not exist on that date; a time
 in the hour repeated in October is read as its first occurrence.
 
-Rates: the provider's hourly rate, raised by its weekend or England bank holiday
-uplift; on a day that is both, the higher uplift applies (uplifts never stack).
+Rates: the provider's base rate in force on the day in the zone (providers.rates), raised
+by its weekend or England bank holiday uplift; on a day that is both, the higher uplift applies (uplifts never stack).
 England's bank holidays are the days gov.uk lists: when one falls at a weekend, the
 substitute weekday is the holiday, not the weekend day.
 Money is Decimal, rounded once per invoice line to pence (half up); no VAT, home
@@ -48,9 +48,8 @@ ONE_DAY = datetime.timedelta(days=1)
 
 @dataclass(frozen=True)
 class PayTerms:
-    """A provider contract's pay terms."""
+    """A provider contract's pay terms (its base rates are over time: providers.rates)."""
 
-    hourly_rate: Decimal
     weekend_uplift_percent: Decimal = Decimal(0)
     bank_holiday_uplift_percent: Decimal = Decimal(0)
     tolerance_minutes: int = 5
@@ -59,7 +58,6 @@ class PayTerms:
     @classmethod
     def of(cls, provider) -> "PayTerms":
         return cls(
-            hourly_rate=provider.hourly_rate,
             weekend_uplift_percent=provider.weekend_uplift_percent,
             bank_holiday_uplift_percent=provider.bank_holiday_uplift_percent,
             tolerance_minutes=provider.pay_tolerance_minutes,
@@ -157,9 +155,10 @@ def uplift_percent(day: datetime.date, terms: PayTerms) -> Decimal:
     return max(uplifts)
 
 
-def hourly_rate_on(day: datetime.date, terms: PayTerms) -> Decimal:
-    """The hourly rate for care delivered on `day`, to a hundredth of a penny."""
-    rate = terms.hourly_rate * (HUNDRED + uplift_percent(day, terms)) / HUNDRED
+def hourly_rate_on(day: datetime.date, base_rate: Decimal, terms: PayTerms) -> Decimal:
+    """The hourly rate for care delivered on `day` at `base_rate` (the base rate in force
+    that day), to a hundredth of a penny."""
+    rate = base_rate * (HUNDRED + uplift_percent(day, terms)) / HUNDRED
     return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
 
 

@@ -10,11 +10,7 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     Count,
-    DecimalField,
-    ExpressionWrapper,
     F,
-    Func,
-    IntegerField,
     Max,
     Prefetch,
     Q,
@@ -22,10 +18,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest, Least
 
 from core import clock
-from packages.selectors import in_care_between, with_schedule
+from packages import commissioned
+from packages.selectors import with_schedule
 from zones.models import Zone
 
 from . import pay, schedule
@@ -50,7 +46,9 @@ def with_deadlines(invoices, today=None):
 
 def invoice_page(invoices, pk):
     """One invoice with its lines (and their packages' zones), or Invoice.DoesNotExist."""
-    lines = InvoiceLine.objects.select_related("package__zone").order_by("package_id")
+    lines = InvoiceLine.objects.select_related("package__zone", "contract__zone").order_by(
+        "kind", "package_id", "contract_id"
+    )
     return with_deadlines(invoices).prefetch_related(Prefetch("lines", queryset=lines)).get(pk=pk)
 
 
@@ -147,8 +145,9 @@ def spend_by_zone(*, start: datetime.date, end: datetime.date) -> list[dict]:
     """Per zone, for care from `start` to `end`: commissioned, delivered and payable hours and
     pounds, in zone code order (every zone, zeros included).
 
-    Commissioned: placed packages' weekly hours over the days they were in care, in pounds
-    at the provider's hourly rate now. Delivered: carer time of the visits recorded, in
+    Commissioned: each day's weekly hours (a seventh of them) of the packages in care,
+    each at its provider's base rate in force that day in the zone (a rate changed since
+    never restates a past day). Delivered: carer time of the visits recorded, in
     the zone where the care was delivered. Payable: what the pay rule allows, after the
     4-week cap once invoiced. Delivered pounds, and payable pounds until a visit is
     invoiced, at the provider's hourly rate when the visit was recorded (a rate changed
@@ -185,58 +184,15 @@ def _no_spend(code, name):
     }
 
 
-class _DaysFromTo(Func):
-    """Days from the first date to the second, both counted."""
-
-    output_field = IntegerField()
-
-    def as_sql(self, compiler, connection, **extra):
-        first, last = (compiler.compile(e) for e in self.get_source_expressions())
-        return f"({last[0]} - {first[0]} + 1)", (*last[1], *first[1])
-
-    def as_sqlite(self, compiler, connection, **extra):
-        first, last = (compiler.compile(e) for e in self.get_source_expressions())
-        sql = f"CAST(julianday({last[0]}) - julianday({first[0]}) + 1 AS INTEGER)"
-        return sql, (*last[1], *first[1])
-
-
-def _product(*factors):
-    product = factors[0]
-    for factor in factors[1:]:
-        product = product * factor
-    return ExpressionWrapper(product, output_field=DecimalField(max_digits=24, decimal_places=4))
-
-
-def _commissioned_measures(periods):
-    """Weekly hours and pounds of the packages in care for the whole window (one sum per
-    zone, worth each period's days), and per period the hours and pounds times the days
-    in care of those that started or ended within it: most packages are the first kind,
-    and the database sums both, so no package is read into Python."""
-    first, last = periods[0][0], periods[-1][1]
-    whole = Q(start_date__lte=first, care_until__gte=last)
-    hours, rate = F("weekly_hours"), F("provider__hourly_rate")
-    measures = {
-        "hours": Sum(hours, filter=whole),
-        "pounds": Sum(_product(hours, rate), filter=whole),
-    }
-    for index, (start, end) in enumerate(periods):
-        days = _DaysFromTo(Greatest(Value(start), "start_date"), Least(Value(end), "care_until"))
-        part = ~whole & Q(start_date__lte=end, care_until__gte=start)
-        measures[f"hours_{index}"] = Sum(_product(hours, days), filter=part)
-        measures[f"pounds_{index}"] = Sum(_product(hours, rate, days), filter=part)
-    return measures
-
-
 def _add_commissioned(rows, periods):
-    in_care = in_care_between(periods[0][0], periods[-1][1])
-    for row in in_care.values("zone_id").annotate(**_commissioned_measures(periods)).order_by():
-        for index, (start, end) in enumerate(periods):
-            days = (end - start).days + 1
-            hours = (row["hours"] or 0) * days + (row[f"hours_{index}"] or 0)
-            pounds = (row["pounds"] or 0) * days + (row[f"pounds_{index}"] or 0)
-            zone = rows[index][row["zone_id"]]
-            zone["commissioned_hours"] = (Decimal(hours) / 7).quantize(pay.PENCE)
-            zone["commissioned_pounds"] = (Decimal(pounds) / 7).quantize(pay.PENCE)
+    """Commissioned from the commissioned-care rollup (packages.commissioned): a row per
+    zone and day, each package in care at its weekly hours and its provider's rate on
+    that day."""
+    totals = commissioned.commissioned_by_zone_and_period(periods)
+    for (zone_id, index), (hours, pounds) in totals.items():
+        zone = rows[index][zone_id]
+        zone["commissioned_hours"] = (Decimal(hours) / 7).quantize(pay.PENCE)
+        zone["commissioned_pounds"] = (Decimal(pounds) / 7).quantize(pay.PENCE)
 
 
 def _period_of_day(periods):

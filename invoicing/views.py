@@ -33,7 +33,7 @@ from .forms import (
     VisitUploadForm,
     show_service_errors,
 )
-from .models import Invoice, InvoiceStatus
+from .models import Invoice, InvoiceStatus, LineKind
 from .permissions import (
     DELIVERY_READERS,
     FINANCE,
@@ -242,7 +242,9 @@ def _invoice_or_404(request, pk):
 @allow(*READERS)
 def line_detail(request, pk, line_pk):
     invoice = get_object_or_404(selectors.with_deadlines(invoices_for(request.user)), pk=pk)
-    line = get_object_or_404(invoice.lines.select_related("package__zone"), pk=line_pk)
+    line = get_object_or_404(
+        invoice.lines.filter(kind=LineKind.CARE).select_related("package__zone"), pk=line_pk
+    )
     visits = selectors.line_visits(line)
     if wants_csv(request):
         return csv_response(

@@ -646,3 +646,43 @@ class PersonAccess(models.Model):
 
     def __str__(self):
         return f"Person {self.person_id} viewed by user {self.user_id} via {self.via}"
+
+
+class CommissionedDay(models.Model):
+    """The care commissioned in one zone on one day that has passed: sums over the
+    placements in care that day, kept so that spend by zone and period reads a row per
+    zone and day instead of every package (nationally, a million).
+
+    It holds no fact of its own. `weekly_hours` sums the weekly hours of the version in
+    force that day of each package in care (a day's hours are a seventh of it);
+    `weekly_pounds` the same, each at its provider's rate in force that day in the zone
+    (providers.rates). Rows exist for the days up to CommissionedHorizon's
+    `closed_through`: the lifecycle's services add each change of care on those days in
+    their own transaction (packages.commissioned), a periodic job closes each day that
+    passes, and `commissioned.rebuild()` (the `rebuild_commissioned_rollup` command)
+    recomputes them. Rates start today or later, so a rate change never touches a row.
+    """
+
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    weekly_hours = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    weekly_pounds = models.DecimalField(max_digits=18, decimal_places=4, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["date", "zone_id"]
+        constraints = [
+            # Date first: the index also serves spend's reads of a range of days.
+            models.UniqueConstraint(fields=["date", "zone"], name="commissioned_per_zone_and_day")
+        ]
+
+    def __str__(self):
+        return f"Commissioned in zone {self.zone_id} on {self.date}"
+
+
+class CommissionedHorizon(models.Model):
+    """The one row saying up to which day CommissionedDay is kept (None: no day yet)."""
+
+    closed_through = models.DateField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Commissioned care rolled up through {self.closed_through}"

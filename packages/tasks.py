@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import commissioned, services
 
 
 @shared_task
@@ -10,3 +10,9 @@ def follow_the_calendar() -> dict:
     """Every few minutes: changes whose first day has come take effect; packages whose
     provider's last day has passed go to the next provider, or open."""
     return {"changes": services.bring_changes_into_force(), **services.end_notices()}
+
+
+@shared_task
+def close_commissioned_days() -> dict:
+    """Every hour: the days that have passed join the commissioned-care rollup."""
+    return {"days": commissioned.close_days()}

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from zones.admin import ReadOnlyAdmin
 
-from .models import Capacity, Contract, Provider
+from .models import Capacity, Contract, Provider, Rate
 
 
 @admin.register(Provider)
@@ -17,7 +17,6 @@ class ProviderAdmin(ReadOnlyAdmin):
         "status",
         "lot",
         "weekly_hours_cap",
-        "hourly_rate",
     ]
     list_filter = ["status", "cqc_rating", "lot"]
     search_fields = ["code", "name", "cqc_location_id"]
@@ -25,7 +24,15 @@ class ProviderAdmin(ReadOnlyAdmin):
 
 @admin.register(Contract)
 class ContractAdmin(ReadOnlyAdmin):
-    list_display = ["zone", "provider", "role", "share_percent"]
+    list_display = [
+        "zone",
+        "provider",
+        "role",
+        "share_percent",
+        "starts_on",
+        "ends_on",
+        "guaranteed_hours",
+    ]
     list_filter = ["role", "zone"]
     list_select_related = ["zone", "provider"]
 
@@ -34,4 +41,11 @@ class ContractAdmin(ReadOnlyAdmin):
 class CapacityAdmin(ReadOnlyAdmin):
     list_display = ["provider", "zone", "week_start", "hours", "declared_at"]
     list_filter = ["zone", "week_start"]
+    list_select_related = ["zone", "provider"]
+
+
+@admin.register(Rate)
+class RateAdmin(ReadOnlyAdmin):
+    list_display = ["provider", "zone", "hourly_rate", "effective_from", "created_at"]
+    list_filter = ["zone"]
     list_select_related = ["zone", "provider"]

@@ -9,9 +9,16 @@ from zones.models import Zone
 from zones.permissions import MARKET_READERS
 
 from . import selectors, services
-from .filters import CapacityFilter, ContractFilter, ProviderFilter
-from .models import Capacity, Contract, ContractRole, Provider
-from .permissions import CAPACITY_DECLARERS, capacity_for, contracts_for, providers_for
+from .filters import CapacityFilter, ContractFilter, ProviderFilter, RateFilter
+from .models import Capacity, Contract, ContractRole, Provider, Rate
+from .permissions import (
+    CAPACITY_DECLARERS,
+    capacity_for,
+    contracts_for,
+    providers_for,
+    rates_for,
+)
+from .rates import with_rate_today
 
 READERS = (*MARKET_READERS, Role.PROVIDER)
 
@@ -33,6 +40,13 @@ class ProviderSerializer(serializers.ModelSerializer):
         required=False,
         coerce_to_string=False,
         help_text="Weekly hours the provider may hold in placed packages; null for no cap.",
+    )
+    hourly_rate = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        min_value=0,
+        help_text="The every-zone base rate in force today; a new one is in force from today "
+        "(/api/v1/rates/ has them all, per zone and over time).",
     )
     contracts = ProviderContractSerializer(many=True, read_only=True)
     is_eligible = serializers.BooleanField(
@@ -61,7 +75,8 @@ class ProviderSerializer(serializers.ModelSerializer):
         extra_kwargs = {"code": {"validators": []}}
 
     def create(self, validated_data):
-        return services.create_provider(by=self.context["request"].user, **validated_data)
+        provider = services.create_provider(by=self.context["request"].user, **validated_data)
+        return _provider_queryset().get(pk=provider.pk)
 
     def update(self, provider, validated_data):
         services.update_provider(
@@ -72,7 +87,7 @@ class ProviderSerializer(serializers.ModelSerializer):
 
 def _provider_queryset(queryset=None):
     queryset = Provider.objects.all() if queryset is None else queryset
-    return queryset.prefetch_related("contracts__zone")
+    return with_rate_today(queryset).prefetch_related("contracts__zone")
 
 
 class ProviderViewSet(
@@ -103,27 +118,59 @@ class ContractSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contract
-        fields = ["id", "zone", "provider", "role", "share_percent", "zone_name", "provider_name"]
+        fields = [
+            "id",
+            "zone",
+            "provider",
+            "role",
+            "share_percent",
+            "starts_on",
+            "ends_on",
+            "guaranteed_hours",
+            "zone_name",
+            "provider_name",
+        ]
         # Every rule (one contract per provider and zone, one primary, rota
         # shares) is the service's, with messages naming the field.
         validators = []
         # Left out, a contract is a framework place (the model's default), said to the service.
         extra_kwargs = {"role": {"default": ContractRole.FRAMEWORK}}
 
+        extra_kwargs["starts_on"] = {
+            "required": False,
+            "help_text": "The first day it is in force (default today).",
+        }
+        extra_kwargs["ends_on"] = {"help_text": "The last day it is in force; null: open-ended."}
+        extra_kwargs["guaranteed_hours"] = {
+            "help_text": "Hours a week the commissioner guarantees the provider in the zone."
+        }
+
     def create(self, validated_data):
         return services.add_contract(by=self.context["request"].user, **validated_data)
+
+    def update(self, contract, validated_data):
+        # The zone and provider it already has may be sent back as they are.
+        for fixed in ("zone", "provider"):
+            if validated_data.get(fixed) == getattr(contract, fixed):
+                del validated_data[fixed]
+        return services.change_contract(
+            contract_id=contract.pk, by=self.context["request"].user, **validated_data
+        )
 
 
 class ContractViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """A provider's place in a zone; a provider user sees its own contracts only."""
+    """A provider's place in a zone; a provider user sees its own contracts only.
+    PATCH changes its role, share, dates or guaranteed hours (each change audited)."""
 
     serializer_class = ContractSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_class = ContractFilter
     permission_classes = [role_permission(*MARKET_MANAGERS, read_roles=READERS)]
 
@@ -190,5 +237,49 @@ class CapacityViewSet(
         capacity, created = services.declare_capacity(by=request.user, **serializer.validated_data)
         return Response(
             self.get_serializer(capacity).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class RateSerializer(serializers.ModelSerializer):
+    provider = serializers.SlugRelatedField(slug_field="code", queryset=Provider.objects.all())
+    zone = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Zone.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="A zone code, or null for the provider's rate in every zone (a zone's own "
+        "rate comes first there).",
+    )
+
+    class Meta:
+        model = Rate
+        fields = ["id", "provider", "zone", "hourly_rate", "effective_from", "created_at"]
+        read_only_fields = ["created_at"]
+        validators = []  # a second rate for the same zone and day replaces the first
+
+
+class RateViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A provider's rates over time and per zone; a provider user sees its own only.
+    POST for a zone and day already given a rate replaces it (200)."""
+
+    serializer_class = RateSerializer
+    filterset_class = RateFilter
+    permission_classes = [role_permission(*MARKET_MANAGERS, read_roles=READERS)]
+
+    def get_queryset(self):
+        return selectors.rate_history(rates_for(self.request.user))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rate, created = services.add_rate(by=request.user, **serializer.validated_data)
+        return Response(
+            self.get_serializer(rate).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )

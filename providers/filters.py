@@ -6,7 +6,16 @@ from django.db.models import Q
 from core.filters import CodeChoiceFilter
 from zones.models import Zone
 
-from .models import Capacity, Contract, ContractRole, CqcRating, Lot, Provider, ProviderStatus
+from .models import (
+    Capacity,
+    Contract,
+    ContractRole,
+    CqcRating,
+    Lot,
+    Provider,
+    ProviderStatus,
+    Rate,
+)
 
 
 class ProviderFilter(django_filters.FilterSet):
@@ -57,3 +66,19 @@ class CapacityFilter(django_filters.FilterSet):
     class Meta:
         model = Capacity
         fields = ["provider", "zone", "week_start", "week_from"]
+
+
+class RateFilter(django_filters.FilterSet):
+    provider = django_filters.CharFilter(field_name="provider__code", lookup_expr="iexact")
+    zone = django_filters.CharFilter(
+        method="in_zone", label="Zone", help_text="A zone code, or `every` for every-zone rates."
+    )
+
+    class Meta:
+        model = Rate
+        fields = ["provider", "zone"]
+
+    def in_zone(self, queryset, name, value):
+        if value.lower() == "every":
+            return queryset.filter(zone__isnull=True)
+        return queryset.filter(zone__code__iexact=value)

@@ -188,3 +188,80 @@ class CapacityForm(FieldNamedErrors, forms.Form):
         data = dict(self.cleaned_data)
         data.setdefault("provider", self.user.provider)
         return run_service(self, services.declare_capacity, by=by, **data)
+
+
+def date_field(label, **kwargs):
+    """A date typed as YYYY-MM-DD (the browser offers a calendar)."""
+    return forms.DateField(
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={
+            "required": f"Enter the {label.lower()}.",
+            "invalid": f"The {label.lower()} must be a real date, like 2027-01-01.",
+        },
+        **kwargs,
+    )
+
+
+class ContractEditForm(FieldNamedErrors, forms.Form):
+    """Change a contract's role, share, dates and guaranteed hours."""
+
+    role = forms.ChoiceField(choices=ContractRole.choices, widget=forms.RadioSelect)
+    share_percent = ContractForm.base_fields["share_percent"]
+    starts_on = date_field("Start date", help_text="The first day it is in force.")
+    ends_on = date_field(
+        "End date", required=False, help_text="The last day it is in force; empty: open-ended."
+    )
+    guaranteed_hours = forms.DecimalField(
+        label="Guaranteed hours a week",
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
+        error_messages={"required": "Enter the guaranteed hours a week, or 0 if none."},
+        help_text="Hours a week the council guarantees this provider in the zone (Guaranteed "
+        "Hours); 0 if none. A week's shortfall of payable hours is paid on its invoice.",
+    )
+
+    def __init__(self, *args, contract, **kwargs):
+        self.contract = contract
+        kwargs.setdefault("initial", {name: getattr(contract, name) for name in self.base_fields})
+        super().__init__(*args, **kwargs)
+
+    def save(self, *, by):
+        return run_service(
+            self, services.change_contract, contract_id=self.contract.pk, by=by, **self.cleaned_data
+        )
+
+
+class RateForm(FieldNamedErrors, forms.Form):
+    """A provider's rate from a date, in one zone or in every zone."""
+
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.none(),
+        to_field_name="code",
+        empty_label="Choose a provider",
+        error_messages={"required": "Choose a provider."},
+    )
+    zone = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="code",
+        required=False,
+        empty_label="Every zone",
+        help_text="Leave as every zone for the provider's rate wherever a zone has no rate "
+        "of its own (a band 2 rural rate, say, is a zone's own).",
+    )
+    hourly_rate = ProviderForm.base_fields["hourly_rate"]
+    effective_from = date_field(
+        "Date it starts", help_text="Today or later: care already given keeps its rate."
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = providers_for(user).order_by("name")
+        self.fields["zone"].queryset = zones_for(user).order_by("name")
+        choose_by_code(self.fields["provider"], "provider")
+        choose_by_code(self.fields["zone"], "zone")
+
+    def save(self, *, by):
+        return run_service(self, services.add_rate, by=by, **self.cleaned_data)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core import clock
 from zones.models import Zone, code_validator
 
 
@@ -35,9 +36,9 @@ class Provider(models.Model):
     """A home care agency registered with the CQC.
 
     Only an active provider rated Outstanding or Good is offered work. A lot-2
-    (backup) provider may have a weekly hours cap. The hourly rate is the
-    contracted base rate; the weekend and bank holiday uplifts and the pay
-    rule's tolerance and rounding are its contract's terms for invoices.
+    (backup) provider may have a weekly hours cap. Its contracted base rates
+    are Rates (over time, per zone); the weekend and bank holiday uplifts and
+    the pay rule's tolerance and rounding are its contract's terms for invoices.
     """
 
     # Left out of the audit trail (core.audit): they change on every save, or are secret.
@@ -64,9 +65,6 @@ class Provider(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
-    )
-    hourly_rate = models.DecimalField(
-        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     weekend_uplift_percent = models.DecimalField(
         max_digits=5,
@@ -99,9 +97,6 @@ class Provider(models.Model):
             models.Index(fields=["name", "code"], name="provider_listed"),
         ]
         constraints = [
-            models.CheckConstraint(
-                name="provider_rate_not_negative", condition=models.Q(hourly_rate__gte=0)
-            ),
             models.CheckConstraint(
                 name="provider_cap_not_negative",
                 condition=models.Q(weekly_hours_cap__isnull=True)
@@ -136,13 +131,70 @@ class ContractRole(models.TextChoices):
     RESERVE = "reserve", "Reserve"
 
 
+class Rate(models.Model):
+    """A provider's contracted base rate for an hour of care, from a date on.
+
+    `zone` null: the rate in every zone; a zone's own rate comes before it there (Devon's
+    band 1 urban and band 2 rural rates for one provider working in both). A rate is in
+    force from `effective_from` until the next one of the same provider and zone starts;
+    rates are added, never changed in the past, so a period already priced stays so
+    (providers.rates reads them).
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="rates")
+    zone = models.ForeignKey(
+        Zone, on_delete=models.CASCADE, null=True, blank=True, related_name="rates"
+    )
+    hourly_rate = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    effective_from = models.DateField()
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["provider__code", "zone__code", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "zone", "effective_from"], name="rate_one_per_zone_and_day"
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "effective_from"],
+                condition=models.Q(zone__isnull=True),
+                name="rate_one_every_zone_per_day",
+            ),
+            models.CheckConstraint(
+                name="rate_not_negative", condition=models.Q(hourly_rate__gte=0)
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "effective_from"], name="rate_provider_from"),
+            models.Index(fields=["effective_from"], name="rate_from"),
+        ]
+
+    def __str__(self):
+        where = self.zone.code if self.zone_id else "every zone"
+        return f"{self.provider.code} {where} from {self.effective_from}: {self.hourly_rate}"
+
+    def get_additional_data(self):
+        return {"provider": self.provider.code}
+
+
 class Contract(models.Model):
-    """A provider's place in a zone: its role there and, in a rota, its share.
+    """A provider's place in a zone: its role there, in a rota its share, its dates and
+    the hours a week the commissioner guarantees it there.
 
     A zone has at most one primary and one secondary; in a rota zone their
     shares add up to 100 (80/20 in Bury). Framework providers are offered
     work after them, in cascade order, and reserve providers only once
-    every other eligible provider in the zone has been asked.
+    every other eligible provider in the zone has been asked. A contract is in
+    force from `starts_on` to `ends_on` (open-ended when null): outside it its
+    provider is offered no work in the zone. Guaranteed hours (Devon's Guaranteed Hours programme):
+    within its role a provider whose placed packages in the zone do not yet fill
+    them is asked first, and a week's shortfall of payable hours is paid as a
+    `guarantee` invoice line.
     """
 
     # Left out of the audit trail (core.audit): they change on every save, or are secret.
@@ -156,11 +208,28 @@ class Contract(models.Model):
     share_percent = models.PositiveSmallIntegerField(
         default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
+    starts_on = models.DateField(default=clock.today)
+    ends_on = models.DateField(null=True, blank=True)
+    guaranteed_hours = models.DecimalField(
+        "guaranteed hours a week",
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["zone__code", "role", "provider__name"]
         constraints = [
+            models.CheckConstraint(
+                name="contract_ends_after_start",
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+            ),
+            models.CheckConstraint(
+                name="contract_guarantee_not_negative", condition=models.Q(guaranteed_hours__gte=0)
+            ),
             models.UniqueConstraint(fields=["zone", "provider"], name="contract_one_per_zone"),
             models.UniqueConstraint(
                 fields=["zone"],
@@ -186,6 +255,24 @@ class Contract(models.Model):
 
     def get_additional_data(self):
         return {"zone": self.zone.code, "provider": self.provider.code}
+
+    def in_force_on(self, day) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+    @property
+    def not_started(self) -> bool:
+        return self.starts_on > clock.today()
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_on is not None and self.ends_on < clock.today()
+
+
+def contracts_in_force(day) -> models.Q:
+    """Contracts in force on `day` (a filter on Contract)."""
+    return models.Q(starts_on__lte=day) & (
+        models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day)
+    )
 
 
 class Capacity(models.Model):

@@ -10,7 +10,7 @@ from accounts.models import Role
 from core.permissions import MARKET_MANAGERS, has_role
 from zones.permissions import MARKET_READERS
 
-from .models import Capacity, Contract, Provider
+from .models import Capacity, Contract, Provider, Rate
 
 CAPACITY_DECLARERS = (*MARKET_MANAGERS, Role.PROVIDER)
 
@@ -21,6 +21,10 @@ def providers_for(user):
 
 def contracts_for(user):
     return _scoped(user, Contract.objects.all(), "provider_id")
+
+
+def rates_for(user):
+    return _scoped(user, Rate.objects.all(), "provider_id")
 
 
 def capacity_for(user):

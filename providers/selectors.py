@@ -3,13 +3,14 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 
 from core import clock
 from core.queries import related_count
 from zones.models import AllocationMode
 
 from .models import Capacity, Contract, ContractRole, Provider
+from .rates import with_rate_today
 
 ROLE_ORDER = Case(
     When(role=ContractRole.PRIMARY, then=Value(0)),
@@ -24,8 +25,10 @@ def provider_list(queryset):
     """Providers for the list page and its CSV, with the number of zones each works in."""
     # A count per provider of the page (not a grouping of every provider's contracts), in
     # the order of the index `provider_listed`.
-    return queryset.annotate(zone_count=related_count(Provider, "contracts")).order_by(
-        "name", "code"
+    return (
+        with_rate_today(queryset)
+        .annotate(zone_count=related_count(Provider, "contracts"))
+        .order_by("name", "code")
     )
 
 
@@ -85,6 +88,13 @@ def rota_period(zone, contracts, on: datetime.date | None = None) -> RotaPeriod 
         # The shares belong to the roles, not to the providers holding them.
         lead_share=primary.share_percent,
         other_share=secondary.share_percent,
+    )
+
+
+def rate_history(queryset):
+    """Rates by provider, then zone (every zone first), newest first."""
+    return queryset.select_related("provider", "zone", "created_by").order_by(
+        "provider__code", F("zone__code").asc(nulls_first=True), "-effective_from", "-pk"
     )
 
 

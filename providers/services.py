@@ -11,10 +11,11 @@ from core import audit, clock
 from core.errors import constraint_errors
 from zones.models import AllocationMode, Zone
 
-from .models import Capacity, Contract, ContractRole, Provider
+from . import rates
+from .models import Capacity, Contract, ContractRole, Provider, Rate
 
 # Words used in page URLs next to provider codes (/providers/new/, /providers/capacity/).
-RESERVED_CODES = {"new", "capacity", "contracts"}
+RESERVED_CODES = {"new", "capacity", "contracts", "rates"}
 
 PROVIDER_FIELDS = {
     "name",
@@ -34,21 +35,25 @@ ROTA_ROLES = (ContractRole.PRIMARY, ContractRole.SECONDARY)
 
 
 def create_provider(*, by, code: str, name: str, hourly_rate: Decimal, **fields) -> Provider:
-    """A new provider organisation; `fields` are any of PROVIDER_FIELDS."""
+    """A new provider organisation, its every-zone rate in force from today (and, being its
+    first, for any care before); `fields` are any of PROVIDER_FIELDS."""
     _check_fields(fields)
     if str(code).lower() in RESERVED_CODES:
         raise ValidationError({"code": [f"{code} is a reserved word: choose another code."]})
-    provider = Provider(code=code, name=name, hourly_rate=hourly_rate, **fields)
+    provider = Provider(code=code, name=name, **fields)
     with _unique_code_race(), transaction.atomic():
         provider.full_clean()
         provider.save()
         audit.record(by=by, obj=provider, action=audit.CREATE, changes=audit.created(provider))
+        add_rate(by=by, provider=provider, hourly_rate=hourly_rate, effective_from=clock.today())
     return provider
 
 
 def update_provider(*, provider_id: int, by, **changes) -> Provider:
-    """Change some of a provider's details (its code stays: other systems use it)."""
+    """Change some of a provider's details (its code stays: other systems use it). A new
+    `hourly_rate` is its every-zone rate from today: care already given keeps its rate."""
     code = changes.pop("code", None)
+    hourly_rate = changes.pop("hourly_rate", None)
     _check_fields(changes)
     with transaction.atomic():
         provider = Provider.objects.select_for_update().get(pk=provider_id)
@@ -63,27 +68,106 @@ def update_provider(*, provider_id: int, by, **changes) -> Provider:
         provider.save()
         if provider_changes := audit.changed(before, provider):
             audit.record(by=by, obj=provider, changes=provider_changes)
+        if hourly_rate is not None and hourly_rate != rates.rate_today(provider.pk):
+            add_rate(
+                by=by, provider=provider, hourly_rate=hourly_rate, effective_from=clock.today()
+            )
     return provider
 
 
+def add_rate(
+    *,
+    by,
+    provider: Provider,
+    hourly_rate: Decimal,
+    effective_from: datetime.date,
+    zone: Zone | None = None,
+) -> tuple[Rate, bool]:
+    """A provider's rate from `effective_from` on, in `zone` (None: every zone); a second
+    rate for the same zone and day replaces the first. Returns the rate and whether it
+    was new.
+
+    A rate starts today or later: a period already priced (invoiced, or counted in spend)
+    is never re-priced.
+    """
+    if effective_from is None or effective_from < clock.today():
+        raise ValidationError(
+            {
+                "effective_from": [
+                    "A rate starts today or later: care already given keeps the rate it had."
+                ]
+            }
+        )
+    with _rate_race(), transaction.atomic():
+        # Locking the provider serialises its rate changes (and its invoices' pricing).
+        Provider.objects.select_for_update().get(pk=provider.pk)
+        rate = Rate.objects.filter(
+            provider=provider, zone=zone, effective_from=effective_from
+        ).first() or Rate(provider=provider, zone=zone, effective_from=effective_from)
+        created = rate.pk is None
+        before = audit.snapshot(rate) if not created else None
+        rate.hourly_rate, rate.created_at, rate.created_by = hourly_rate, clock.now(), by
+        rate.full_clean(validate_unique=False, validate_constraints=False)
+        rate.save()
+        changes = audit.created(rate) if created else audit.changed(before, rate)
+        audit.record(
+            by=by, obj=rate, action=audit.CREATE if created else audit.UPDATE, changes=changes
+        )
+    return rate, created
+
+
+CONTRACT_FIELDS = {"role", "share_percent", "starts_on", "ends_on", "guaranteed_hours"}
+
+
 def add_contract(
-    *, by, zone: Zone, provider: Provider, role: str, share_percent: int = 0
+    *, by, zone: Zone, provider: Provider, role: str, share_percent: int = 0, **terms
 ) -> Contract:
-    """Give a provider a place in a zone.
+    """Give a provider a place in a zone; `terms` are any of starts_on (default today),
+    ends_on and guaranteed_hours.
 
     A zone has one primary and one secondary at most, a provider one contract
     per zone, and in a rota zone the primary's and secondary's shares
     together stay within 100%.
     """
+    _check_contract_fields(terms)
     with _contract_race(), transaction.atomic():
         # Locking the zone serialises contract changes in it, so the checks
         # below cannot be raced by a second request.
         zone = Zone.objects.select_for_update().get(pk=zone.pk)
-        contract = Contract(zone=zone, provider=provider, role=role, share_percent=share_percent)
+        contract = Contract(
+            zone=zone, provider=provider, role=role, share_percent=share_percent, **terms
+        )
         contract.full_clean(validate_constraints=False)
+        _check_dates(contract)
         _check_contract(contract)
         contract.save()
         audit.record(by=by, obj=contract, action=audit.CREATE, changes=audit.created(contract))
+    return contract
+
+
+def change_contract(*, contract_id: int, by, **changes) -> Contract:
+    """Change a contract's role, share, dates or guaranteed hours (its zone and provider
+    stay: remove it and add another for those), under the rules a new one follows;
+    audited field by field, so the provider's and the zone's pages show its history."""
+    for fixed in ("zone", "provider"):
+        if fixed in changes:
+            raise ValidationError(
+                {fixed: [f"A contract's {fixed} cannot be changed: remove it and add another."]}
+            )
+    _check_contract_fields(changes)
+    with _contract_race(), transaction.atomic():
+        zone_id = Contract.objects.values_list("zone_id", flat=True).get(pk=contract_id)
+        Zone.objects.select_for_update().get(pk=zone_id)
+        contract = Contract.objects.select_related("zone", "provider").get(pk=contract_id)
+        before = audit.snapshot(contract)
+        for field, value in changes.items():
+            setattr(contract, field, value)
+        contract.full_clean(validate_constraints=False, validate_unique=False)
+        _check_dates(contract)
+        _check_rota(contract, [c for c in _others(contract) if c.pk != contract.pk])
+        contract.save()
+        if contract_changes := audit.changed(before, contract):
+            audit.record(by=by, obj=contract, changes=contract_changes)
     return contract
 
 
@@ -132,19 +216,46 @@ def _check_fields(fields):
         raise TypeError(f"unknown provider fields: {', '.join(sorted(unknown))}")
 
 
+def _check_contract_fields(fields):
+    unknown = set(fields) - CONTRACT_FIELDS
+    if unknown:
+        raise TypeError(f"unknown contract fields: {', '.join(sorted(unknown))}")
+
+
+def _check_dates(contract):
+    if contract.ends_on is not None and contract.ends_on < contract.starts_on:
+        raise ValidationError(
+            {
+                "ends_on": [
+                    f"The contract cannot end before it starts ({contract.starts_on:%-d %B %Y})."
+                ]
+            }
+        )
+
+
+def _others(contract):
+    return list(contract.zone.contracts.select_related("provider"))
+
+
 def _check_contract(contract):
     zone, provider = contract.zone, contract.provider
-    others = list(zone.contracts.select_related("provider"))
+    others = _others(contract)
     existing = next((c for c in others if c.provider_id == provider.pk), None)
     if existing is not None:
         raise ValidationError(
             {
                 "provider": [
                     f"{provider.name} already has a contract in {zone.name} "
-                    f"(as {existing.get_role_display().lower()}): remove it first to change it."
+                    f"(as {existing.get_role_display().lower()}): change that one instead."
                 ]
             }
         )
+    _check_rota(contract, others)
+
+
+def _check_rota(contract, others):
+    """One primary and one secondary at most; in a rota zone their shares within 100%."""
+    zone = contract.zone
     if contract.role in ROTA_ROLES:
         holder = next((c for c in others if c.role == contract.role), None)
         if holder is not None:
@@ -168,6 +279,13 @@ def _check_contract(contract):
                     ]
                 }
             )
+
+
+def _rate_race():
+    """The same rate added twice at once: the loser gets a 400 naming the day, not a 500."""
+    return constraint_errors(
+        {"rate_one": ("effective_from", "A rate from this day was added meanwhile: try again.")}
+    )
 
 
 def _unique_code_race():

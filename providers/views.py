@@ -9,13 +9,20 @@ from core import clock
 from core.pages import paginate, wants_csv
 from core.permissions import MARKET_MANAGERS, has_role, require_role
 from core.tables import Column, table_csv
-from zones.audit import recent_changes
+from zones.audit import object_changes, recent_changes
 from zones.permissions import MARKET_READERS, zones_for
 
 from . import selectors, services
-from .filters import CapacityFilter, ProviderFilter
-from .forms import CapacityForm, ContractForm, ProviderForm
-from .permissions import CAPACITY_DECLARERS, capacity_for, contracts_for, providers_for
+from .filters import CapacityFilter, ProviderFilter, RateFilter
+from .forms import CapacityForm, ContractEditForm, ContractForm, ProviderForm, RateForm
+from .permissions import (
+    CAPACITY_DECLARERS,
+    capacity_for,
+    contracts_for,
+    providers_for,
+    rates_for,
+)
+from .rates import with_rate_today
 
 PROVIDER_COLUMNS = [
     Column("code", lambda p: p.code),
@@ -28,6 +35,13 @@ PROVIDER_COLUMNS = [
     Column("hourly_rate", lambda p: p.hourly_rate),
     Column("zones", lambda p: p.zone_count),
     Column("contact_email", lambda p: p.contact_email),
+]
+RATE_COLUMNS = [
+    Column("provider", lambda r: r.provider.code),
+    Column("zone", lambda r: r.zone.code if r.zone_id else "every zone"),
+    Column("hourly_rate", lambda r: r.hourly_rate),
+    Column("effective_from", lambda r: r.effective_from),
+    Column("added_at", lambda r: r.created_at),
 ]
 CAPACITY_COLUMNS = [
     Column("provider", lambda c: c.provider.code),
@@ -61,7 +75,7 @@ def provider_list(request):
 @login_required
 def provider_detail(request, code):
     require_role(request.user, *MARKET_READERS, Role.PROVIDER)
-    provider = get_object_or_404(providers_for(request.user), code=code)
+    provider = get_object_or_404(with_rate_today(providers_for(request.user)), code=code)
     return render(
         request,
         "providers/provider_detail.html",
@@ -92,7 +106,7 @@ def provider_create(request):
 @login_required
 def provider_edit(request, code):
     require_role(request.user, *MARKET_MANAGERS)
-    provider = get_object_or_404(providers_for(request.user), code=code)
+    provider = get_object_or_404(with_rate_today(providers_for(request.user)), code=code)
     form = ProviderForm(request.POST or None, provider=provider)
     if request.method == "POST" and form.is_valid():
         saved = form.save(by=request.user)
@@ -116,6 +130,57 @@ def contract_add(request, zone):
             )
             return redirect("zones:detail", code=zone.code)
     return render(request, "providers/contract_form.html", {"form": form, "zone": zone})
+
+
+@login_required
+def contract_edit(request, pk):
+    """Change a contract's role, share, dates or guaranteed hours; its history below."""
+    require_role(request.user, *MARKET_MANAGERS)
+    contract = get_object_or_404(
+        contracts_for(request.user).select_related("zone", "provider"), pk=pk
+    )
+    form = ContractEditForm(request.POST or None, contract=contract)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(by=request.user)
+        if saved is not None:
+            messages.success(
+                request, f"{saved.provider.name}'s contract in {saved.zone.name} saved."
+            )
+            return redirect("zones:detail", code=saved.zone.code)
+    return render(
+        request,
+        "providers/contract_edit.html",
+        {"form": form, "contract": contract, "changes": object_changes(contract)},
+    )
+
+
+@login_required
+def rates(request):
+    """Rates over time and per zone, newest first; commissioners add them here."""
+    require_role(request.user, *MARKET_READERS, Role.PROVIDER)
+    can_manage = has_role(request.user, *MARKET_MANAGERS)
+    form = RateForm(request.POST or None, user=request.user) if can_manage else None
+    if request.method == "POST":
+        require_role(request.user, *MARKET_MANAGERS)
+        if form.is_valid() and (result := form.save(by=request.user)) is not None:
+            rate, _ = result
+            where = rate.zone.name if rate.zone_id else "every zone"
+            messages.success(
+                request,
+                f"{rate.provider.name}: £{rate.hourly_rate} an hour in {where} "
+                f"from {rate.effective_from:%-d %B %Y}.",
+            )
+            return redirect("providers:rates")
+    filters = RateFilter(request.GET, queryset=rates_for(request.user))
+    history = selectors.rate_history(filters.qs)
+    if wants_csv(request):
+        return table_csv("rates", RATE_COLUMNS, history)
+    page, query = paginate(request, history)
+    return render(
+        request,
+        "providers/rate_list.html",
+        {"form": form, "filters": filters, "page": page, "query": query, "today": clock.today()},
+    )
 
 
 @login_required

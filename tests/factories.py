@@ -23,7 +23,15 @@ from packages.models import (
     Visit,
 )
 from packages.nhs import demo_nhs_number
-from providers.models import Capacity, Contract, ContractRole, CqcRating, Provider, ProviderStatus
+from providers.models import (
+    Capacity,
+    Contract,
+    ContractRole,
+    CqcRating,
+    Provider,
+    ProviderStatus,
+    Rate,
+)
 from zones.models import AllocationMode, PostcodeDistrict, Zone
 
 PASSWORD = "correct-horse-battery-staple"
@@ -52,10 +60,17 @@ class ZoneFactory(factory.django.DjangoModelFactory):
             PostcodeDistrict.objects.get_or_create(zone=self, district=name)
 
 
+# Rates that factories give are in force from long before any test's dates.
+EARLY = datetime.date(2000, 1, 3)
+
+
 class ProviderFactory(factory.django.DjangoModelFactory):
+    """ProviderFactory(hourly_rate=...): its every-zone rate, in force since EARLY."""
+
     class Meta:
         model = Provider
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"P{n:03d}")
     name = factory.Sequence(lambda n: f"Provider {n} Home Care Ltd")
@@ -64,8 +79,31 @@ class ProviderFactory(factory.django.DjangoModelFactory):
     status = ProviderStatus.ACTIVE
     lot = 1
     weekly_hours_cap = None
-    hourly_rate = Decimal("24.96")
     contact_email = factory.LazyAttribute(lambda p: f"office@{p.code.lower()}.example.org")
+
+    @factory.post_generation
+    def hourly_rate(self, create, extracted, **kwargs):
+        rate = Decimal("24.96") if extracted is None else Decimal(extracted)
+        if create and not self.rates.filter(zone__isnull=True).exists():
+            Rate.objects.create(
+                provider=self,
+                zone=None,
+                hourly_rate=rate,
+                effective_from=EARLY,
+                created_at=timezone.now(),
+            )
+        self.hourly_rate = rate
+
+
+class RateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rate
+
+    provider = factory.SubFactory(ProviderFactory)
+    zone = None
+    hourly_rate = Decimal("27.68")
+    effective_from = factory.LazyFunction(timezone.localdate)
+    created_at = factory.LazyFunction(timezone.now)
 
 
 class ContractFactory(factory.django.DjangoModelFactory):
@@ -76,6 +114,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
     provider = factory.SubFactory(ProviderFactory)
     role = ContractRole.FRAMEWORK
     share_percent = 0
+    starts_on = EARLY
 
 
 class CapacityFactory(factory.django.DjangoModelFactory):

@@ -35,6 +35,16 @@ def recent_changes(*, tag: str, code: str, limit: int = RECENT) -> list[Change]:
     return [_change(entry) for entry in entries]
 
 
+def object_changes(obj, *, limit: int = RECENT) -> list[Change]:
+    """The latest changes to one object (a contract's history), newest first."""
+    entries = (
+        LogEntry.objects.get_for_object(obj)
+        .select_related("actor", "content_type")
+        .order_by("-timestamp", "-pk")[:limit]
+    )
+    return [_change(entry) for entry in entries]
+
+
 def _change(entry) -> Change:
     action = dict(LogEntry.Action.choices).get(entry.action, "change")
     return Change(

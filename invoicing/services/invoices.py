@@ -23,8 +23,9 @@ from core.errors import Conflict
 from packages.models import Package, PackageStatus
 from packages.selectors import with_schedule
 from providers.models import Provider
+from providers.rates import RateBook
 
-from .. import pay, rollup, schedule
+from .. import guarantee, pay, rollup, schedule
 from ..models import (
     PAYMENT_TERM_DAYS,
     DeliveredVisit,
@@ -94,8 +95,9 @@ def build_invoice(
         if not recorded:
             raise ValidationError({"non_field_errors": [NOTHING_NEW]})
         packages = _packages(provider, period_start, period_end, recorded)
+        book = RateBook.load([provider.pk])
         missed = _record_missed(
-            by, provider, packages, period_start, min(period_end, today - ONE_DAY)
+            by, provider, packages, book, period_start, min(period_end, today - ONE_DAY)
         )
         invoice = Invoice(
             provider=provider,
@@ -107,7 +109,10 @@ def build_invoice(
             created_at=clock.now(),
             created_by=by,
         )
-        lines = _lines(invoice, provider, packages, recorded + missed, period_start, period_end)
+        lines = _lines(provider, packages, book, recorded + missed, period_start, period_end)
+        lines += guarantee.guarantee_lines(
+            provider, recorded + missed, book, period_start, period_end
+        )
         invoice.total = sum((line.amount for line in lines), Decimal("0.00"))
         invoice.save()
         for line in lines:
@@ -167,7 +172,7 @@ def _packages(provider, period_start, period_end, recorded):
     return packages
 
 
-def _record_missed(by, provider, packages, first, last):
+def _record_missed(by, provider, packages, book, first, last):
     """A missed visit for each planned visit with no record at all, from `first` to `last`."""
     current = [package for package in packages.values() if package.with_provider]
     if last < first or not current:
@@ -185,7 +190,7 @@ def _record_missed(by, provider, packages, first, last):
             package=package,
             provider=provider,
             zone_id=package.zone_id,
-            base_rate=provider.hourly_rate,
+            base_rate=book.rate_on(provider.pk, package.zone_id, day),
             date=day,
             carers=planned.carers,
             planned_visit=planned,
@@ -203,7 +208,7 @@ def _record_missed(by, provider, packages, first, last):
     return DeliveredVisit.objects.bulk_create(missed)
 
 
-def _lines(invoice, provider, packages, visits, period_start, period_end):
+def _lines(provider, packages, book, visits, period_start, period_end):
     """One line per package, pricing each visit (paid minutes and rate) on the way."""
     terms = pay.PayTerms.of(provider)
     by_package = defaultdict(list)
@@ -213,7 +218,7 @@ def _lines(invoice, provider, packages, visits, period_start, period_end):
     lines = []
     for package_id in sorted(by_package):
         package, package_visits = packages[package_id], by_package[package_id]
-        _price(package, package_visits, terms, already_paid)
+        _price(package, package_visits, terms, book, already_paid)
         paid = sum(visit.paid_minutes for visit in package_visits)
         lines.append(
             InvoiceLine(
@@ -221,7 +226,8 @@ def _lines(invoice, provider, packages, visits, period_start, period_end):
                 commissioned_hours=schedule.commissioned_hours(package, period_start, period_end),
                 delivered_hours=pay.hours(sum(v.delivered_minutes for v in package_visits)),
                 payable_hours=pay.hours(paid),
-                rate=terms.hourly_rate,
+                # The base rate at the period's end; each visit is priced at its own day's.
+                rate=book.rate_on(provider.pk, package.zone_id, period_end),
                 amount=pay.amount((v.paid_minutes, v.rate) for v in package_visits),
                 visit_count=sum(1 for v in package_visits if not v.missed),
                 missed_visits=sum(1 for v in package_visits if v.missed),
@@ -232,11 +238,13 @@ def _lines(invoice, provider, packages, visits, period_start, period_end):
     return lines
 
 
-def _price(package, visits, terms, already_paid):
-    """Set each visit's paid minutes (after a flexible plan's 4-week cap) and rate."""
+def _price(package, visits, terms, book, already_paid):
+    """Set each visit's paid minutes (after a flexible plan's 4-week cap) and rate: the base
+    rate in force on its day in its zone, with that day's uplift."""
     visits.sort(key=lambda v: (v.date, v.actual_start or v.planned_start or datetime.time.min))
     for visit in visits:
-        visit.rate = pay.hourly_rate_on(visit.date, terms)
+        base = book.rate_on(visit.provider_id, visit.zone_id, visit.date)
+        visit.rate = pay.hourly_rate_on(visit.date, base, terms)
         visit.paid_minutes = visit.payable_minutes
     if not schedule.has_flexible_plan(package):
         return
@@ -278,7 +286,11 @@ def _attach(visits, lines):
     """Price the visits, then put each on its package's line in one guarded update."""
     DeliveredVisit.objects.bulk_update(visits, ["paid_minutes", "rate"], batch_size=1000)
     line_of_package = Case(
-        *[When(package_id=line.package_id, then=Value(line.pk)) for line in lines],
+        *[
+            When(package_id=line.package_id, then=Value(line.pk))
+            for line in lines
+            if line.package_id
+        ],
         output_field=IntegerField(),
     )
     attached = DeliveredVisit.objects.filter(

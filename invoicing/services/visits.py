@@ -25,6 +25,7 @@ from accounts.models import Role
 from core import clock
 from packages.selectors import versions
 from providers.models import Provider
+from providers.rates import RateBook
 
 from .. import ecm, pay, rollup, schedule
 from ..models import DeliveredVisit
@@ -246,6 +247,13 @@ def _priced(by, checked, packages):
     fulfilled = _fulfilled(checked)
     now, by_id = clock.now(), by.pk if by else None
     terms, planned_on = {}, {}
+    book = RateBook.load(
+        {
+            placement.provider_id
+            for package in packages.values()
+            for placement in package.placements.all()
+        }
+    )
     visits = []
     for clean in checked:
         package, day = packages[clean["package"]], clean["date"]
@@ -263,7 +271,7 @@ def _priced(by, checked, packages):
             package_id=package.pk,
             provider_id=provider.pk,
             zone_id=package.zone_id,
-            base_rate=terms[provider.pk].hourly_rate,
+            base_rate=book.rate_on(provider.pk, package.zone_id, day),
             date=day,
             actual_start=clean["actual_start"],
             actual_end=clean["actual_end"],

@@ -22,6 +22,7 @@ from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
 from .. import free_text, notices, signals, validation
+from ..commissioned import keeps_step
 from ..models import PERSON_IDENTITY, EventKind, Package, PackageStatus, Source
 from ..nhs import normalise_nhs_number
 from .lifecycle import record_event
@@ -57,6 +58,7 @@ FIXED_ONCE_OPEN = (
 )
 
 
+@keeps_step
 def edit_package(*, by, package_id, changes: dict, update_person: bool = False) -> Package:
     """Change a draft (any field of the referral) or an open package (OPEN_FIELDS).
 
@@ -223,6 +225,7 @@ def _start_new_round(by, package):
     signals.package_edited.send(sender=Package, package_id=package.pk)
 
 
+@keeps_step
 def change_package(*, by, package_id, effective_from, visits, flexible_plan=None, reason):
     """A placed package follows new visits from `effective_from` (a variation): a new version,
     between its start date and 28 days ahead. The days before keep the schedule then in

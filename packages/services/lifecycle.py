@@ -16,6 +16,7 @@ from core import audit, clock
 from core.errors import Conflict
 
 from .. import notices, signals
+from ..commissioned import keeps_step
 from ..models import (
     SEEKING_PROVIDER,
     TRANSITIONS,
@@ -97,6 +98,7 @@ def submit_package(*, package_id, by) -> Package:
     return package
 
 
+@keeps_step
 @transaction.atomic
 def cancel_package(*, package_id, by, reason) -> Package:
     """Draft or open -> cancelled, with the reason on the timeline."""
@@ -120,6 +122,7 @@ def cancel_package(*, package_id, by, reason) -> Package:
 NOTICE_DAYS = 28
 
 
+@keeps_step
 @transaction.atomic
 def hand_back_package(*, package_id, by, reason, last_day=None) -> Package:
     """The placed provider returns the package: at once (open again, brokering restarts
@@ -226,6 +229,7 @@ def _reopen(package) -> None:
     )
 
 
+@keeps_step
 @transaction.atomic
 def end_package(*, package_id, by, ended_on=None) -> Package:
     """Placed -> ended; `ended_on` is the last day of care (today by default, never later)."""
@@ -248,6 +252,7 @@ def end_package(*, package_id, by, ended_on=None) -> Package:
     return package
 
 
+@keeps_step
 @transaction.atomic
 def mark_placed(*, package_id, provider, by, kind=EventKind.PLACED, detail="") -> Package:
     """Open -> placed with `provider` (a Provider or its id): an offer accepted, or assigned.

@@ -114,6 +114,16 @@ def test_spend_periods_cover_the_window_and_stop_at_its_end(market):
     assert [z["zone"] for z in periods[0]["zones"]] == ["ZA", "ZB", "ZC"]
 
 
+def daily_visit(minutes):
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    return {
+        "days": days,
+        "time": datetime.time(8),
+        "duration_minutes": minutes,
+        "purpose": "sitting",
+    }
+
+
 @time_machine.travel(datetime.datetime(2026, 12, 10, 12, tzinfo=UK), tick=False)
 def test_spend_of_the_current_period_stops_at_yesterday(db):
     """Periods run from Monday 1 January 2024 every 28 days: this one from 30 November.
@@ -122,10 +132,10 @@ def test_spend_of_the_current_period_stops_at_yesterday(db):
     zone = factories.ZoneFactory(code="ZS")
     other = factories.ZoneFactory(code="ZT")
     factories.PlacedPackageFactory(
-        zone=zone, weekly_hours=Decimal("7"), start_date=datetime.date(2026, 12, 3)
+        zone=zone, visits=[daily_visit(60)], start_date=datetime.date(2026, 12, 3)
     )
     factories.PlacedPackageFactory(
-        zone=other, weekly_hours=Decimal("70"), start_date=datetime.date(2026, 12, 3)
+        zone=other, visits=[daily_visit(600)], start_date=datetime.date(2026, 12, 3)
     )
     today = timezone.localdate()
     scope = Scope(zone_ids=(zone.pk,), since=today, until=today, today=today)

@@ -45,8 +45,7 @@ def test_a_night_sit_as_the_clocks_go_forward_is_paid_its_seven_real_hours(
     """Sat 28 Mar 2026, 22:00-06:00, double-handed: the clocks jump from 01:00 to 02:00, so
     each carer sits 420 minutes, not 480 (paying 480 would be £60.90 too much)."""
     provider = provider_user.provider
-    provider.hourly_rate = Decimal("30.45")
-    provider.save()
+    provider.rates.update(hourly_rate=Decimal("30.45"))
     saturday = datetime.date(2026, 3, 28)
     package = night_sitter(provider, saturday, carers=2)
     at(time_machine, saturday + datetime.timedelta(days=2))
@@ -66,8 +65,7 @@ def test_a_night_sit_as_the_clocks_go_back_is_paid_its_nine_real_hours(
     """Sat 24 Oct 2026, 22:00-06:00: 01:00-02:00 happens twice on Sunday 25 October, so the
     sit lasts 540 real minutes (paying 480 would be £15.22 too little)."""
     provider = provider_user.provider
-    provider.hourly_rate = Decimal("15.22")
-    provider.save()
+    provider.rates.update(hourly_rate=Decimal("15.22"))
     saturday = datetime.date(2026, 10, 24)
     package = night_sitter(provider, saturday)
     at(time_machine, saturday + datetime.timedelta(days=2))

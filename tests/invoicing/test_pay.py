@@ -7,7 +7,7 @@ import pytest
 
 from invoicing import pay
 
-TERMS = pay.PayTerms(hourly_rate=Decimal("24.96"))
+TERMS = pay.PayTerms()
 
 
 @pytest.mark.parametrize(
@@ -43,9 +43,7 @@ def test_payable_minutes_for_one_carer(actual, planned, payable, why):
     ],
 )
 def test_pay_rule_is_configurable_per_provider(tolerance, rounding, actual, planned, payable):
-    terms = pay.PayTerms(
-        hourly_rate=Decimal("20"), tolerance_minutes=tolerance, rounding_minutes=rounding
-    )
+    terms = pay.PayTerms(tolerance_minutes=tolerance, rounding_minutes=rounding)
     assert pay.payable_minutes(actual=actual, planned=planned, terms=terms) == payable
 
 
@@ -140,7 +138,6 @@ def test_minutes_after_the_planned_time_across_midnight(planned, actual, after):
 
 
 UPLIFTS = pay.PayTerms(
-    hourly_rate=Decimal("24.96"),
     weekend_uplift_percent=Decimal("10"),
     bank_holiday_uplift_percent=Decimal("50"),
 )
@@ -167,7 +164,7 @@ UPLIFTS = pay.PayTerms(
     ],
 )
 def test_weekend_and_bank_holiday_rates(day, rate, why):
-    assert pay.hourly_rate_on(day, UPLIFTS) == rate, why
+    assert pay.hourly_rate_on(day, Decimal("24.96"), UPLIFTS) == rate, why
 
 
 @pytest.mark.parametrize("year", range(2020, 2031))
@@ -180,7 +177,6 @@ def test_bank_holidays_fall_on_weekdays_only(year):
 
 def test_a_weekend_day_whose_holiday_moved_pays_the_weekend_uplift_only():
     terms = pay.PayTerms(
-        hourly_rate=Decimal("20"),
         weekend_uplift_percent=Decimal("30"),
         bank_holiday_uplift_percent=Decimal("25"),
     )

@@ -19,13 +19,16 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.clock import today
 from invoicing import pay, rollup, selectors, services
 from invoicing.models import DailyDelivery, DeliveredVisit
+from providers.services import add_rate
 from tests.factories import (
     FlexiblePlanFactory,
     PlacedPackageFactory,
     ProviderFactory,
     ProviderUserFactory,
+    RateFactory,
     ZoneFactory,
 )
 from tests.invoicing.conftest import MARCH_1, NOW
@@ -72,7 +75,8 @@ def spend(start, end):
 
 def spend_as_before(start, end):
     """The same numbers as spend_by_zone worked them out before the rollup: every visit,
-    in its package's zone, priced at its provider's hourly rate now."""
+    in its package's zone, priced at the base rate it was recorded at (the rate in force
+    on its day) until invoiced."""
     money = DecimalField(max_digits=20, decimal_places=6)
     delivered = F("actual_minutes") * F("carers")
     payable = Coalesce("paid_minutes", "payable_minutes")
@@ -82,14 +86,12 @@ def spend_as_before(start, end):
         .annotate(
             delivered=Coalesce(Sum(delivered, filter=Q(missed=False)), 0),
             delivered_money=Sum(
-                ExpressionWrapper(delivered * F("provider__hourly_rate"), output_field=money),
+                ExpressionWrapper(delivered * F("base_rate"), output_field=money),
                 filter=Q(missed=False),
             ),
             payable=Coalesce(Sum(payable), 0),
             payable_money=Sum(
-                ExpressionWrapper(
-                    payable * Coalesce("rate", "provider__hourly_rate"), output_field=money
-                )
+                ExpressionWrapper(payable * Coalesce("rate", "base_rate"), output_field=money)
             ),
         )
     )
@@ -221,19 +223,16 @@ def test_double_handed_visits_count_each_carer(provider_user, provider_org):
     assert_spend_as_before(MARCH_1, march(2))
 
 
-def test_care_is_priced_at_the_rate_when_it_was_recorded_until_invoiced(provider_user, package):
-    """The one difference from reading the visits: a rate changed after a visit was
-    recorded does not reprice it; the invoice then pays at the rate it uses."""
+def test_care_is_priced_at_the_rate_in_force_on_its_day(provider_user, package):
+    """A rate from 2 March prices the care of 2 March on, recorded and invoiced alike;
+    1 March keeps the rate before it."""
+    RateFactory(provider=package.provider, hourly_rate=Decimal("30.00"), effective_from=march(2))
     record(provider_user, package, MARCH_1, "08:00", "08:45")  # 0.75 h at 24.96 = 18.72
-    provider = package.provider
-    provider.hourly_rate = Decimal("30.00")
-    provider.save()
     record(provider_user, package, march(2), "08:00", "08:45")  # 0.75 h at 30 = 22.50
     assert spend(MARCH_1, march(2))[package.zone.code][1::2] == (Decimal("41.22"),) * 2
     invoice(provider_user, MARCH_1, march(2), "R-1")
     assert_in_step()
-    delivered, payable = spend(MARCH_1, march(2))[package.zone.code][1::2]
-    assert (delivered, payable) == (Decimal("41.22"), Decimal("45.00"))
+    assert spend(MARCH_1, march(2))[package.zone.code][1::2] == (Decimal("41.22"),) * 2
 
 
 # --- any sequence of writes ---------------------------------------------------------------
@@ -306,8 +305,9 @@ def _apply(operation, providers, users, packages, references):
         last = min(first + datetime.timedelta(days=rest[1]), MAY_1 + datetime.timedelta(days=13))
         invoice(users[who], first, last, f"H-{next(references)}")
     else:
-        providers[who].hourly_rate = Decimal(rest[0])
-        providers[who].save()
+        add_rate(
+            by=None, provider=providers[who], hourly_rate=Decimal(rest[0]), effective_from=today()
+        )
 
 
 @settings(

@@ -14,6 +14,7 @@ import datetime
 import json
 import os
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import django
 
@@ -71,6 +72,8 @@ def seed(apps):
     )
     staff = User.objects.create(username="alpha", role="provider", provider=office)
     zone = Zone.objects.create(code="EX", name="Exeter", allocation_mode="cascade")
+    Contract = apps.get_model("providers", "Contract")
+    Contract.objects.create(zone=zone, provider=office, role="primary", share_percent=80)
     person = Person.objects.create(
         nhs_number="9990000018",
         given_name="Mary",
@@ -225,6 +228,26 @@ def facts():
         ],
         "deadline_warnings": list(DeadlineNotification.objects.values_list("status", flat=True)),
         **schedules_and_placements(),
+        **rates_and_contracts(),
+    }
+
+
+def rates_and_contracts():
+    from providers.models import Contract, Rate
+
+    return {
+        "rates": [
+            (r.provider.code, r.zone_id, str(r.hourly_rate), str(r.effective_from))
+            for r in Rate.objects.order_by("provider__code").select_related("provider")
+        ],
+        "contracts": [
+            (c.provider.code, c.role, c.share_percent, str(c.guaranteed_hours), c.ends_on)
+            for c in Contract.objects.select_related("provider")
+        ],
+        "contracts_start_on_their_creation": all(
+            c.starts_on == c.created_at.astimezone(ZoneInfo("Europe/London")).date()
+            for c in Contract.objects.all()
+        ),
     }
 
 

@@ -93,3 +93,19 @@ def test_every_package_gets_its_first_version_and_its_placements(backend, reques
         ["ALPHA", "2026-11-02", "2026-11-18"],
         ["BETA", "2026-11-20", None],
     ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite_url", "postgres_url"])
+def test_each_providers_rate_becomes_an_every_zone_rate_from_before_anything_it_prices(
+    backend, request
+):
+    found = migrate_forward(request.getfixturevalue(backend))
+
+    # The earliest day in the database is the invoice's first (1 October 2026): every
+    # invoice, visit and day of care is priced at the rate it was before.
+    assert found["rates"] == [
+        ["ALPHA", None, "24.96", "2026-10-01"],
+        ["BETA", None, "25.00", "2026-10-01"],
+    ]
+    assert found["contracts"] == [["ALPHA", "primary", 80, "0.00", None]]
+    assert found["contracts_start_on_their_creation"] is True

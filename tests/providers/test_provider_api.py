@@ -1,4 +1,5 @@
 import pytest
+from django.utils import timezone
 
 from providers.models import Provider
 from tests.factories import ContractFactory, ProviderFactory, ZoneFactory
@@ -139,8 +140,13 @@ def test_patch_changes_rating_cap_and_rate(api, users, provider_org):
     assert response.status_code == 200, response.json()
     assert response.json()["weekly_hours_cap"] == 450.5
     assert response.json()["is_eligible"] is False
-    provider_org.refresh_from_db()
-    assert str(provider_org.hourly_rate) == "27.68"
+    assert response.json()["hourly_rate"] == "27.68"
+    # The old rate stays for the days before today; the new one is in force from today.
+    rates = provider_org.rates.order_by("effective_from").values_list(
+        "hourly_rate", "effective_from"
+    )
+    assert [(str(rate), day) for rate, day in rates][-1] == ("27.68", timezone.localdate())
+    assert len(rates) == 2
 
 
 def test_patch_removes_the_cap_with_null(api, users):

@@ -177,7 +177,8 @@ def test_commissioner_adds_a_provider_and_the_change_is_recorded(page, users):
     assert response.status_code == 302
     assert response["Location"] == "/providers/EXE-VALLEY/"
     provider = Provider.objects.get(code="EXE-VALLEY")
-    assert (provider.lot, provider.weekly_hours_cap, str(provider.hourly_rate)) == (2, 600, "24.96")
+    assert (provider.lot, provider.weekly_hours_cap) == (2, 600)
+    assert [str(rate.hourly_rate) for rate in provider.rates.all()] == ["24.96"]
     body = client.get("/providers/EXE-VALLEY/").content.decode()
     assert "Provider Exe Valley Home Care added." in body
     assert "commissioner1" in body  # who, in the recent changes

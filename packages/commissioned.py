@@ -1,0 +1,346 @@
+"""The commissioned-care rollup (CommissionedDay): what each placement adds to its zone and
+day, for the days that have passed, kept in step in the same transaction as the change.
+
+- `kept_in_step(package_id)` (`@keeps_step` on a service): around a lifecycle service
+  (placed, handed back, ended, cancelled, changed, edited): what the package's care was before and is after, on the days
+  already rolled up, is added as the difference.
+- `close_days()`: the periodic job; rolls up every day that has passed since the last
+  run (looking at state: a missed run is caught by the next).
+- `rebuild()`: recompute every row (the `rebuild_commissioned_rollup` command).
+- `commissioned_by_zone_and_period(periods)`: what spend reads: the rows, and for the
+  days not rolled up yet, the same sums worked out from the placements.
+
+A package's care is its placements (each provider from its first to its last day, never
+past the package's end) and its versions (the weekly hours in force each day), priced by
+providers.rates: the same function invoices price visits by. Rates start today or later
+and rows end yesterday, so a rate change never re-prices a row: past periods stay as
+they were.
+
+A change is one additive upsert (`INSERT ... ON CONFLICT (date, zone_id) DO UPDATE SET
+x = x + excluded.x`), rows in key order, last in its transaction, after taking the
+horizon row FOR SHARE (the closing job takes it FOR UPDATE): a day is either closed
+before a change, which then adds to it, or after it, and then sums the change itself.
+"""
+
+import bisect
+import datetime
+import functools
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Case, Min, Q, Sum, Value, When
+
+from core import clock
+from providers.rates import RateBook
+
+from .models import CommissionedDay, CommissionedHorizon, Package, PackageVersion, Placement
+
+ONE_DAY = datetime.timedelta(days=1)
+ZERO = Decimal(0)
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Care:
+    """What a package's commissioned care is made of."""
+
+    zone_id: int
+    # (provider id, first day, last day or None), each within the package's days
+    spans: tuple
+    # (first day, weekly hours) in the order they take over; the first from date.min
+    hours: tuple
+
+
+def care_of(package_id) -> Care | None:
+    """The care of one package as it is now (None: it has no placement)."""
+    package = Package.objects.filter(pk=package_id).values("zone_id", "ended_on").first()
+    if package is None:
+        return None
+    placements = Placement.objects.filter(package_id=package_id).values_list(
+        "provider_id", "starts_on", "ends_on"
+    )
+    versions = PackageVersion.objects.filter(package_id=package_id).values_list(
+        "effective_from", "number", "weekly_hours"
+    )
+    return _care(package["zone_id"], package["ended_on"], placements, versions)
+
+
+def _care(zone_id, ended_on, placements, versions):
+    spans = []
+    for provider_id, first, last in sorted(placements, key=lambda p: (p[1], p[0])):
+        if ended_on is not None:
+            last = ended_on if last is None else min(last, ended_on)
+        if last is None or last >= first:
+            spans.append((provider_id, first, last))
+    if not spans:
+        return None
+    ordered = sorted(versions, key=lambda v: (v[0] or datetime.date.min, v[1]))
+    hours = tuple((v[0] or datetime.date.min, Decimal(v[2])) for v in ordered)
+    return Care(zone_id=zone_id, spans=tuple(spans), hours=hours)
+
+
+def pieces(care: Care, book: RateBook, first: datetime.date, last: datetime.date):
+    """(first day, last day, weekly hours, weekly pounds) stretches of `care` within
+    `first`..`last`, each the same every day (no version or rate starts inside it)."""
+    changes = sorted({day for day, _ in care.hours})
+    for provider_id, span_first, span_last in care.spans:
+        start = max(first, span_first)
+        end = last if span_last is None else min(last, span_last)
+        if start > end:
+            continue
+        rate_days = book.changes(provider_id, care.zone_id)
+        cuts = sorted({start, *(d for d in (*changes, *rate_days) if start < d <= end)})
+        for index, cut in enumerate(cuts):
+            stop = cuts[index + 1] - ONE_DAY if index + 1 < len(cuts) else end
+            hours = _hours_on(care, cut)
+            if hours:
+                rate = book.rate_on(provider_id, care.zone_id, cut)
+                yield cut, stop, hours, hours * rate
+
+
+def _hours_on(care, day):
+    in_force = ZERO
+    for starts, hours in care.hours:
+        if starts <= day:
+            in_force = hours
+    return in_force
+
+
+def daily_sums(cares, book, first, last) -> dict:
+    """{(zone id, day): [weekly hours, weekly pounds]} of `cares` from `first` to `last`,
+    days with nothing left out: each stretch is added where it starts and taken away the
+    day after it ends, then summed day by day."""
+    steps = defaultdict(lambda: defaultdict(lambda: [ZERO, ZERO]))
+    for care in cares:
+        for start, stop, hours, pounds in pieces(care, book, first, last):
+            begin, after = steps[care.zone_id][start], steps[care.zone_id][stop + ONE_DAY]
+            begin[0], begin[1] = begin[0] + hours, begin[1] + pounds
+            after[0], after[1] = after[0] - hours, after[1] - pounds
+    sums = {}
+    for zone_id, zone_steps in steps.items():
+        hours = pounds = ZERO
+        days = sorted(zone_steps)
+        for index, day in enumerate(days):
+            hours, pounds = hours + zone_steps[day][0], pounds + zone_steps[day][1]
+            until = min(days[index + 1] - ONE_DAY, last) if index + 1 < len(days) else last
+            if not (hours or pounds):
+                continue
+            while day <= until:
+                sums[(zone_id, day)] = [hours, pounds]
+                day += ONE_DAY
+    return sums
+
+
+def cares_between(first, last) -> list[Care]:
+    """The care of every package with a placement on some day from `first` to `last`
+    (three queries, however many packages)."""
+    overlapping = Placement.objects.filter(starts_on__lte=last).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=first)
+    )
+    rows = overlapping.values_list(
+        "package_id", "package__zone_id", "package__ended_on", "provider_id", "starts_on", "ends_on"
+    )
+    packages = {}
+    for package_id, zone_id, ended_on, *placement in rows.iterator(chunk_size=BATCH):
+        packages.setdefault(package_id, (zone_id, ended_on, []))[2].append(placement)
+    versions = defaultdict(list)
+    in_care = PackageVersion.objects.filter(
+        package__in=overlapping.values("package_id")
+    ).values_list("package_id", "effective_from", "number", "weekly_hours")
+    for package_id, *version in in_care.iterator(chunk_size=BATCH):
+        versions[package_id].append(version)
+    cares = (
+        _care(zone_id, ended_on, placements, versions[package_id])
+        for package_id, (zone_id, ended_on, placements) in packages.items()
+    )
+    return [care for care in cares if care is not None]
+
+
+# --- Keeping it in step -----------------------------------------------------------------
+
+
+def keeps_step(service):
+    """A lifecycle service (taking `package_id`) that keeps the rollup in step."""
+
+    @functools.wraps(service)
+    def in_step(*args, package_id, **kwargs):
+        with transaction.atomic(), kept_in_step(package_id):
+            return service(*args, package_id=package_id, **kwargs)
+
+    return in_step
+
+
+@contextmanager
+def kept_in_step(package_id):
+    """Around a change to a package's care (inside the service's transaction): the
+    package is locked, and the difference its change makes on the days rolled up is
+    added when the change is done."""
+    Package.objects.select_for_update().filter(pk=package_id).exists()
+    before = care_of(package_id)
+    yield
+    after = care_of(package_id)
+    if before != after:
+        _apply_difference(before, after)
+
+
+def _apply_difference(before, after):
+    closed = _horizon_for_share()
+    cares = [care for care in (before, after) if care is not None]
+    if closed is None or not cares:
+        return
+    first = min(span[1] for care in cares for span in care.spans)
+    if first > closed:
+        return
+    book = RateBook.load({span[0] for care in cares for span in care.spans})
+    old = daily_sums([before] if before else [], book, first, closed)
+    new = daily_sums([after] if after else [], book, first, closed)
+    changes = {}
+    for key in old.keys() | new.keys():
+        was, now = old.get(key, [ZERO, ZERO]), new.get(key, [ZERO, ZERO])
+        if was != now:
+            changes[key] = [now[0] - was[0], now[1] - was[1]]
+    _add(changes)
+
+
+def _horizon_for_share():
+    """The last day rolled up, read under a share lock on the horizon row."""
+    table = connection.ops.quote_name(CommissionedHorizon._meta.db_table)
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT closed_through FROM {table} WHERE id = 1{lock}")
+        row = cursor.fetchone()
+    return _as_date(row[0]) if row else None
+
+
+def _as_date(value):
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _horizon_for_update() -> CommissionedHorizon:
+    CommissionedHorizon.objects.get_or_create(pk=1)
+    return CommissionedHorizon.objects.select_for_update().get(pk=1)
+
+
+def _add(changes) -> None:
+    rows = [(zone_id, day, *sums) for (zone_id, day), sums in sorted(changes.items())]
+    if not rows:
+        return
+    table = connection.ops.quote_name(CommissionedDay._meta.db_table)
+    columns = "zone_id, date, weekly_hours, weekly_pounds"
+    additions = ", ".join(
+        f"{m} = {table}.{m} + excluded.{m}" for m in ("weekly_hours", "weekly_pounds")
+    )
+    fields = [CommissionedDay._meta.get_field(name) for name in ("zone", "date", "weekly_hours")]
+    size = min(BATCH, connection.ops.bulk_batch_size([*fields, fields[-1]], rows) or len(rows))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join(['(%s, %s, %s, %s)'] * len(batch))} "
+                f"ON CONFLICT (date, zone_id) DO UPDATE SET {additions}",
+                [value for row in batch for value in row],
+            )
+
+
+# --- Closing days, rebuilding -----------------------------------------------------------
+
+
+def close_days() -> int:
+    """Roll up every day that has passed and is not rolled up yet; answers how many."""
+    yesterday = clock.today() - ONE_DAY
+    with transaction.atomic():
+        horizon = _horizon_for_update()
+        if horizon.closed_through is not None and horizon.closed_through >= yesterday:
+            return 0
+        first = (
+            horizon.closed_through + ONE_DAY
+            if horizon.closed_through is not None
+            else Placement.objects.aggregate(first=Min("starts_on"))["first"] or yesterday
+        )
+        if first <= yesterday:
+            _add(daily_sums(cares_between(first, yesterday), RateBook.load(), first, yesterday))
+        closed = max(0, (yesterday - first).days + 1)
+        horizon.closed_through = yesterday
+        horizon.save(update_fields=["closed_through"])
+    return closed
+
+
+def recomputed() -> dict:
+    """Every row as a full recomputation from the placements would make it:
+    {(zone id, day): [weekly hours, weekly pounds]} up to the horizon."""
+    closed = _horizon_for_share()
+    first = Placement.objects.aggregate(first=Min("starts_on"))["first"]
+    if closed is None or first is None or first > closed:
+        return {}
+    return daily_sums(cares_between(first, closed), RateBook.load(), first, closed)
+
+
+def rebuild() -> int:
+    """Recompute every row up to the horizon from the placements (writers wait while it
+    runs); answers how many rows there are now."""
+    with transaction.atomic():
+        _horizon_for_update()
+        CommissionedDay.objects.all().delete()
+        rows = recomputed()
+        _add(rows)
+    return len(rows)
+
+
+def commissioned_by_zone_and_period(periods) -> dict:
+    """{(zone id, period index): [weekly hours x days, weekly pounds x days]} for the
+    consecutive (first, last) `periods`: from the rollup's rows up to its horizon (summed
+    in the database, a row per zone and period), the days after it worked out from the
+    placements."""
+    first, last = periods[0][0], periods[-1][1]
+    closed = _horizon_for_share()
+    totals = defaultdict(lambda: [ZERO, ZERO])
+    if closed is not None and first <= closed:
+        rows = (
+            CommissionedDay.objects.filter(date__range=(first, min(last, closed)))
+            .annotate(period=_period_of_day(periods))
+            .values("zone_id", "period")
+            .annotate(hours=Sum("weekly_hours"), pounds=Sum("weekly_pounds"))
+            .order_by()
+        )
+        for row in rows:
+            totals[(row["zone_id"], row["period"])] = [row["hours"], row["pounds"]]
+    rest = first if closed is None else max(first, closed + ONE_DAY)
+    if rest <= last:
+        ends = [end for _, end in periods]
+        sums = daily_sums(cares_between(rest, last), RateBook.load(), rest, last)
+        for (zone_id, day), (hours, pounds) in sums.items():
+            sums_of = totals[(zone_id, bisect.bisect_left(ends, day))]
+            sums_of[0], sums_of[1] = sums_of[0] + hours, sums_of[1] + pounds
+    return totals
+
+
+def _period_of_day(periods):
+    """The index of the period a row's date falls in (the rows are within them)."""
+    return Case(
+        *(When(date__lte=end, then=Value(index)) for index, (_, end) in enumerate(periods[:-1])),
+        default=Value(len(periods) - 1),
+    )
+
+
+def kept() -> dict:
+    """The rows as they are: {(zone id, day): [weekly hours, weekly pounds]}."""
+    return {
+        (zone_id, day): [hours, pounds]
+        for zone_id, day, hours, pounds in CommissionedDay.objects.values_list(
+            "zone_id", "date", "weekly_hours", "weekly_pounds"
+        )
+    }
+
+
+def differences() -> dict:
+    """The zone-days whose row differs from a full recomputation: {key: (kept, recomputed)}."""
+    rows, expected = kept(), recomputed()
+    nothing = [ZERO, ZERO]
+    return {
+        key: (rows.get(key, nothing), expected.get(key, nothing))
+        for key in rows.keys() | expected.keys()
+        if rows.get(key, nothing) != expected.get(key, nothing)
+    }
