@@ -230,6 +230,7 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+# How every page and message writes a date (core.formats, the govuk_date filter).
 DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j M Y, H:i"
 

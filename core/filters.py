@@ -2,7 +2,7 @@
 
 import django_filters
 
-from .forms import CodeChoiceWidget, choose_by_code
+from .forms import CodeChoiceWidget, DateField, choose_by_code
 
 
 class CodeChoiceFilter(django_filters.ModelChoiceFilter):
@@ -20,3 +20,10 @@ class CodeChoiceFilter(django_filters.ModelChoiceFilter):
         if not isinstance(field.widget, CodeChoiceWidget):
             choose_by_code(field, self.noun)
         return field
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date typed in GOV.UK's three boxes on a page (core.forms.DateField), and given
+    whole as YYYY-MM-DD in the API's query string: one filter for both."""
+
+    field_class = DateField

@@ -7,9 +7,11 @@ far from their field, where they do not say which answer is wrong. A message
 a form sets itself (`error_messages=`) is kept as it is.
 """
 
+import datetime
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.utils import pretty_name
 from django.utils.functional import lazy
 
@@ -138,3 +140,73 @@ def choose_by_code(field: forms.ModelChoiceField, noun: str) -> forms.ModelChoic
 
     field.error_messages["invalid_choice"] = lazy(invalid_choice, str)()
     return field
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DateInput(forms.MultiWidget):
+    """Day, month and year in three boxes: GOV.UK's date input, never the browser's date
+    picker (which shows 11/02/2026 for 2 November on a US-locale computer). A date sent
+    whole as YYYY-MM-DD (the API, a link, a bookmark) is read too, split into its parts."""
+
+    def __init__(self, attrs=None):
+        box = {"inputmode": "numeric"}
+        super().__init__([forms.TextInput(box), forms.TextInput(box), forms.TextInput(box)], attrs)
+
+    def decompress(self, value):
+        if isinstance(value, str):  # sent whole, and not a date: shown in the first box
+            return [value, None, None]
+        return [value.day, value.month, f"{value.year:04d}"] if value else [None, None, None]
+
+    def value_from_datadict(self, data, files, name):
+        whole = data.get(name)
+        if not whole:
+            return super().value_from_datadict(data, files, name)
+        try:
+            if not ISO_DATE.fullmatch(whole):  # only as the contract writes it, not 20260701
+                raise ValueError(whole)
+            return self.decompress(datetime.date.fromisoformat(whole))
+        except ValueError:
+            return whole  # not parts: DateField answers that it is not a real date
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and super().value_omitted_from_data(data, files, name)
+
+
+class DateField(forms.MultiValueField):
+    """A date typed as day, month and year (DateInput), with GOV.UK's messages: "Enter the
+    start date", "The start date must include a day, month and year", "... must be a real
+    date". `noun` names the date in them where its label does not read well there
+    (label "From": noun "first day"). Drawn by `{% govuk_field %}` as GOV.UK's date input."""
+
+    widget = DateInput
+
+    def __init__(self, *, label, noun=None, **kwargs):
+        self.noun = noun or _lower_first(_short(str(label)))
+        self.not_real = f"The {self.noun} must be a real date"
+        number = {"invalid": self.not_real}
+        # "26" for 2026 would be a date in the first century: the year takes 4 numbers.
+        year = forms.RegexField(
+            r"^\d{4}$", error_messages={"invalid": f"The {self.noun}'s year must have 4 numbers"}
+        )
+        super().__init__(
+            fields=[forms.IntegerField(error_messages=number) for _ in range(2)] + [year],
+            require_all_fields=False,
+            label=label,
+            error_messages={
+                "invalid": self.not_real,
+                "required": f"Enter the {self.noun}",
+                "incomplete": f"The {self.noun} must include a day, month and year",
+            },
+            **kwargs,
+        )
+
+    def compress(self, data_list):
+        if not data_list or all(value in (None, "") for value in data_list):
+            return None
+        day, month, year = data_list
+        try:
+            return datetime.date(int(year), month, day)
+        except ValueError:
+            raise ValidationError(self.not_real) from None

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django import forms
 
 from core import clock
+from core.formats import date_text
+from core.forms import DateField
 from core.permissions import broker_zone_ids
 from zones.models import Zone
 
@@ -21,10 +23,6 @@ from .permissions import dashboard_zones_for
 TREND_WEEKS = 12
 EARLIEST = datetime.date(2000, 1, 1)
 LONGEST_WINDOW = datetime.timedelta(days=3 * 366)
-# Dates as the contract writes them, and only so: Django's default formats include
-# the American 1/7/2026, which a UK reader means as 1 July and Django reads as 7 January.
-DATE_FORMATS = ["%Y-%m-%d"]
-DATE_INVALID = "Enter a date as year-month-day, for example 2025-03-31."
 # A county's zones fit on the page as checkboxes; beyond that, type the codes.
 MAX_ZONE_CHECKBOXES = 30
 
@@ -81,20 +79,8 @@ class DashboardFilterForm(forms.Form):
         help_text="Zone codes separated by commas; leave empty for every zone you may see.",
         widget=ZoneCodesInput,
     )
-    since = forms.DateField(
-        required=False,
-        label="From",
-        help_text="For example, 2025-03-31",
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_INVALID},
-    )
-    until = forms.DateField(
-        required=False,
-        label="To",
-        help_text="For example, 2025-06-22",
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": DATE_INVALID},
-    )
+    since = DateField(required=False, label="From", noun="start date")
+    until = DateField(required=False, label="To", noun="end date")
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
@@ -116,7 +102,7 @@ class DashboardFilterForm(forms.Form):
         since = self.cleaned_data["since"]
         if since and self.earliest and since < self.earliest:
             raise forms.ValidationError(
-                f"The start date must be {self.earliest:%-d %B %Y} or later."
+                f"The start date must be {date_text(self.earliest)} or later."
             )
         return since
 

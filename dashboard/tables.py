@@ -5,6 +5,7 @@ from the same columns, so the two never disagree. The rows are the selectors'
 dicts; the columns here say how each is shown.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import quote
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from core.formats import hours_text
+from core.formats import date_text, hours_text
 from core.pages import PAGE_SIZE
 from core.tables import Column, cells, headers
 
@@ -90,7 +91,8 @@ class Table:
 
 
 def _cell_html(cell, index, numeric_from):
-    text = escape(text_of(cell))
+    # A date reads "14 Sep 2026" on the page, as everywhere; its CSV keeps 2026-09-14.
+    text = escape(date_text(cell) if isinstance(cell, datetime.date) else text_of(cell))
     if isinstance(cell, Link):
         text = f'<a class="govuk-link" href="{escape(cell.href)}">{text}</a>'
     if index == 0:
@@ -152,7 +154,7 @@ FILL = [
     Column("Within 1.5 hours", key("within_90_minutes_percent", percent)),
     Column("Within 4 hours", key("within_4_hours_percent", percent)),
 ]
-FILL_BY_WEEK = [Column("Week starting", lambda w: w["week_start"].isoformat()), *FILL]
+FILL_BY_WEEK = [Column("Week starting", key("week_start")), *FILL]
 FILL_BY_PRIORITY = [Column("Priority", key("label")), *FILL]
 FILL_BY_ZONE = [Column("Zone", key("zone")), Column("Name", key("name")), *FILL]
 

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.views import View
 
 from core.exports import csv_response
+from core.formats import date_text
 from core.pages import PAGE_SIZE, wants_csv
 from core.permissions import RoleRequiredMixin
 from zones.models import PostcodeDistrict
@@ -152,10 +153,10 @@ def _map_data(scope, zones):
 
 
 def _week_label(monday, scope):
-    """A week as the trend names it, "23 Nov"; one the window cuts (this week, so far)
-    says so, because its few placements swing its percentages."""
+    """A week as the trend names it, by its Monday ("23 Nov 2026"); one the window cuts
+    (this week, so far) says so, because its few placements swing its percentages."""
     cut = monday < scope.since or monday + datetime.timedelta(days=6) > scope.until
-    return f"{monday:%-d %b}" + (" (part)" if cut else "")
+    return date_text(monday) + (" (part)" if cut else "")
 
 
 class TimeToFillPage(DashboardPage):
@@ -277,11 +278,10 @@ class ProvidersPage(DashboardPage):
 
 
 def _period_label(period):
-    """A period as "7 Sep to 4 Oct 2026"; one cut short by the window's end says so, so
-    that its smaller sums are not read as a fall in spend."""
+    """A period as "7 Sep 2026 to 4 Oct 2026"; one cut short by the window's end says so,
+    so that its smaller sums are not read as a fall in spend."""
     start, end = period["start"], period["end"]
-    first = f"{start:%-d %b}" if start.year == end.year else f"{start:%-d %b %Y}"
-    text = f"{end:%-d %b %Y}" if start == end else f"{first} to {end:%-d %b %Y}"
+    text = date_text(end) if start == end else f"{date_text(start)} to {date_text(end)}"
     if (end - start).days < selectors.PERIOD_DAYS - 1:
         text += " (part)"
     return text

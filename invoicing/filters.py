@@ -1,10 +1,10 @@
 """Filters shared by the invoicing pages and the API: one definition of each."""
 
 import django_filters
-from django import forms
 from django_filters.widgets import BooleanWidget
 
 from core import clock
+from core.filters import DateFilter
 
 from .models import DeadlineStatus, InvoiceStatus
 
@@ -14,7 +14,6 @@ FLAGS = [
     ("late", "Late"),
     ("unplanned", "Unplanned"),
 ]
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class AnyYesNo(BooleanWidget):
@@ -26,12 +25,8 @@ class AnyYesNo(BooleanWidget):
 class DeliveredVisitFilter(django_filters.FilterSet):
     package = django_filters.NumberFilter(field_name="package_id", label="Package")
     provider = django_filters.CharFilter(field_name="provider__code", label="Provider code")
-    date_from = django_filters.DateFilter(
-        field_name="date", lookup_expr="gte", label="From", widget=DATE
-    )
-    date_to = django_filters.DateFilter(
-        field_name="date", lookup_expr="lte", label="To", widget=DATE
-    )
+    date_from = DateFilter(field_name="date", lookup_expr="gte", label="From", noun="first day")
+    date_to = DateFilter(field_name="date", lookup_expr="lte", label="To", noun="last day")
     flag = django_filters.ChoiceFilter(
         choices=FLAGS, method="filter_flag", label="Flag", empty_label="Any"
     )

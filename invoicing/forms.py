@@ -5,21 +5,15 @@ from django.utils import timezone
 
 from core import clock
 from core.api import field_errors
+from core.forms import DateField
 from providers.models import Provider
 
 from .models import RECORD_PERIOD_MAX_DAYS, Invoice
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
 
 def date_field(label, **kwargs):
-    return forms.DateField(
-        label=label,
-        widget=DATE,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"required": f"Enter the {label.lower()}", "invalid": "Enter a real date"},
-        **kwargs,
-    )
+    """GOV.UK's three boxes (core.forms.DateField); YYYY-MM-DD in a link is read too."""
+    return DateField(label=label, **kwargs)
 
 
 def show_service_errors(form, error):

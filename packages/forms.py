@@ -5,12 +5,11 @@ zone lookup) that the API and the service use, so that every problem shows
 at its own field.
 """
 
-import datetime
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core.forms import DateField
 from core.permissions import may_broker_zone
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
@@ -21,46 +20,6 @@ from .nhs import normalise_nhs_number, spaced_nhs_number
 from .services import OUTSIDE_YOUR_ZONES
 
 DAY_CHOICES = list(zip(DAYS, DAY_NAMES, strict=True))
-
-
-class DateInput(forms.MultiWidget):
-    """Day, month and year in three boxes: the GOV.UK date input pattern."""
-
-    def __init__(self, attrs=None):
-        box = {"inputmode": "numeric"}
-        super().__init__([forms.TextInput(box), forms.TextInput(box), forms.TextInput(box)], attrs)
-
-    def decompress(self, value):
-        return [value.day, value.month, value.year] if value else [None, None, None]
-
-
-class DateField(forms.MultiValueField):
-    """A date entered as day, month and year; rendered by packages/includes/date_input.html."""
-
-    widget = DateInput
-
-    def __init__(self, *, label, **kwargs):
-        self.name_for_errors = label[0].lower() + label[1:]
-        not_real = f"The {self.name_for_errors} must be a real date"
-        super().__init__(
-            fields=[forms.IntegerField(error_messages={"invalid": not_real}) for _ in range(3)],
-            require_all_fields=False,
-            label=label,
-            error_messages={
-                "required": f"Enter the {self.name_for_errors}",
-                "incomplete": f"The {self.name_for_errors} must include a day, month and year",
-            },
-            **kwargs,
-        )
-
-    def compress(self, data_list):
-        if not data_list or all(value in (None, "") for value in data_list):
-            return None
-        day, month, year = data_list
-        try:
-            return datetime.date(year, month, day)
-        except ValueError:
-            raise ValidationError(f"The {self.name_for_errors} must be a real date") from None
 
 
 class NhsNumberField(forms.CharField):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("new/zone/", views.zone_lookup, name="zone_lookup"),
     path("new/person/", views.person_check, name="person_check"),
     path("<int:pk>/", views.package_detail, name="detail"),
+    path("<int:pk>/live/", views.package_live, name="live"),
     path("<int:pk>/edit/", views.package_edit, name="edit"),
     path("<int:pk>/change/", views.package_change, name="change"),
     path("<int:pk>/submit/", views.package_submit, name="submit"),

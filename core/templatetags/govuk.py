@@ -7,13 +7,15 @@ links to each field and a message at the field itself.
 
 from django import forms, template
 
-from core.formats import hours_text
-from core.forms import error_summary_entries
+from core.formats import date_text, datetime_text, hours_text
+from core.forms import DateInput, error_summary_entries
 
 register = template.Library()
 
 
 def _kind(widget):
+    if isinstance(widget, DateInput):
+        return "date"
     if isinstance(widget, forms.RadioSelect):
         return "radios"
     if isinstance(widget, forms.CheckboxSelectMultiple):
@@ -55,8 +57,9 @@ def govuk_field(field, width=None, hint=None, label_class="govuk-label"):
         widget_attrs["class"] = " ".join(classes)
     if field.help_text or hint:
         widget_attrs["aria-describedby"] = f"{field.auto_id}-hint"
-    # Radios and checkboxes are drawn item by item in the template.
-    widget_html = None if kind in ("radios", "checkboxes") else field.as_widget(attrs=widget_attrs)
+    # Radios, checkboxes and a date's three boxes are drawn item by item in the template.
+    by_item = ("radios", "checkboxes", "date")
+    widget_html = None if kind in by_item else field.as_widget(attrs=widget_attrs)
     return {
         "field": field,
         "kind": kind,
@@ -85,3 +88,6 @@ def query_with(context, **changes):
 
 # Decimal hours without trailing zeros: 10.50 -> 10.5, 7.00 -> 7.
 register.filter("hours", hours_text)
+# Every date shown as "2 Dec 2026"; a moment as "2 Dec 2026, 14:05" (UK time).
+register.filter("govuk_date", date_text)
+register.filter("govuk_datetime", datetime_text)

@@ -7,6 +7,7 @@ from .package import (
     package_detail,
     package_end,
     package_hand_back,
+    package_live,
     package_submit,
 )
 from .referral import package_create, person_check, zone_lookup
@@ -21,6 +22,7 @@ __all__ = [
     "package_end",
     "package_hand_back",
     "package_list",
+    "package_live",
     "package_submit",
     "person_check",
     "provider_list",

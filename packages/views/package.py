@@ -45,7 +45,6 @@ def _detail(request, package, status=200, **forms_):
     context = {
         "package": package,
         "grid": selectors.visit_grid(package.current_visits),
-        "events": selectors.timeline_for(package, user),
         "others": selectors.other_packages_of(package.person_id, packages_for(user), package.pk),
         "can_submit": is_writer and package.allows("submit"),
         "can_cancel": is_writer and package.allows("cancel"),
@@ -62,10 +61,30 @@ def _detail(request, package, status=200, **forms_):
         "end_form": forms_.get("end_form") or EndForm(prefix="end"),
         "hand_back_form": forms_.get("hand_back_form") or HandBackForm(prefix="hand_back"),
         "errors": error_summary(*forms_.values()),
-        "now": clock.now(),
-        "panels": panels.rendered("package", request, package),
+        **_live_parts(request, package),
     }
     return render(request, "packages/package_detail.html", context, status=status)
+
+
+@login_required
+def package_live(request, pk):
+    """The parts of the package page that brokering changes (its offers, the timeline),
+    which the page fetches again every few seconds while brokering runs (htmx). They show
+    no identity of the person, so a refresh is not another view of the record: opening
+    the page was logged."""
+    require_role(request.user, *PACKAGE_READERS, Role.PROVIDER)
+    package = package_or_404(request, pk)
+    return render(request, "packages/includes/package_live.html", _live_parts(request, package))
+
+
+def _live_parts(request, package):
+    return {
+        "package": package,
+        "events": selectors.timeline_for(package, request.user),
+        "panels": panels.rendered("package", request, package),
+        "brokering": package.status == PackageStatus.OPEN and not package.escalated,
+        "now": clock.now(),
+    }
 
 
 @login_required

@@ -76,3 +76,11 @@ def screenshot(tab, name, full_page=True):
     path = SCREENSHOTS / f"{name}.png"
     tab.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def fill_date(tab, label, day):
+    """Type `day` into GOV.UK's date input named `label` (its three boxes)."""
+    group = tab.get_by_role("group", name=label)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))

@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from invoicing.models import Invoice, InvoiceStatus
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import fill_date, screenshot, sign_in
 from tests.factories import (
     FinanceFactory,
     PlacedPackageFactory,
@@ -62,8 +62,8 @@ def test_finance_approves_and_pays_an_invoice(browser_page):
 
     tab.get_by_role("link", name="Build an invoice").first.click()
     tab.get_by_label("Your invoice reference").fill("ALPHA-2025-01")
-    tab.get_by_label("First day of the period").fill(first.isoformat())
-    tab.get_by_label("Last day of the period").fill(last.isoformat())
+    fill_date(tab, "First day of the period", first)
+    fill_date(tab, "Last day of the period", last)
     tab.get_by_role("button", name="Build invoice").click()
     expect(tab.get_by_role("heading", name="Invoice ALPHA-2025-01")).to_be_visible()
     expect(tab.get_by_text("28 days left")).to_be_visible()
@@ -88,7 +88,7 @@ def test_finance_approves_and_pays_an_invoice(browser_page):
     tab.get_by_role("button", name="Approve").click()
     expect(tab.get_by_text("Invoice ALPHA-2025-01 approved.")).to_be_visible()
     tab.get_by_role("link", name="Record payment").click()
-    tab.get_by_label("Date paid").fill(today.isoformat())
+    fill_date(tab, "Date paid", today)
     tab.get_by_label("Payment reference").fill("BACS-000123")
     screenshot(tab, "invoicing_finance_pay_form")
     tab.get_by_role("button", name="Record payment").click()

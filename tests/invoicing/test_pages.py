@@ -128,7 +128,7 @@ def test_provider_builds_an_invoice_on_the_page(page, provider_user, package):
     assert response["Location"] == f"/invoices/{invoice.pk}/"
     detail = client.get(response["Location"]).content.decode()
     assert "£205.92" in detail  # 11 x 45 minutes at 24.96
-    assert "Due by 9 April 2025" in detail
+    assert "Due by 9 Apr 2025" in detail
     assert "28 days left" in detail
 
 
