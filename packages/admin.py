@@ -8,7 +8,7 @@ weekly hours always match the visits.
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 
-from core.admin import ReadOnlyMixin
+from core.admin import ReadOnlyMixin, when_read
 
 from .models import (
     FlexiblePlan,
@@ -21,7 +21,7 @@ from .models import (
     Placement,
     Visit,
 )
-from .services import log_person_access
+from .services import log_people_access, log_person_access
 
 
 # Read-only: the weekly hours are worked out from the visits when a version is recorded.
@@ -114,9 +114,36 @@ class HandBackAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["provider"]
 
 
+def _log_reads(request, person_ids):
+    """Reading the audit trail or the access log about people is logged like any other view."""
+    log_people_access(
+        person_ids=[int(pk) for pk in person_ids],
+        user=request.user,
+        request_or_ip=request,
+        via=request.path,
+    )
+
+
+when_read(Person, _log_reads)
+
+
 @admin.register(PersonAccess)
 class PersonAccessAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    """The access log is append-only: readable here, never edited or deleted."""
+    """The access log is append-only: readable here, never edited or deleted (a database
+    trigger refuses both). Reading it is logged in it too: who looked at whose views."""
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        listing = getattr(response, "context_data", None) or {}
+        if "cl" in listing:
+            _log_reads(request, [access.person_id for access in listing["cl"].result_list])
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        access = self.get_object(request, unquote(object_id))
+        if access is not None:
+            _log_reads(request, [access.person_id])
+        return super().change_view(request, object_id, form_url, extra_context)
 
     list_display = ["at", "user", "person", "via", "ip_address"]
     list_select_related = ["user"]
