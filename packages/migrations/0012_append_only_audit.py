@@ -44,7 +44,7 @@ def remove_guard(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("packages", "0010_package_under_notice_index"),
+        ("packages", "0011_commissioned_rollup"),
         ("auditlog", "0017_add_actor_email"),
     ]
 
