@@ -14,6 +14,7 @@ NAVIGATION = [
     ("Payment board", "invoicing:board", {A, F}),
     ("Capacity", "providers:capacity", {P}),
     ("Dashboard", "dashboard:index", {A, C, B, F}),
+    ("What if", "replay:whatif", {A, C}),
     ("Zones", "zones:list", {A, C, B}),
     ("Providers", "providers:list", {A, C, B, F}),
     ("Rates", "providers:rates", {A, C}),

@@ -349,6 +349,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=10),
         "options": {"expires": 3000},
     },
+    # What-if simulations whose job was lost on its way or died with its worker.
+    "requeue-simulations": {
+        "task": "replay.tasks.requeue_simulations",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "check-invoice-deadlines": {
         "task": "invoicing.tasks.check_invoice_deadlines",
         "schedule": crontab(minute=5),

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from brokering import services as brokering
 from brokering import tasks as brokering_tasks
-from brokering.models import DeclineReason, Offer
+from brokering.models import DeclineReason, Offer, OfferStatus
 from core import clock, jobs
 from core.errors import Conflict
 from packages import services as packages_services
@@ -42,8 +42,10 @@ from zones.models import Zone
 
 ACCEPT, DECLINE, NO_ANSWER = "accept", "decline", "none"
 ANSWERS = (ACCEPT, DECLINE, NO_ANSWER)
-# After the last referral, how long re-tries and long offer windows may still place it.
+# After the last referral, how long long offer windows may still place it; and how long after
+# its own submission an escalated referral is still re-tried.
 HORIZON = datetime.timedelta(days=7)
+RETRY_HORIZON = datetime.timedelta(days=3)
 MINUTE = datetime.timedelta(minutes=1)
 # The system answers on a provider's behalf: no user is recorded.
 NOBODY = SimpleNamespace(user=None)
@@ -71,12 +73,16 @@ class Answer:
 
 
 class Answers:
-    """Answers by (referral ref, provider code); a provider with none never answers."""
+    """Answers by (referral ref, provider code); a provider with none never answers.
+
+    Every offer of a referral to a provider is answered alike, however many
+    times (`asked`) it is offered to it.
+    """
 
     def __init__(self, table: dict[tuple[str, str], Answer] | None = None):
         self.table = table or {}
 
-    def for_offer(self, ref: str, provider_code: str) -> Answer | None:
+    def for_offer(self, ref: str, provider_code: str, asked: int = 1) -> Answer | None:
         return self.table.get((ref, provider_code))
 
 
@@ -150,9 +156,14 @@ class _Run:
         self.refs: dict[int, str] = {}  # package id -> ref
         self.packages: dict[str, int] = {}  # ref -> package id
         self.last_offer_id = Offer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        self.sweeps: set[datetime.datetime] = set()
+        self.asked: dict[tuple[str, str], int] = {}
+        # Sweep minutes -> the offers falling due then: a minute none of which is still
+        # pending has nothing for the sweep to do here.
+        self.sweeps: dict[datetime.datetime, list[int]] = {}
         self.submitted = 0
         self.ends_at = referrals[-1].submitted_at + HORIZON
+        # Escalated referrals -> the sweep minute their next re-try is due.
+        self.retries: dict[int, datetime.datetime] = {}
 
     def push(self, at, kind, subject):
         heapq.heappush(self.events, _Event(at, ORDER[kind], next(self.seq), kind, subject))
@@ -166,6 +177,7 @@ class _Run:
                 getattr(self, f"_{event.kind}")(event.subject)
                 jobs.run_queued()
                 self._new_offers()
+                self._retries()
 
     def _submit(self, referral: Referral):
         package = record_referral(referral)
@@ -189,8 +201,37 @@ class _Run:
             pass  # answered too late, or the package went to another: as it would live
 
     def _sweep(self, _):
-        self.sweeps.discard(clock.now())
-        brokering_tasks.sweep_brokering()
+        now = clock.now()
+        due = self.sweeps.pop(now, [])
+        retrying = [pk for pk, at in self.retries.items() if at == now]
+        if retrying or Offer.objects.filter(pk__in=due, status=OfferStatus.PENDING).exists():
+            brokering_tasks.sweep_brokering()
+        for package_id in retrying:
+            self.retries[package_id] = None  # tried: `_retries` sees whether it is due again
+
+    def _retries(self):
+        """Schedule the sweep for each escalated referral's next re-try (`retry_minutes` after
+        it escalated or was last tried), for RETRY_HORIZON after its submission.
+
+        A re-try that found nobody to ask is not scheduled again: the replay's market does
+        not change, so nobody would be found later either.
+        """
+        escalated = Package.objects.filter(
+            pk__in=self.refs, status=PackageStatus.OPEN, escalated=True
+        ).values_list("pk", "escalated_at", "submitted_at", "zone__retry_minutes")
+        now = clock.now()
+        still = set()
+        for package_id, escalated_at, submitted_at, minutes in escalated:
+            still.add(package_id)
+            if package_id in self.retries:
+                if self.retries[package_id] is None:  # tried just now and still escalated
+                    self.retries[package_id] = False
+                continue
+            due = max(escalated_at or now, now) + datetime.timedelta(minutes=minutes)
+            if due <= submitted_at + RETRY_HORIZON:
+                self.retries[package_id] = self.sweep_at(due)
+        for package_id in set(self.retries) - still:  # offered again or placed
+            del self.retries[package_id]
 
     def _new_offers(self):
         """Schedule the answers to the offers just sent, and the sweep that expires them."""
@@ -202,19 +243,23 @@ class _Run:
             ref = self.refs.get(package_id)
             if ref is None:  # a live package the sweep drove: nobody answers it here
                 continue
-            answer = self.answers.for_offer(ref, provider_code)
+            asked = self.asked[ref, provider_code] = self.asked.get((ref, provider_code), 0) + 1
+            answer = self.answers.for_offer(ref, provider_code, asked)
             if answer is not None and answer.answer != NO_ANSWER:
                 self.push(sent_at + answer.after, ANSWER, (offer_id, answer.answer))
-            self.sweep_at(expires_at)
+            self.sweep_at(expires_at, offer_id)
 
-    def sweep_at(self, due: datetime.datetime):
+    def sweep_at(self, due: datetime.datetime, offer_id: int | None = None) -> datetime.datetime:
         """The sweep's run at the first whole minute at or after `due` (beat runs it each minute)."""
         minute = due.replace(second=0, microsecond=0)
         if minute < due:
             minute += MINUTE
         if minute not in self.sweeps:
-            self.sweeps.add(minute)
+            self.sweeps[minute] = []
             self.push(minute, SWEEP, None)
+        if offer_id is not None:
+            self.sweeps[minute].append(offer_id)
+        return minute
 
     def outcomes(self) -> list[dict]:
         packages = Package.objects.filter(pk__in=self.packages.values()).select_related("provider")

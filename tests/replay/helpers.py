@@ -10,6 +10,7 @@ import zlib
 from django.core.management import call_command
 
 from packages.nhs import demo_nhs_number
+from replay.engine import Referral
 
 START = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)  # a Monday morning
 BODY = {
@@ -47,6 +48,14 @@ def referral(ref, minutes=0, serial=None, **changes):
         "submitted_at": (START + datetime.timedelta(minutes=minutes)).isoformat(),
         **body,
     }
+
+
+def referral_object(ref, submitted_at, serial):
+    """A Referral (the engine's own) for `ref`, submitted at `submitted_at`."""
+    line = referral(ref, serial=serial)
+    del line["ref"], line["submitted_at"]
+    line["start_date"] = (submitted_at + datetime.timedelta(days=2)).date().isoformat()
+    return Referral(ref, submitted_at, line)
 
 
 def run_replay(tmp_path, referrals, answers, settings=None) -> dict:

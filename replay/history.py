@@ -1,0 +1,149 @@
+"""A past period as the replay takes it: its real referrals, and how each provider answered.
+
+The referrals are the packages submitted in the period in the chosen zones
+(cancelled ones left out: nobody needed them filled), recorded again exactly
+as their first version was. Each provider answers as its own offers of the
+period were answered: an answer (accepted, declined, or left to expire) and
+its minutes drawn from those offers (offers withdrawn before an answer say
+nothing and are left out), with one random stream per seed, run, referral
+and provider, so that a run is the same whatever the settings tried. A
+provider with no answered offer in the period answers as all providers did.
+"""
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.db.models import Min, Prefetch
+
+from brokering.models import Offer, OfferStatus
+from core import clock
+from packages.models import Package, PackageStatus, PackageVersion, Priority
+
+from .engine import ACCEPT, DECLINE, NO_ANSWER, Answer, Referral
+
+ANSWER_OF = {
+    OfferStatus.ACCEPTED: ACCEPT,
+    OfferStatus.DECLINED: DECLINE,
+    OfferStatus.EXPIRED: NO_ANSWER,
+}
+
+
+@dataclass(frozen=True)
+class PastReferral:
+    referral: Referral
+    actual_minutes: float | None  # submitted to first placed; None: never placed
+    urgent: bool
+
+
+def period_bounds(start: datetime.date, end: datetime.date):
+    """The period from `start`'s UK midnight to the end of `end`."""
+    return clock.midnight(start), clock.midnight(end, days=1)
+
+
+def past_referrals(zone_codes: list[str], start: datetime.date, end: datetime.date):
+    """The referrals submitted in the period in the zones (every zone when none), in order."""
+    since, until = period_bounds(start, end)
+    packages = (
+        Package.objects.filter(submitted_at__gte=since, submitted_at__lt=until)
+        .exclude(status__in=(PackageStatus.DRAFT, PackageStatus.CANCELLED))
+        .select_related("person")
+        .annotate(first_placed_at=Min("placements__placed_at"))
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                PackageVersion.objects.filter(number=1).prefetch_related("visits", "flexible_plan"),
+                to_attr="first_versions",
+            )
+        )
+        .order_by("submitted_at", "pk")
+    )
+    if zone_codes:
+        packages = packages.filter(zone__code__in=zone_codes)
+    return [_past(package) for package in packages]
+
+
+def _past(package) -> PastReferral:
+    placed = package.first_placed_at
+    minutes = (placed - package.submitted_at).total_seconds() / 60 if placed else None
+    return PastReferral(
+        Referral(f"P{package.pk}", package.submitted_at, referral_body(package)),
+        minutes,
+        package.priority == Priority.URGENT,
+    )
+
+
+def referral_body(package) -> dict:
+    """The package POST body that recorded `package`, from its first version."""
+    person = package.person
+    first = package.first_versions[0]
+    body = {
+        "person": {
+            "nhs_number": person.nhs_number,
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "date_of_birth": person.date_of_birth,
+            "address_line": person.address_line,
+            "postcode": person.postcode,
+        },
+        "source": package.source,
+        "priority": package.priority,
+        "start_date": package.start_date,
+        "hospital_ready_on": package.hospital_ready_on,
+        "needs": package.needs,
+        "visits": first.visit_specs(),
+    }
+    plan = getattr(first, "flexible_plan", None)
+    if plan is not None:
+        body["flexible_plan"] = {
+            "week_hours": plan.week_hours,
+            "contingency_hours": plan.contingency_hours,
+        }
+    return body
+
+
+class DrawnAnswers:
+    """Answers drawn from each provider's own answers in the period (engine.Answers' shape).
+
+    An urgent referral's offers are answered as the provider answered urgent
+    offers (its shorter windows hurry everyone), when it had any; each time a
+    provider is asked again (a re-try) its answer is drawn again.
+    """
+
+    def __init__(self, samples: dict, *, urgent_refs: set[str], seed: int, run: int):
+        self.samples = samples
+        self.everyone = [answer for answers in samples.values() for answer in answers]
+        self.urgent_refs = urgent_refs
+        self.seed, self.run = seed, run
+
+    def for_offer(self, ref: str, provider_code: str, asked: int = 1) -> Answer | None:
+        urgent = ref in self.urgent_refs
+        choices = (
+            self.samples.get((provider_code, urgent))
+            or self.samples.get((provider_code, not urgent))
+            or self.everyone
+        )
+        if not choices:
+            return None
+        # A string seed is hashed the same way in every process (unlike hash()).
+        stream = random.Random(f"{self.seed}:{self.run}:{ref}:{provider_code}:{asked}")
+        return stream.choice(choices)
+
+
+def answer_samples(start: datetime.date, end: datetime.date) -> dict[tuple[str, bool], list]:
+    """Each provider's answers to the offers it was sent in the period, in the order sent,
+    by (provider code, whether the package was urgent)."""
+    since, until = period_bounds(start, end)
+    offers = (
+        Offer.objects.filter(sent_at__gte=since, sent_at__lt=until, status__in=ANSWER_OF)
+        .order_by("sent_at", "pk")
+        .values_list(
+            "provider__code", "package__priority", "status", "sent_at", "answered_at", "expires_at"
+        )
+    )
+    samples: dict[tuple[str, bool], list[Answer]] = {}
+    for code, priority, status, sent_at, answered_at, expires_at in offers:
+        after = (answered_at or expires_at) - sent_at
+        key = (code, priority == Priority.URGENT)
+        samples.setdefault(key, []).append(Answer(ANSWER_OF[status], after))
+    return samples

@@ -1,0 +1,44 @@
+"""Reads for the what-if pages: a user's simulations, and a finished one's chart."""
+
+from .permissions import simulations_for
+from .services import NO_CHANGE, WITH_SETTINGS
+
+RECENT = 10
+CHARTED = [
+    ("Within 1.5 hours (%)", "within_90_minutes_percent"),
+    ("Within 4 hours (%)", "within_4_hours_percent"),
+    ("Unfilled (%)", "unfilled_percent"),
+]
+
+
+def recent_simulations(user):
+    return simulations_for(user).order_by("-created_at", "-pk")[:RECENT]
+
+
+def comparison_chart(results: dict) -> dict:
+    """A bar chart of the shares, actual beside predicted (the table has the same numbers)."""
+    series = [("Actual", results["actual"]), ("Predicted, no change", results[NO_CHANGE])]
+    if results[WITH_SETTINGS] is not None:
+        series.append(("Predicted, with the settings", results[WITH_SETTINGS]))
+    return {
+        "type": "bar",
+        "labels": [label for label, _ in CHARTED],
+        "datasets": [
+            {"label": name, "data": [measures[key] for _, key in CHARTED]}
+            for name, measures in series
+        ],
+        "max": 100,
+    }
+
+
+def calibration(results: dict) -> dict:
+    """How near the replay with no change came to what happened, in percentage points."""
+    actual = results["actual"]["within_4_hours_percent"]
+    predicted = results[NO_CHANGE]["within_4_hours_percent"]
+    gap = None if actual is None or predicted is None else round(predicted - actual, 1)
+    return {
+        "actual": actual,
+        "predicted": predicted,
+        "gap": gap,
+        "near": gap is not None and abs(gap) <= 10,
+    }

@@ -1,0 +1,20 @@
+"""The what-if job: a few lines, taking an id, safe to run twice (the claim is guarded)."""
+
+from celery import shared_task
+
+from . import services
+
+# A 12-week replay takes well under a minute; a year's, several.
+TIME_LIMIT_SECONDS = 900
+
+
+@shared_task(time_limit=TIME_LIMIT_SECONDS, soft_time_limit=TIME_LIMIT_SECONDS - 60)
+def run_simulation(simulation_id: int) -> bool:
+    """Replay a queued simulation; answers False when another run had claimed it."""
+    return services.run_simulation(simulation_id=simulation_id)
+
+
+@shared_task
+def requeue_simulations() -> int:
+    """Every few minutes: queue again the simulations whose job was lost on its way."""
+    return services.requeue_lost_simulations()

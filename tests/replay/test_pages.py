@@ -1,0 +1,125 @@
+"""The what-if pages: ask, watch the progress, read predicted against actual (and its CSV)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from replay import services
+from tests.brokering.factories import market
+from tests.factories import CommissionerFactory
+from zones.models import AllocationMode
+
+pytestmark = pytest.mark.django_db
+
+URL = "/what-if/"
+
+
+@pytest.fixture
+def zone():
+    return market(AllocationMode.CASCADE, code="EXE")[0]
+
+
+def form(**changes):
+    today = timezone.localdate()
+    return {
+        "period_start": str(today - datetime.timedelta(days=14)),
+        "period_end": str(today),
+        "zones": ["EXE"],
+        "seed": "1",
+        "runs": "2",
+        **changes,
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("broker", 403), ("finance", 403), ("provider", 403), ("commissioner", 200), ("admin", 200)],
+)
+def test_who_may_open_the_what_if_page(page, users, zone, role, expected):
+    assert page(users[role]).get(URL).status_code == expected
+
+
+def test_anonymous_users_are_sent_to_sign_in(page):
+    assert page().get(URL).status_code == 302
+
+
+def test_asking_queues_a_simulation_and_shows_its_progress(
+    page, commissioner, zone, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr("replay.tasks.run_simulation.delay", sent.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = page(commissioner).post(URL, form(offer_window_minutes="30", neighbours=""))
+    simulation = commissioner.simulations.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{URL}{simulation.pk}/"
+    assert sent == [simulation.pk]
+    assert simulation.settings == {"EXE": {"offer_window_minutes": 30}}
+    shown = page(commissioner).get(response["Location"]).content.decode()
+    assert "Waiting for a worker" in shown
+    assert 'hx-trigger="every 1s"' in shown
+
+
+def test_a_bad_setting_is_shown_at_its_field(page, commissioner, zone):
+    response = page(commissioner).post(URL, form(offer_window_minutes="0"))
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
+    assert "offer_window_minutes" in response.context["form"].errors
+    assert not commissioner.simulations.exists()
+
+
+def test_a_period_in_the_future_is_refused(page, commissioner, zone):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = page(commissioner).post(URL, form(period_end=str(tomorrow)))
+    assert "period_end" in response.context["form"].errors
+
+
+def test_htmx_asks_for_the_bar_and_reloads_once_finished(page, commissioner, zone):
+    simulation = services.request_simulation(
+        by=commissioner,
+        period_start=timezone.localdate(),
+        period_end=timezone.localdate(),
+        zones=[],
+        settings={},
+        runs=1,
+    )
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    running = page(commissioner).get(f"{URL}{simulation.pk}/", **htmx)
+    assert "HX-Refresh" not in running
+    services.run_simulation(simulation_id=simulation.pk)
+    done = page(commissioner).get(f"{URL}{simulation.pk}/", **htmx)
+    assert done["HX-Refresh"] == "true"
+
+
+def test_a_finished_simulation_shows_the_calibration_a_chart_a_table_and_its_csv(
+    page, commissioner, zone
+):
+    simulation = services.request_simulation(
+        by=commissioner,
+        period_start=timezone.localdate(),
+        period_end=timezone.localdate(),
+        zones=[],
+        settings={"EXE": {"offer_window_minutes": 30}},
+        runs=1,
+    )
+    services.run_simulation(simulation_id=simulation.pk)
+    shown = page(commissioner).get(f"{URL}{simulation.pk}/").content.decode()
+    assert 'id="calibration"' in shown
+    assert 'data-chart="whatif-chart-data"' in shown
+    assert "Predicted, with the settings" in shown
+    csv = page(commissioner).get(f"{URL}{simulation.pk}/?format=csv")
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert lines[0] == 'Measure,Actual,"Predicted, no change","Predicted, with the settings"'
+    assert len(lines) == 7
+
+
+def test_another_users_simulation_is_a_404(page, commissioner, zone):
+    theirs = services.request_simulation(
+        by=CommissionerFactory(),
+        period_start=timezone.localdate(),
+        period_end=timezone.localdate(),
+        zones=[],
+        settings={},
+    )
+    assert page(commissioner).get(f"{URL}{theirs.pk}/").status_code == 404
