@@ -3,131 +3,88 @@
 Pure reads: `next_offers(package)` answers whom to ask now; the service in
 brokering.services writes the offers under a lock on the package.
 
-- broadcast: every eligible provider with a contract in the zone, at once.
-- cascade: one at a time: primary, secondary, then framework providers;
-  within a role, those whose guaranteed hours in the zone its placed packages
-  do not yet fill first, then those with declared spare capacity for the zone
-  and week, then the fewest hours placed with them this week.
+The order (brokering.eligibility.candidates): the zone's own providers by
+role (primary, secondary, framework, then reserve), then, once nobody
+eligible is left in the zone, each neighbour's providers in the order the
+zone lists them. Within a role, those whose remaining declared capacity
+covers the package first, then the fewest hours placed this week.
+
+- broadcast: every eligible provider of the first group still unasked at
+  once: the zone's framework (with primary and secondary), then its reserve,
+  then each neighbour's.
+- cascade: one at a time in that order; an urgent package `urgent_wave` at a time.
 - rota: the first offer of a newly submitted package goes to the acting
   primary or the acting secondary so that, within each rotation period,
-  first offers follow their shares exactly; then the other one, then the
-  framework providers in cascade order. Periods of `rotation_weeks` weeks
-  run from the day the zone's rota started (`Zone.rota_started_on`): the
-  contract primary acts as primary in even periods, the secondary in odd.
+  first offers follow their shares (halves rounded up); then the other one,
+  then the rest in cascade order. Periods of `rotation_weeks` weeks run from
+  the Monday of the week the zone's rota started (`Zone.rota_started_on`):
+  the contract primary acts as primary in even periods, the secondary in odd.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
 from core import clock
-from packages.models import HandBack, Package, PackageStatus
-from providers.models import (
-    ELIGIBLE_RATINGS,
-    Capacity,
-    Contract,
-    ContractRole,
-    ProviderStatus,
-    contracts_in_force,
-)
+from packages.models import HandBack, Package
+from providers.models import Contract, ContractRole
 from zones.models import AllocationMode
 
+from . import eligibility
 from .models import Offer, OfferStatus
-
-ROLE_ORDER = {ContractRole.PRIMARY: 0, ContractRole.SECONDARY: 1, ContractRole.FRAMEWORK: 2}
 
 
 @dataclass(frozen=True)
 class Choice:
-    """Whom to offer the package to now; `rota_period` marks a counted rota first offer."""
+    """Whom to offer the package to now, in order; `rota_period` marks the first provider's
+    offer as a counted rota first offer."""
 
     providers: list
     rota_period: int | None = None
 
 
-def next_offers(package: Package) -> Choice:
-    """The providers to offer `package` to now (none: nobody eligible is left)."""
-    contracts = eligible_contracts(package)
-    mode = package.zone.allocation_mode
-    if mode == AllocationMode.BROADCAST:
-        return Choice([c.provider for c in contracts])
-    if mode == AllocationMode.ROTA:
-        return _rota_choice(package, contracts)
-    return Choice([c.provider for c in contracts[:1]])
+def next_offers(package: Package, *, round: int | None = None) -> Choice:
+    """The providers to offer `package` to now in `round` (default: its current round);
+    none: nobody eligible is left."""
+    round = package.brokering_round if round is None else round
+    order = eligible_candidates(package, round)
+    if package.zone.allocation_mode == AllocationMode.ROTA:
+        return _rota_choice(package, order, round)
+    group = _first_group(order)
+    if package.zone.allocation_mode == AllocationMode.BROADCAST:
+        return Choice([c.provider for c in group])
+    return Choice([c.provider for c in group[: _wave(package)]])
 
 
-def eligible_contracts(package: Package) -> list[Contract]:
-    """Contracts in the package's zone whose provider may be asked now, in cascade order.
+def eligible_candidates(package: Package, round: int) -> list[eligibility.Candidate]:
+    """The eligible providers not yet asked in `round`, in the package's order.
 
-    Excluded: contracts not in force today (outside their dates), providers not
-    active or not rated Outstanding/Good, those who declined or handed back this
-    package, those already asked in this round, and those whose weekly hours cap
-    its placed packages plus this one exceed.
-    One query: the engine runs on every submit, decline and expiry.
+    Left out: those who declined it (in any round) or handed it back, and those
+    already asked in this round. One query: the engine runs on every submit,
+    decline and expiry.
     """
-    today = clock.today()
     asked = Offer.objects.filter(package=package).filter(
-        Q(round=package.brokering_round) | Q(status=OfferStatus.DECLINED)
+        Q(round=round) | Q(status=OfferStatus.DECLINED)
     )
-    placed = Package.objects.filter(provider=OuterRef("provider_id"), status=PackageStatus.PLACED)
-    this_week = clock.midnight(clock.week_start(today))
-    capacity = Capacity.objects.filter(
-        provider=OuterRef("provider_id"),
-        zone_id=package.zone_id,
-        week_start=clock.week_start(max(package.start_date, today)),
-        hours__gte=package.weekly_hours,
+    handed_back = HandBack.objects.filter(package=package)
+    found = eligibility.candidates(
+        package, exclude=(asked.values("provider_id"), handed_back.values("provider_id"))
     )
-    return list(
-        Contract.objects.filter(
-            contracts_in_force(today),
-            zone_id=package.zone_id,
-            provider__status=ProviderStatus.ACTIVE,
-            provider__cqc_rating__in=ELIGIBLE_RATINGS,
-        )
-        .exclude(provider__in=asked.values("provider_id"))
-        .exclude(provider__in=HandBack.objects.filter(package=package).values("provider_id"))
-        .annotate(
-            placed_hours=_hours(placed),
-            placed_in_zone=_hours(placed.filter(zone_id=package.zone_id)),
-            placed_this_week=_hours(placed.filter(placed_at__gte=this_week)),
-            has_capacity=Exists(capacity),
-            role_order=Case(
-                *(When(role=role, then=Value(rank)) for role, rank in ROLE_ORDER.items())
-            ),
-        )
-        .filter(
-            Q(provider__weekly_hours_cap__isnull=True)
-            | Q(provider__weekly_hours_cap__gte=F("placed_hours") + package.weekly_hours)
-        )
-        .select_related("provider")
-        .annotate(
-            guarantee_unfilled=Case(
-                When(guaranteed_hours__gt=F("placed_in_zone"), then=Value(True)),
-                default=Value(False),
-            )
-        )
-        .order_by(
-            "role_order",
-            "-guarantee_unfilled",
-            "-has_capacity",
-            "placed_this_week",
-            "provider__code",
-        )
-    )
+    return [c for c in found if not eligibility.why_not_eligible(c, package)]
 
 
-def placed_hours(provider_id) -> Decimal:
-    """The weekly hours of the packages placed with a provider now: what its cap counts."""
-    placed = Package.objects.filter(provider_id=provider_id, status=PackageStatus.PLACED)
-    return placed.aggregate(total=Sum("weekly_hours"))["total"] or Decimal("0")
+def _group(candidate) -> tuple:
+    """Providers asked together in a broadcast, and the bound of an urgent wave: the zone's
+    own (but reserve), its reserve, then each neighbour's."""
+    return candidate.zone_rank, candidate.zone_rank == 0 and candidate.role == ContractRole.RESERVE
 
 
-def _hours(packages):
-    """The weekly hours of `packages` summed (0 when none), as a subquery."""
-    total = packages.order_by().values("provider_id").annotate(total=Sum("weekly_hours"))
-    return Coalesce(Subquery(total.values("total")), Value(Decimal("0")))
+def _first_group(order):
+    return [c for c in order if _group(c) == _group(order[0])] if order else []
+
+
+def _wave(package) -> int:
+    return package.zone.urgent_wave if package.is_urgent else 1
 
 
 def rota_ready(zone) -> bool:
@@ -138,19 +95,20 @@ def rota_ready(zone) -> bool:
     return pair.count() == 2
 
 
-def _rota_choice(package: Package, contracts: list[Contract]) -> Choice:
+def _rota_choice(package: Package, order, round) -> Choice:
     zone = package.zone
     period = zone.rotation_period(clock.today())
     pair = _rota_pair(zone, period)
     if pair is None:  # not a complete rota yet: plain cascade order
-        return Choice([c.provider for c in contracts[:1]])
-    eligible = {c.provider_id: c for c in contracts}
-    first_offer = package.brokering_round == 1 and not package.offers.exists()
-    order = _rota_turn(zone, period, *pair) if first_offer else pair[:2]
-    for provider_id in order:
-        if provider_id in eligible:
-            return Choice([eligible[provider_id].provider], period if first_offer else None)
-    return Choice([c.provider for c in contracts if c.role == ContractRole.FRAMEWORK][:1])
+        return Choice([c.provider for c in _first_group(order)[: _wave(package)]])
+    first_offer = round == 1 and not package.offers.exists()
+    turn = _rota_turn(zone, period, *pair) if first_offer else pair[:2]
+    by_provider = {c.provider.pk: c for c in order}
+    lead = [by_provider[provider_id] for provider_id in turn if provider_id in by_provider]
+    wave = _first_group(lead + [c for c in order if c.provider.pk not in turn])
+    wave = wave[: _wave(package)]
+    counted = period if first_offer and lead else None
+    return Choice([c.provider for c in wave], counted)
 
 
 def _rota_pair(zone, period: int):
@@ -176,7 +134,8 @@ def _rota_pair(zone, period: int):
 
 def _rota_turn(zone, period, acting_primary, acting_secondary, primary_share, secondary_share):
     """Both providers, the one whose turn it is first: after k first offers in the period the
-    acting primary has had ceil(k x its share) of them (80/20: 8 of every 10).
+    acting primary has had round(k x its share), halves rounded up (80/20: the 3rd of every
+    5 goes to the acting secondary, and a period of 4 gives 3 and 1).
 
     Counting the period's first offers from the database (under the zone's
     lock, taken by the caller) keeps the shares exact across workers. They are
@@ -191,6 +150,9 @@ def _rota_turn(zone, period, acting_primary, acting_secondary, primary_share, se
     )
     given = firsts.count()
     to_primary = firsts.filter(provider_id=acting_primary).count()
-    if to_primary * (primary_share + secondary_share) < (given + 1) * primary_share:
+    total = primary_share + secondary_share
+    # round(x / total) with halves up, in whole numbers: floor((2x + total) / 2 total).
+    due = (2 * (given + 1) * primary_share + total) // (2 * total)
+    if to_primary < due:
         return acting_primary, acting_secondary
     return acting_secondary, acting_primary

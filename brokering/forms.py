@@ -19,13 +19,17 @@ class DeclineForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required if you chose Other. Do not include the person's details.",
+        help_text="Required if you can do part of it (say which part: the mornings, say) or "
+        "chose Other. Do not include the person's details.",
     )
 
     def clean(self):
         data = super().clean()
-        if data.get("reason") == DeclineReason.OTHER and not data.get("detail", "").strip():
-            self.add_error("detail", "Say why you are declining this offer")
+        if not data.get("detail", "").strip():
+            if data.get("reason") == DeclineReason.PART:
+                self.add_error("detail", "Say which part of the care you can do")
+            elif data.get("reason") == DeclineReason.OTHER:
+                self.add_error("detail", "Say why you are declining this offer")
         return data
 
 

@@ -21,7 +21,13 @@ class DeclineReason(models.TextChoices):
     NO_CAPACITY = "no_capacity", "No capacity"
     NOT_IN_AREA = "not_in_area", "Not in our area"
     SKILLS_NEEDED = "skills_needed", "Skills needed that we do not have"
+    CALL_TIMES = "call_times", "Cannot meet the call times"
+    PART = "part", "Can do part of it"
     OTHER = "other", "Other"
+
+
+# Reasons that need words: which part could be done, or what the other reason is.
+DETAIL_REQUIRED = (DeclineReason.PART, DeclineReason.OTHER)
 
 
 class WithdrawnBecause(models.TextChoices):
@@ -31,6 +37,8 @@ class WithdrawnBecause(models.TextChoices):
     BROKER = "broker", "Withdrawn by a broker"
     REBROKERED = "rebrokered", "Package re-brokered"
     CHANGED = "changed", "Package changed"
+    INELIGIBLE = "ineligible", "Provider no longer eligible"
+    CAP = "cap", "Provider's weekly hours cap reached"
 
 
 class Offer(models.Model):
@@ -127,3 +135,21 @@ class Offer(models.Model):
     @property
     def is_pending(self):
         return self.status == OfferStatus.PENDING
+
+
+class Retry(models.Model):
+    """When an escalated package was last offered again by brokering itself.
+
+    An escalated package is re-tried every `retry_minutes` of its zone after the
+    later of its escalation and its last re-try (and at once when a provider
+    becomes eligible for it): the periodic sweep reads this, so a missed run is
+    caught by the next one.
+    """
+
+    package = models.OneToOneField(
+        Package, primary_key=True, on_delete=models.CASCADE, related_name="retry"
+    )
+    tried_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Package {self.package_id} re-tried at {self.tried_at}"

@@ -59,6 +59,30 @@ def escalated(package) -> None:
             "week) has no eligible provider left: place it by hand or re-broker it."
         ),
         link=reverse("packages:detail", args=[package.pk]),
-        event=f"package:{package.pk}:round:{package.brokering_round}",
+        # Once each time the package opens (submitted, handed back): brokering's own re-tries
+        # that find nobody willing do not tell the brokers again.
+        event=f"package:{package.pk}:escalated:{_opened(package)}",
         package_id=package.pk,
     )
+
+
+def fill_overdue(package) -> None:
+    """Tell the brokers who may see the package that it is past its zone's fill target."""
+    target = int(package.zone.fill_target(package.is_urgent).total_seconds() // 60)
+    notify(
+        kind=NotificationKind.FILL_OVERDUE,
+        users=recipients.brokers_for_zone(package.zone_id),
+        message=(
+            f"Package {package.pk} in {package.zone.name} ({package.get_priority_display().lower()}"
+            f", {package.weekly_hours:g} hours a week) is still unfilled {target} minutes after "
+            "it was submitted: the zone's fill target."
+        ),
+        link=reverse("packages:detail", args=[package.pk]),
+        event=f"package:{package.pk}:fill_overdue",
+        package_id=package.pk,
+    )
+
+
+def _opened(package) -> str:
+    opened = package.waiting_since or package.submitted_at
+    return f"{opened:%Y%m%dT%H%M%S%f}" if opened else "draft"

@@ -1,4 +1,4 @@
-"""Brokering's reactions to what happens to packages (packages never imports brokering)."""
+"""Brokering's reactions to what happens to packages and the market (neither imports brokering)."""
 
 from django.dispatch import receiver
 
@@ -9,6 +9,7 @@ from packages.signals import (
     package_handed_back,
     package_submitted,
 )
+from providers.signals import market_opened
 
 from . import services, tasks
 
@@ -32,3 +33,9 @@ def rebroker_edited(sender, package_id, **kwargs):
     and its new round brokered once committed."""
     services.withdraw_for_changed(package_id=package_id)
     jobs.after_commit(tasks.broker_package, package_id)
+
+
+@receiver(market_opened, dispatch_uid="brokering.retry_where_market_opened")
+def retry_where_market_opened(sender, zone_ids, **kwargs):
+    """Someone may now take an escalated package there: re-try them once committed."""
+    jobs.after_commit(tasks.retry_escalated, list(zone_ids))

@@ -6,23 +6,25 @@ one after another, and always take their locks in the same order (package,
 then its zone or the accepting provider, then offers).
 """
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from core import audit, clock, jobs
 from core.errors import Conflict
-from core.formats import hours_text
+from notifications.models import Notification, NotificationKind
 from packages import services as packages_services
-from packages.models import SEEKING_PROVIDER, EventKind, Package
+from packages.models import SEEKING_PROVIDER, EventKind, Package, PackageStatus
 from providers.models import Provider, ProviderStatus
 from zones.models import AllocationMode, Zone
 
-from . import allocation, notices, tasks
-from .models import DeclineReason, Offer, OfferStatus, WithdrawnBecause
+from . import allocation, eligibility, notices, tasks
+from .models import DeclineReason, Offer, OfferStatus, Retry, WithdrawnBecause
 
 WHY_NOT_PENDING = {
     OfferStatus.ACCEPTED: "This offer has already been accepted.",
@@ -82,18 +84,95 @@ def advance_brokering(*, package_id) -> list[Offer]:
         return _send_offers(package, choice)
 
 
+def retry_package(*, package_id) -> list[Offer]:
+    """Offer an escalated package again, in a new round, if anyone eligible can be asked.
+
+    Those who declined it or handed it back stay out; those whose offers expired
+    may be asked again. With offers sent it is no longer escalated; with nobody
+    to ask it stays escalated and the next re-try is `retry_minutes` away.
+    """
+    with transaction.atomic():
+        package = (
+            Package.objects.select_for_update(of=("self",))
+            .select_related("zone")
+            .filter(SEEKING_PROVIDER, pk=package_id, escalated=True)
+            .first()
+        )
+        if package is None:
+            return []
+        if package.zone.allocation_mode == AllocationMode.ROTA:
+            _lock_rota(package.zone)
+        Retry.objects.update_or_create(package=package, defaults={"tried_at": clock.now()})
+        choice = allocation.next_offers(package, round=package.brokering_round + 1)
+        if not choice.providers:
+            return []
+        _next_round(package, by=None)
+        packages_services.set_escalated(package_id=package.pk, escalated=False)
+        packages_services.record_event(
+            package_id=package.pk,
+            kind=EventKind.REBROKERED,
+            detail="Offered again by brokering: a provider can be asked now",
+        )
+        return _send_offers(package, choice)
+
+
+def _next_round(package, *, by) -> None:
+    """Start the package's next brokering round (the package row locked by the caller)."""
+    Package.objects.filter(SEEKING_PROVIDER, pk=package.pk).update(
+        brokering_round=F("brokering_round") + 1
+    )
+    rounds = audit.transition(
+        "brokering_round", package.brokering_round, package.brokering_round + 1
+    )
+    audit.record(by=by, obj=package, changes=rounds)
+    package.brokering_round += 1
+
+
+def retry_due() -> list[int]:
+    """Escalated packages whose zone's `retry_minutes` have passed since they escalated
+    or were last re-tried, whichever is later; oldest first."""
+    now = clock.now()
+    escalated = (
+        Package.objects.filter(SEEKING_PROVIDER, escalated=True)
+        .select_related("zone", "retry")
+        .only("pk", "escalated_at", "zone__retry_minutes", "retry__tried_at")
+        .order_by("escalated_at", "pk")
+    )
+    due = []
+    for package in escalated:
+        tried = getattr(getattr(package, "retry", None), "tried_at", None)
+        since = max(filter(None, (package.escalated_at, tried)), default=now)
+        if since + datetime.timedelta(minutes=package.zone.retry_minutes) <= now:
+            due.append(package.pk)
+    return due
+
+
+def retry_escalated(*, zone_ids) -> int:
+    """Re-try at once the escalated packages a market change may help: those in the zones,
+    and in the zones that list one of them as a neighbour. Answers how many got offers."""
+    packages = (
+        Package.objects.filter(SEEKING_PROVIDER, escalated=True)
+        .filter(Q(zone_id__in=zone_ids) | Q(zone__neighbour_links__neighbour_id__in=zone_ids))
+        .order_by("escalated_at", "pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    return sum(bool(retry_package(package_id=package_id)) for package_id in list(packages))
+
+
 def _lock_rota(zone) -> None:
     """Lock a rota zone for one brokering step, and start its rota on the first one.
 
     Rota shares are counted across the zone's packages, so they are brokered
     one at a time (NO KEY UPDATE: rows that merely refer to the zone, new
-    packages say, need not wait). A rota's first period begins the day it
-    first brokers with both its primary and secondary, so that it opens with
-    the contract primary leading for a whole period, whatever the date.
+    packages say, need not wait). A rota's first period begins on the Monday
+    (UK) of the week it first brokers with both its primary and secondary, so
+    that it opens with the contract primary leading, and periods run Monday to
+    Sunday.
     """
     locked = Zone.objects.select_for_update(no_key=True).get(pk=zone.pk)
     if locked.rota_started_on is None and allocation.rota_ready(locked):
-        locked.rota_started_on = clock.today()
+        locked.rota_started_on = clock.week_start(clock.today())
         Zone.objects.filter(pk=zone.pk).update(rota_started_on=locked.rota_started_on)
         audit.record(
             by=None,
@@ -105,7 +184,7 @@ def _lock_rota(zone) -> None:
 
 def _send_offers(package, choice) -> list[Offer]:
     now = clock.now()
-    expires_at = now + package.zone.offer_window(package.is_urgent)
+    expires_at = package.zone.offer_expires_at(now, package.is_urgent)
     rota = {"rota_zone": package.zone, "rota_period": choice.rota_period}
     offers = Offer.objects.bulk_create(
         Offer(
@@ -114,9 +193,10 @@ def _send_offers(package, choice) -> list[Offer]:
             round=package.brokering_round,
             sent_at=now,
             expires_at=expires_at,
-            **(rota if choice.rota_period is not None else {}),
+            # Only the first is the rota's counted first offer; an urgent wave's others are not.
+            **(rota if choice.rota_period is not None and i == 0 else {}),
         )
-        for provider in choice.providers
+        for i, provider in enumerate(choice.providers)
     )
     audit.record_many(by=None, objs=offers, action=audit.CREATE, changes=audit.created)
     answer_by = date_format(timezone.localtime(expires_at), settings.DATETIME_FORMAT)
@@ -144,7 +224,11 @@ def accept_offer(*, offer_id, by) -> Offer:
 
     One winner under any number of simultaneous accepts: the package row is
     locked, the offer moves by a guarded update, and the database allows one
-    accepted offer per package and round.
+    accepted offer per package and round. The provider must still be eligible
+    (checked under a lock on it, so two accepts cannot both squeeze under its
+    cap): if not, the offer is withdrawn, brokering moves on, and the answer is
+    409 saying why. Its other pending offers that no longer fit its cap are
+    withdrawn at once.
     """
     try:
         offer = Offer.objects.select_related("provider", "package").get(pk=offer_id)
@@ -155,52 +239,92 @@ def accept_offer(*, offer_id, by) -> Offer:
         with transaction.atomic():
             package = _locked_package(offer.package_id)
             _require_available(package)
-            _require_within_cap(offer.provider_id, package)
-            now = clock.now()
-            accepted = Offer.objects.filter(
-                pk=offer.pk,
-                status=OfferStatus.PENDING,
-                round=package.brokering_round,
-                expires_at__gt=now,
-            ).update(status=OfferStatus.ACCEPTED, answered_at=now, answered_by=by)
-            if not accepted:
-                raise Conflict(_why_not(Offer.objects.get(pk=offer.pk)))
-            audit.record(by=by, obj=offer, changes=ANSWERED[OfferStatus.ACCEPTED])
-            packages_services.mark_placed(
-                package_id=package.pk,
-                provider=offer.provider,
-                by=by,
-                kind=EventKind.PLACED,
-                detail=f"Accepted offer {offer.pk}",
+            provider = Provider.objects.select_for_update(no_key=True).get(pk=offer.provider_id)
+            placed = (
+                eligibility.placed_hours(provider.pk)
+                if provider.weekly_hours_cap is not None
+                else 0
             )
-            _withdraw_pending(package.pk, WithdrawnBecause.TAKEN, by=by)
+            candidate = eligibility.Candidate(provider, None, None, placed_hours=placed)
+            refused = eligibility.why_not_eligible(candidate, package, needs_contract=False)
+            if refused:
+                _withdraw_ineligible(offer, package)
+            else:
+                _place_by_offer(offer, package, by=by)
+                if provider.weekly_hours_cap is not None:
+                    _withdraw_beyond_cap(provider, package, by=by)
     except IntegrityError as exc:
         raise Conflict("This package has already been accepted by another provider.") from exc
+    if refused:
+        raise Conflict(" ".join(refused))
     offer.refresh_from_db()
     return offer
+
+
+def _place_by_offer(offer, package, *, by) -> None:
+    now = clock.now()
+    accepted = Offer.objects.filter(
+        pk=offer.pk,
+        status=OfferStatus.PENDING,
+        round=package.brokering_round,
+        expires_at__gt=now,
+    ).update(status=OfferStatus.ACCEPTED, answered_at=now, answered_by=by)
+    if not accepted:
+        raise Conflict(_why_not(Offer.objects.get(pk=offer.pk)))
+    audit.record(by=by, obj=offer, changes=ANSWERED[OfferStatus.ACCEPTED])
+    packages_services.mark_placed(
+        package_id=package.pk,
+        provider=offer.provider,
+        by=by,
+        kind=EventKind.PLACED,
+        detail=f"Accepted offer {offer.pk}",
+    )
+    _withdraw_pending(package.pk, WithdrawnBecause.TAKEN, by=by)
+
+
+def _withdraw_ineligible(offer, package) -> None:
+    """A provider no longer eligible tried to accept: its offer is withdrawn (it committed,
+    though the accept answers 409) and brokering moves on to the next provider."""
+    _withdraw(Offer.objects.filter(pk=offer.pk), package.pk, WithdrawnBecause.INELIGIBLE)
+    _enqueue_brokering(package.pk)
+
+
+def _withdraw_beyond_cap(provider, package, *, by) -> None:
+    """Withdraw the provider's other pending offers that no longer fit its cap, now that
+    `package` is placed with it. Their packages' timelines and next steps follow once this
+    commits (`moved_on_beyond_cap`): writing to another package's rows here would wait on an
+    accept of it that holds that package and waits for this provider: a deadlock."""
+    room = provider.weekly_hours_cap - eligibility.placed_hours(provider.pk)
+    beyond = Offer.objects.filter(
+        provider=provider, status=OfferStatus.PENDING, package__weekly_hours__gt=room
+    ).exclude(package=package)
+    locked = list(beyond.select_for_update(of=("self",)).select_related("provider"))
+    if not locked:
+        return
+    Offer.objects.filter(pk__in=[o.pk for o in locked], status=OfferStatus.PENDING).update(
+        status=OfferStatus.WITHDRAWN, withdrawn_because=WithdrawnBecause.CAP
+    )
+    changes = {**ANSWERED[OfferStatus.WITHDRAWN], "withdrawn_because": ["", WithdrawnBecause.CAP]}
+    audit.record_many(by=by, objs=locked, changes=changes)
+    for offer in locked:
+        notices.offers_withdrawn(offer.package_id, [offer], WithdrawnBecause.CAP)
+    jobs.after_commit(tasks.moved_on_beyond_cap, [o.pk for o in locked])
+
+
+def moved_on_beyond_cap(*, offer_ids) -> None:
+    """After offers were withdrawn beyond their provider's cap: each package's timeline says
+    so, and its brokering moves on."""
+    for offer in Offer.objects.filter(pk__in=offer_ids).select_related("provider"):
+        with transaction.atomic():
+            _locked_package(offer.package_id)
+            because = WithdrawnBecause(WithdrawnBecause.CAP).label.lower()
+            _record(offer.package_id, EventKind.WITHDRAWN, [offer], because)
+        advance_brokering(package_id=offer.package_id)
 
 
 def _require_available(package):
     if not package.seeking_provider:
         raise Conflict("This package is no longer available: it has been placed or closed.")
-
-
-def _require_within_cap(provider_id, package):
-    """A capped provider stays within its weekly hours cap, counting this package.
-
-    Offers are only sent within the cap, but a broadcast may offer a provider
-    several packages at once: each accept is checked again, under a lock on
-    the provider, so that two accepts at once cannot both squeeze in.
-    """
-    provider = Provider.objects.select_for_update(no_key=True).get(pk=provider_id)
-    if provider.weekly_hours_cap is None:
-        return
-    placed = allocation.placed_hours(provider_id)
-    if placed + package.weekly_hours > provider.weekly_hours_cap:
-        raise Conflict(
-            f"Accepting this package would take {provider.name} over its weekly cap of "
-            f"{hours_text(provider.weekly_hours_cap)} hours ({hours_text(placed)} already placed)."
-        )
 
 
 def _why_not(offer) -> str:
@@ -221,6 +345,8 @@ def decline_offer(*, offer_id, by, reason, detail="") -> Offer:
     detail = (detail or "").strip()
     if reason not in DeclineReason.values:
         raise ValidationError({"reason": ["Choose a reason: " + ", ".join(DeclineReason.values)]})
+    if reason == DeclineReason.PART and not detail:
+        raise ValidationError({"detail": ["Say which part of the care you can do."]})
     with transaction.atomic():
         offer = Offer.objects.select_related("provider").get(pk=offer_id)
         _locked_package(offer.package_id)
@@ -294,11 +420,47 @@ def sweep_brokering() -> dict:
     stalled = stalled_packages()
     for package_id in stalled:
         advance_brokering(package_id=package_id)
-    return {"expired": len(expired), "driven": len(stalled)}
+    retried = retry_due()
+    for package_id in retried:
+        retry_package(package_id=package_id)
+    overdue = notify_fill_overdue()
+    return {
+        "expired": len(expired),
+        "driven": len(stalled),
+        "retried": len(retried),
+        "overdue": overdue,
+    }
+
+
+def notify_fill_overdue() -> int:
+    """Tell the brokers once of each open package past its zone's fill target.
+
+    Looks at state: packages still open and not yet notified, so a missed run is
+    caught by the next. Only young packages and those with nobody to tell are
+    read again each run: the others carry their notification.
+    """
+    told = Notification.objects.filter(
+        kind=NotificationKind.FILL_OVERDUE, package_id=OuterRef("pk")
+    )
+    unnotified = (
+        Package.objects.filter(status=PackageStatus.OPEN, submitted_at__isnull=False)
+        .exclude(Exists(told))
+        .select_related("zone")
+    )
+    overdue = [package for package in unnotified if package.fill_overdue]
+    for package in overdue:
+        notices.fill_overdue(package)
+    return len(overdue)
 
 
 def _withdraw_pending(package_id, because, *, by=None) -> int:
     pending = Offer.objects.filter(package_id=package_id, status=OfferStatus.PENDING)
+    return _withdraw(pending, package_id, because, by=by)
+
+
+def _withdraw(pending, package_id, because, *, by=None) -> int:
+    """Withdraw the `pending` offers of one package, on its timeline, telling each provider."""
+    pending = pending.filter(status=OfferStatus.PENDING)
     withdrawn = list(pending.select_related("provider"))
     pending.update(status=OfferStatus.WITHDRAWN, withdrawn_because=because)
     if withdrawn:
@@ -344,13 +506,7 @@ def rebroker_package(*, package_id, by) -> Package:
         _withdraw_pending(package.pk, WithdrawnBecause.REBROKERED, by=by)
         packages_services.set_escalated(package_id=package.pk, escalated=False)
         # The round is brokering's counter on the package: bumping it is the re-broker.
-        Package.objects.filter(SEEKING_PROVIDER, pk=package.pk).update(
-            brokering_round=F("brokering_round") + 1
-        )
-        rounds = audit.transition(
-            "brokering_round", package.brokering_round, package.brokering_round + 1
-        )
-        audit.record(by=by, obj=package, changes=rounds)
+        _next_round(package, by=by)
         packages_services.record_event(package_id=package.pk, kind=EventKind.REBROKERED, by=by)
         _enqueue_brokering(package.pk)
     package.refresh_from_db()

@@ -19,3 +19,15 @@ def broker_package(package_id: int) -> int:
 def sweep_brokering() -> dict:
     """Every minute: expire offers past their window and drive stalled packages on."""
     return services.sweep_brokering()
+
+
+@shared_task
+def retry_escalated(zone_ids: list[int]) -> int:
+    """Re-try the escalated packages a market change in these zones may help."""
+    return services.retry_escalated(zone_ids=zone_ids)
+
+
+@shared_task
+def moved_on_beyond_cap(offer_ids: list[int]) -> None:
+    """After an accept withdrew offers beyond the provider's cap: their packages move on."""
+    services.moved_on_beyond_cap(offer_ids=offer_ids)

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Role
-from core.permissions import may_broker_zone, role_permission
+from core.permissions import BROKERS, has_role, may_broker_zone, role_permission
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
@@ -127,8 +127,15 @@ PlacementSerializer = type(
 )
 
 
+class CurrentOfferSerializer(serializers.Serializer):
+    provider = serializers.CharField(source="provider.code")
+    expires_at = serializers.DateTimeField()
+
+
 class PackageSerializer(serializers.ModelSerializer):
-    """A package with its person (identity), visits and plan; the POST body has the same shape."""
+    """A package with its person (identity), visits and plan; the POST body has the same shape.
+
+    Brokers also see `current_offers`: who holds an offer of it now, and until when."""
 
     person = PersonSerializer()
     # The schedule in force today (a change from a later date shows in .../changes/).
@@ -143,6 +150,12 @@ class PackageSerializer(serializers.ModelSerializer):
     placements = serializers.SerializerMethodField()
     source = serializers.ChoiceField(choices=Source.choices)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.STANDARD)
+    fill_overdue = serializers.BooleanField(
+        read_only=True, help_text="Open for longer than its zone's fill target since submitted."
+    )
+    current_offers = serializers.SerializerMethodField(
+        help_text="The pending offers: {provider, expires_at} (brokers only)."
+    )
     update_person = serializers.BooleanField(
         default=False,
         write_only=True,
@@ -176,6 +189,8 @@ class PackageSerializer(serializers.ModelSerializer):
             "next_provider",
             "escalated",
             "escalated_at",
+            "fill_overdue",
+            "current_offers",
             "brokering_round",
             "ended_on",
             "cancel_reason",
@@ -208,6 +223,20 @@ class PackageSerializer(serializers.ModelSerializer):
     def validate_start_date(self, value):
         _django_to_drf(lambda day: validation.check_near_today(day, what="start date"), value)
         return value
+
+    @extend_schema_field(CurrentOfferSerializer(many=True))
+    def get_current_offers(self, package):
+        offers = getattr(package, "current_offers", None)
+        if offers is None:  # not prefetched: one package answered after an action
+            offers = selectors.with_current_offers(Package.objects.filter(pk=package.pk))
+            offers = offers.get().current_offers
+        return CurrentOfferSerializer(offers, many=True).data
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not has_role(getattr(self.context.get("request"), "user", None), *BROKERS):
+            del fields["current_offers"]  # rivals' names are not a provider's to know
+        return fields
 
     def validate_visits(self, value):
         _django_to_drf(validation.check_visit_count, value)
@@ -296,7 +325,10 @@ class PackageViewSet(
         return [role_permission(*PACKAGE_WRITERS, read_roles=(*PACKAGE_READERS, Role.PROVIDER))()]
 
     def get_queryset(self):
-        return selectors.with_details(packages_for(self.request.user)).order_by("-created_at")
+        packages = selectors.with_details(packages_for(self.request.user))
+        if has_role(self.request.user, *BROKERS):
+            packages = selectors.with_current_offers(packages)
+        return packages.order_by("-created_at")
 
     def _respond(self, package_id, status_code=status.HTTP_200_OK, packages=None):
         """The package as it is now, logged as a view of its person."""

@@ -320,6 +320,19 @@ class Package(models.Model):
     def is_urgent(self):
         return self.priority == Priority.URGENT
 
+    @property
+    def fill_deadline(self) -> datetime.datetime | None:
+        """When an open package should have been placed by: its zone's fill target from submit."""
+        if self.status != PackageStatus.OPEN or self.submitted_at is None:
+            return None
+        return self.submitted_at + self.zone.fill_target(self.is_urgent)
+
+    @property
+    def fill_overdue(self) -> bool:
+        """Open for longer than its zone's fill target for its priority since submitted."""
+        deadline = self.fill_deadline
+        return deadline is not None and clock.now() > deadline
+
     def allows(self, action: str) -> bool:
         """Whether the package's status allows `action` (a key of TRANSITIONS)."""
         return self.status in TRANSITIONS[action][0]

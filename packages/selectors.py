@@ -50,6 +50,17 @@ def with_details(packages):
     return with_schedule(packages.select_related("person", "zone", "provider"))
 
 
+def with_current_offers(packages):
+    """Packages with their pending offers (`current_offers`), soonest to expire first.
+
+    Offers are brokering's, above this app: reached through the relation, by value."""
+    offer_model = Package._meta.get_field("offers").related_model
+    pending = offer_model.objects.filter(status="pending").select_related("provider")
+    return packages.prefetch_related(
+        Prefetch("offers", queryset=pending.order_by("expires_at", "pk"), to_attr="current_offers")
+    )
+
+
 def in_care_between(first, last):
     """Packages in care (placed, or placed then ended) on some day from `first` to `last`,
     with `care_until`: their last day of care, or the last day there is if not ended."""

@@ -189,10 +189,17 @@ class CapacitySerializer(serializers.ModelSerializer):
         help_text="A provider user may leave this out: it is always its own organisation.",
     )
     zone = serializers.SlugRelatedField(slug_field="code", queryset=Zone.objects.all())
+    remaining_hours = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        read_only=True,
+        help_text="Hours declared minus the weekly hours of packages placed with this provider "
+        "in this zone since the declaration.",
+    )
 
     class Meta:
         model = Capacity
-        fields = ["id", "provider", "zone", "week_start", "hours", "declared_at"]
+        fields = ["id", "provider", "zone", "week_start", "hours", "remaining_hours", "declared_at"]
         read_only_fields = ["declared_at"]
         validators = []  # a second declaration for the same week replaces the first
 
@@ -236,7 +243,7 @@ class CapacityViewSet(
         serializer.is_valid(raise_exception=True)
         capacity, created = services.declare_capacity(by=request.user, **serializer.validated_data)
         return Response(
-            self.get_serializer(capacity).data,
+            self.get_serializer(self.get_queryset().get(pk=capacity.pk)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -2,8 +2,21 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from core import clock
 from core.queries import related_count
@@ -98,8 +111,33 @@ def rate_history(queryset):
     )
 
 
+def with_remaining(capacity):
+    """Capacity records with `remaining_hours`: the hours declared minus the weekly hours of
+    the packages placed with that provider in that zone since the declaration."""
+    # Packages sit above providers: their model is reached through the relation, by value.
+    package_model = Provider._meta.get_field("packages").related_model
+    placed = (
+        package_model.objects.filter(
+            provider=OuterRef("provider_id"),
+            zone=OuterRef("zone_id"),
+            status="placed",
+            placed_at__gte=OuterRef("declared_at"),
+        )
+        .order_by()
+        .values("provider")
+        .annotate(total=Sum("weekly_hours"))
+        .values("total")
+    )
+    return capacity.annotate(
+        remaining_hours=ExpressionWrapper(
+            F("hours") - Coalesce(Subquery(placed), Value(Decimal("0"))),
+            output_field=DecimalField(max_digits=8, decimal_places=2),
+        )
+    )
+
+
 def capacity_list(queryset):
-    return queryset.select_related("provider", "zone").order_by(
+    return with_remaining(queryset.select_related("provider", "zone")).order_by(
         "-week_start", "zone__code", "provider__name"
     )
 

@@ -11,8 +11,16 @@ from core import audit, clock
 from core.errors import constraint_errors
 from zones.models import AllocationMode, Zone
 
-from . import rates
-from .models import Capacity, Contract, ContractRole, Provider, Rate
+from . import rates, signals
+from .models import (
+    ELIGIBLE_RATINGS,
+    Capacity,
+    Contract,
+    ContractRole,
+    Provider,
+    ProviderStatus,
+    Rate,
+)
 
 # Words used in page URLs next to provider codes (/providers/new/, /providers/capacity/).
 RESERVED_CODES = {"new", "capacity", "contracts", "rates"}
@@ -72,7 +80,16 @@ def update_provider(*, provider_id: int, by, **changes) -> Provider:
             add_rate(
                 by=by, provider=provider, hourly_rate=hourly_rate, effective_from=clock.today()
             )
+        if provider.is_eligible and not _was_eligible(before):
+            zone_ids = list(provider.contracts.values_list("zone_id", flat=True))
+            signals.market_opened.send(sender=Provider, zone_ids=zone_ids)
     return provider
+
+
+def _was_eligible(snapshot) -> bool:
+    return (
+        snapshot["status"] == ProviderStatus.ACTIVE and snapshot["cqc_rating"] in ELIGIBLE_RATINGS
+    )
 
 
 def add_rate(
@@ -142,6 +159,7 @@ def add_contract(
         _check_contract(contract)
         contract.save()
         audit.record(by=by, obj=contract, action=audit.CREATE, changes=audit.created(contract))
+        signals.market_opened.send(sender=Provider, zone_ids=[zone.pk])
     return contract
 
 
@@ -168,6 +186,8 @@ def change_contract(*, contract_id: int, by, **changes) -> Contract:
         contract.save()
         if contract_changes := audit.changed(before, contract):
             audit.record(by=by, obj=contract, changes=contract_changes)
+            # New dates or a new role may bring it into force, or before others.
+            signals.market_opened.send(sender=Provider, zone_ids=[zone_id])
     return contract
 
 
@@ -207,6 +227,7 @@ def declare_capacity(
         )
         action = audit.CREATE if created else audit.UPDATE
         audit.record(by=by, obj=capacity, action=action, changes={"hours": [None, str(hours)]})
+        signals.market_opened.send(sender=Provider, zone_ids=[zone.pk])
     return capacity, created
 
 

@@ -27,6 +27,8 @@ from .factories import OfferFactory, market, open_package
 
 pytestmark = pytest.mark.django_db
 
+SWEPT = {"retried": 0, "overdue": 0}
+
 
 def pending(package):
     return list(Offer.objects.filter(package=package, status=OfferStatus.PENDING))
@@ -108,7 +110,9 @@ def test_a_bare_other_is_a_reason_for_a_back_office_system():
     )
 
 
-def test_accepting_beyond_the_weekly_cap_conflicts():
+def test_accepting_beyond_the_weekly_cap_withdraws_the_providers_offers_that_no_longer_fit(
+    django_capture_on_commit_callbacks,
+):
     # Offers go out within the cap, but a broadcast can offer one provider several at once.
     zone, p = market(AllocationMode.BROADCAST, secondary=False)
     capped = p["primary"]
@@ -116,16 +120,38 @@ def test_accepting_beyond_the_weekly_cap_conflicts():
     capped.save()
     PlacedPackageFactory(zone=zone, provider=capped, weekly_hours=Decimal("2"))
     first, second = (open_package(zone, weekly_hours=Decimal("4")) for _ in range(2))
+    small = open_package(zone, weekly_hours=Decimal("3"))
     (first_offer,) = services.advance_brokering(package_id=first.pk)
     (second_offer,) = services.advance_brokering(package_id=second.pk)
-    services.accept_offer(offer_id=first_offer.pk, by=None)  # 2 + 4 = 6 of 9
+    (small_offer,) = services.advance_brokering(package_id=small.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.accept_offer(offer_id=first_offer.pk, by=None)  # 2 + 4 = 6 of 9
+
+    second_offer.refresh_from_db()
+    small_offer.refresh_from_db()
+    assert (second_offer.status, second_offer.withdrawn_because) == ("withdrawn", "cap")
+    assert small_offer.status == OfferStatus.PENDING  # 6 + 3 = 9 still fits
+    with pytest.raises(Conflict, match="cap reached"):
+        services.accept_offer(offer_id=second_offer.pk, by=None)
+    second.refresh_from_db()
+    assert second.status == PackageStatus.OPEN and second.escalated  # moved on: nobody left
+    assert second.events.filter(kind=EventKind.WITHDRAWN).exists()
+
+
+def test_accepting_over_the_cap_is_409_and_the_offer_is_withdrawn():
+    zone, p = market(AllocationMode.CASCADE, secondary=False)
+    capped = p["primary"]
+    capped.weekly_hours_cap = Decimal("9")
+    capped.save()
+    package = open_package(zone, weekly_hours=Decimal("4"))
+    (offer,) = services.advance_brokering(package_id=package.pk)
+    PlacedPackageFactory(zone=zone, provider=capped, weekly_hours=Decimal("6"))  # placed by hand
 
     with pytest.raises(Conflict, match="over its weekly cap of 9 hours \\(6 already placed\\)"):
-        services.accept_offer(offer_id=second_offer.pk, by=None)  # 6 + 4 = 10
+        services.accept_offer(offer_id=offer.pk, by=None)
 
-    second.refresh_from_db()
-    second_offer.refresh_from_db()
-    assert second.status == PackageStatus.OPEN and second_offer.status == OfferStatus.PENDING
+    offer.refresh_from_db()
+    assert (offer.status, offer.withdrawn_because) == ("withdrawn", "ineligible")
 
 
 def test_accepting_up_to_the_weekly_cap_exactly_is_allowed():
@@ -166,9 +192,9 @@ def test_expiry_by_the_sweep_moves_the_cascade_on():
     (offer,) = services.advance_brokering(package_id=package.pk)
 
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=59)):
-        assert sweep_brokering() == {"expired": 0, "driven": 0}
+        assert sweep_brokering() == SWEPT | {"expired": 0, "driven": 0}
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=61)):
-        assert sweep_brokering() == {"expired": 1, "driven": 1}
+        assert sweep_brokering() == SWEPT | {"expired": 1, "driven": 1}
         (next_offer,) = pending(package)
 
     offer.refresh_from_db()
@@ -202,17 +228,17 @@ def test_every_expiry_ends_in_escalation_and_the_sweep_then_leaves_it_alone():
         "expired",
         "expired",
     ]
-    assert sweep_brokering() == {"expired": 0, "driven": 0}
+    assert sweep_brokering() == SWEPT | {"expired": 0, "driven": 0}
 
 
 def test_the_sweep_re_drives_a_package_whose_task_was_lost():
     zone, p = market(AllocationMode.CASCADE)
     lost = open_package(zone)  # submitted, but its message never reached a worker
 
-    assert sweep_brokering() == {"expired": 0, "driven": 1}
+    assert sweep_brokering() == SWEPT | {"expired": 0, "driven": 1}
 
     assert [o.provider for o in pending(lost)] == [p["primary"]]
-    assert sweep_brokering() == {"expired": 0, "driven": 0}
+    assert sweep_brokering() == SWEPT | {"expired": 0, "driven": 0}
 
 
 def test_hand_back_re_brokers_without_that_provider(django_capture_on_commit_callbacks):
@@ -256,7 +282,7 @@ def test_cancelling_withdraws_pending_offers():
     assert set(Offer.objects.values_list("status", "withdrawn_because")) == {
         ("withdrawn", "cancelled")
     }
-    assert sweep_brokering() == {"expired": 0, "driven": 0}
+    assert sweep_brokering() == SWEPT | {"expired": 0, "driven": 0}
 
 
 def test_assign_by_hand_overrides_the_rules_and_withdraws_offers():
