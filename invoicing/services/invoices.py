@@ -14,8 +14,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 
 from accounts.models import Role
 from core import audit, clock
@@ -37,6 +37,7 @@ from ..models import (
 from ..permissions import FINANCE, INVOICE_BUILDERS
 
 ONE_DAY = datetime.timedelta(days=1)
+ATTACH_ROWS = 5_000  # visits priced and attached by one statement
 NOTHING_NEW = "No delivered visits in this period that are not already on an invoice."
 
 # action: (statuses it may start from, status it leads to, past tense for messages)
@@ -283,19 +284,30 @@ def _paid_in_plan_cycles(packages, by_package):
 
 
 def _attach(visits, lines):
-    """Price the visits, then put each on its package's line in one guarded update."""
-    DeliveredVisit.objects.bulk_update(visits, ["paid_minutes", "rate"], batch_size=1000)
-    line_of_package = Case(
-        *[
-            When(package_id=line.package_id, then=Value(line.pk))
-            for line in lines
-            if line.package_id
-        ],
-        output_field=IntegerField(),
-    )
-    attached = DeliveredVisit.objects.filter(
-        pk__in=[visit.pk for visit in visits], invoice_line__isnull=True
-    ).update(invoice_line_id=line_of_package)
+    """Price the visits and put each on its package's line: one guarded UPDATE per batch of
+    (visit, paid minutes, rate, line) rows, WHERE the visit is on no invoice yet. (Django's
+    bulk_update would build a CASE of every visit: 90 s for an invoice of 150,000 visits.)"""
+    line_of_package = {line.package_id: line.pk for line in lines if line.package_id}
+    rows = [
+        (visit.pk, visit.paid_minutes, visit.rate, line_of_package[visit.package_id])
+        for visit in visits
+    ]
+    table = connection.ops.quote_name(DeliveredVisit._meta.db_table)
+    fields = [DeliveredVisit._meta.get_field(name) for name in ("id", "paid_minutes", "rate")]
+    size = min(ATTACH_ROWS, connection.ops.bulk_batch_size([*fields, fields[0]], rows) or 1)
+    attached = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            cursor.execute(
+                f"WITH priced (id, paid_minutes, rate, line_id) AS (VALUES "
+                f"{', '.join(['(%s, %s, %s, %s)'] * len(batch))}) "
+                f"UPDATE {table} SET paid_minutes = priced.paid_minutes, rate = priced.rate, "
+                f"invoice_line_id = priced.line_id FROM priced "
+                f"WHERE {table}.id = priced.id AND {table}.invoice_line_id IS NULL",
+                [value for row in batch for value in row],
+            )
+            attached += cursor.rowcount
     if attached != len(visits):
         raise Conflict("Some of these visits were put on another invoice meanwhile: try again.")
 
