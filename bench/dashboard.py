@@ -343,13 +343,16 @@ def raw_spend(scope):
                    sum(delivered_minutes) AS minutes,
                    sum(delivered_minute_pounds) AS pounds,
                    sum(payable_minutes) AS payable,
-                   sum(payable_minute_pounds) AS payable_pounds
+                   sum(payable_minute_pounds) AS payable_pounds,
+                   sum(paid_minute_pounds) AS paid_pounds
             FROM invoicing_dailydelivery
             WHERE date BETWEEN %(first)s AND %(last)s {zones}
             GROUP BY 1, 2
         )
-        SELECT zone_id, k, hours, pounds, NULL::numeric, NULL::numeric FROM commissioned
-        UNION ALL SELECT zone_id, k, minutes, pounds, payable, payable_pounds FROM delivered"""
+        SELECT zone_id, k, hours, pounds, NULL::numeric, NULL::numeric, NULL::numeric
+        FROM commissioned
+        UNION ALL SELECT zone_id, k, minutes, pounds, payable, payable_pounds, paid_pounds
+        FROM delivered"""
     return sql, {
         "first": first,
         "last": last,

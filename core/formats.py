@@ -1,6 +1,7 @@
 """How numbers and dates are written for people, the same on every page and message."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils import dateformat, timezone
@@ -31,3 +32,10 @@ def datetime_text(value) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return dateformat.format(value, settings.DATETIME_FORMAT)
+
+
+def pounds_text(amount) -> str:
+    """£1,234.56: six-figure totals read at a glance (exports keep plain decimals)."""
+    if amount is None:
+        return ""
+    return f"£{Decimal(amount):,.2f}"

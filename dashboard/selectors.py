@@ -7,14 +7,26 @@ a fixed number of aggregate queries, however many packages there are.
 import datetime
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Min, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncDate
 
 from brokering.models import Offer, OfferStatus
 from core import clock
 from invoicing.selectors import on_time_payment_rates, spend_by_zone_per_period
 from packages.models import HandBack, Package, PackageStatus, Priority, Source
-from providers.models import Capacity, Provider
+from providers.models import Capacity, Contract, Provider, contracts_in_force
 from zones.models import ROTATION_EPOCH
 
 from .aggregates import Minutes, Percentile
@@ -411,8 +423,42 @@ SPEND_MEASURES = (
     "delivered_pounds",
     "payable_hours",
     "payable_pounds",
+    "paid_pounds",
 )
 
 
 def _spend_total(zones):
     return {m: sum((z[m] for z in zones), Decimal("0.00")) for m in SPEND_MEASURES}
+
+
+def guaranteed_hours(scope):
+    """Each contract with guaranteed hours in the scope's zones: the hours a week
+    guaranteed against those used (the weekly hours of the packages placed with its
+    provider in the zone now), in zone and provider order."""
+    placed = (
+        Package.objects.filter(
+            provider=OuterRef("provider_id"), zone=OuterRef("zone_id"), status=PackageStatus.PLACED
+        )
+        .order_by()
+        .values("provider_id")
+        .annotate(total=Sum("weekly_hours"))
+        .values("total")
+    )
+    contracts = Contract.objects.filter(guaranteed_hours__gt=0).filter(
+        contracts_in_force(scope.today)
+    )
+    if scope.zone_ids is not None:
+        contracts = contracts.filter(zone_id__in=scope.zone_ids)
+    return [
+        {
+            "zone": c.zone.code,
+            "provider": c.provider.code,
+            "role": c.get_role_display(),
+            "guaranteed_hours": c.guaranteed_hours,
+            "used_hours": c.used_hours,
+            "unfilled_hours": max(Decimal(0), c.guaranteed_hours - c.used_hours),
+        }
+        for c in contracts.select_related("zone", "provider")
+        .annotate(used_hours=Coalesce(Subquery(placed), Value(Decimal(0))))
+        .order_by("zone__code", "provider__code")
+    ]

@@ -7,6 +7,7 @@ dicts; the columns here say how each is shown.
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from core.formats import date_text, hours_text
+from core.formats import date_text, hours_text, pounds_text
 from core.pages import PAGE_SIZE
 from core.tables import Column, cells, headers
 
@@ -27,6 +28,10 @@ class Link:
 
     def __str__(self):
         return str(self.text)
+
+
+class Pounds(Decimal):
+    """An amount: £1,234.56 on the page, a plain decimal in the CSV."""
 
 
 @dataclass
@@ -91,8 +96,12 @@ class Table:
 
 
 def _cell_html(cell, index, numeric_from):
-    # A date reads "14 Sep 2026" on the page, as everywhere; its CSV keeps 2026-09-14.
-    text = escape(date_text(cell) if isinstance(cell, datetime.date) else text_of(cell))
+    # A date reads "14 Sep 2026" on the page, as everywhere, an amount "£1,234.56"; the
+    # CSV keeps 2026-09-14 and 1234.56.
+    if isinstance(cell, Pounds):
+        text = escape(pounds_text(cell))
+    else:
+        text = escape(date_text(cell) if isinstance(cell, datetime.date) else text_of(cell))
     if isinstance(cell, Link):
         text = f'<a class="govuk-link" href="{escape(cell.href)}">{text}</a>'
     if index == 0:
@@ -190,9 +199,20 @@ SPEND = [
     Column("Hours commissioned", key("commissioned_hours", two_places)),
     Column("Hours delivered", key("delivered_hours", two_places)),
     Column("Hours payable", key("payable_hours", two_places)),
-    Column("£ commissioned", key("commissioned_pounds", two_places)),
-    Column("£ delivered", key("delivered_pounds", two_places)),
-    Column("£ payable", key("payable_pounds", two_places)),
+    Column("£ commissioned", key("commissioned_pounds", Pounds)),
+    Column("£ delivered", key("delivered_pounds", Pounds)),
+    Column("£ payable", key("payable_pounds", Pounds)),
+    Column("£ paid", key("paid_pounds", Pounds)),
+]
+
+
+GUARANTEES = [
+    Column("Zone", key("zone")),
+    Column("Provider", key("provider")),
+    Column("Role", key("role")),
+    Column("Guaranteed hours a week", key("guaranteed_hours", hours_text)),
+    Column("Used (placed weekly hours)", key("used_hours", hours_text)),
+    Column("Not yet filled", key("unfilled_hours", hours_text)),
 ]
 
 

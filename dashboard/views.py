@@ -306,6 +306,14 @@ class SpendPage(DashboardPage):
                 numeric_from=2,
                 paginated=True,
             ),
+            Table(
+                "guarantees",
+                "Guaranteed hours against hours used",
+                tables.GUARANTEES,
+                selectors.guaranteed_hours(scope),
+                numeric_from=3,
+                paginated=True,
+            ),
         ]
         return {
             "tables": shown,
@@ -324,6 +332,10 @@ class SpendPage(DashboardPage):
                     {
                         "label": "Payable £",
                         "data": [float(p["total"]["payable_pounds"]) for p in periods],
+                    },
+                    {
+                        "label": "Paid £",
+                        "data": [float(p["total"]["paid_pounds"]) for p in periods],
                     },
                 ],
             },

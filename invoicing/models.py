@@ -164,6 +164,9 @@ class DailyDelivery(models.Model):
     delivered_minute_pounds = models.DecimalField(**MINUTE_POUNDS)
     payable_minutes = models.BigIntegerField(default=0)
     payable_minute_pounds = models.DecimalField(**MINUTE_POUNDS)
+    # Of those, what has been paid: a paid invoice's visits at the rate it paid.
+    # (A default in the database too: the visits' upserts leave it out.)
+    paid_minute_pounds = models.DecimalField(**MINUTE_POUNDS, db_default=0)
 
     class Meta:
         ordering = ["date", "zone_id"]

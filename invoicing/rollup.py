@@ -4,6 +4,8 @@ and day, kept in step by the services that write visits, in their own transactio
 - `add_visits(visits)`: visits just recorded (by call monitoring, a file, the demo).
 - `apply_pricing(priced, added=...)`: an invoice has just priced visits (and recorded
   its missed ones).
+- `apply_payment(invoice_ids)`: invoices have just been paid: their visits' payable
+  pounds count as paid.
 - `rebuild(...)`: recompute rows from the visits (the bench generator, and a repair
   tool: the `rebuild_delivery_rollup` command).
 
@@ -22,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import Coalesce
 
-from .models import MINUTE_POUNDS, DailyDelivery, DeliveredVisit
+from .models import MINUTE_POUNDS, DailyDelivery, DeliveredVisit, InvoiceStatus
 
 MEASURES = (
     "delivered_minutes",
@@ -90,6 +92,38 @@ def _add(totals) -> None:
             )
 
 
+def apply_payment(invoice_ids: Iterable[int]) -> None:
+    """Invoices just paid (in this transaction): each zone and day adds what their visits
+    pay, in one upsert (rows in key order, like every change here)."""
+    _add_paid(DeliveredVisit.objects.filter(invoice_line__invoice_id__in=list(invoice_ids)))
+
+
+def _paid_sums(visits):
+    """(zone_id, date, paid minute-pounds) of `visits` (priced by their invoice)."""
+    money = ExpressionWrapper(F("paid_minutes") * F("rate"), _MONEY)
+    return (
+        visits.filter(missed=False)
+        .values("zone_id", "date")
+        .annotate(paid=Sum(money))
+        .values_list("zone_id", "date", "paid")
+        .order_by("date", "zone_id")
+    )
+
+
+def _add_paid(visits) -> None:
+    table = connection.ops.quote_name(DailyDelivery._meta.db_table)
+    select, params = _paid_sums(visits).query.sql_with_params()
+    zeros = ", ".join(f"0 AS {m}" for m in MEASURES)
+    columns = ", ".join(("zone_id", "date", *MEASURES, "paid_minute_pounds"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT s.zone_id, s.date, {zeros}, s.paid "
+            f"FROM ({select}) AS s WHERE true ON CONFLICT (date, zone_id) DO UPDATE SET "
+            f"paid_minute_pounds = {table}.paid_minute_pounds + excluded.paid_minute_pounds",
+            params,
+        )
+
+
 def recomputed(visits=None):
     """Per zone and day, the measures summed over `visits` (a queryset; every visit by
     default) in the database: (zone_id, date, *MEASURES) rows. Missed visits add nothing."""
@@ -135,4 +169,6 @@ def rebuild(
         select, params = recomputed(visits).query.sql_with_params()
         columns = ", ".join(("zone_id", "date", *MEASURES))
         cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
-        return cursor.rowcount
+        rows = cursor.rowcount
+        _add_paid(visits.filter(invoice_line__invoice__status=InvoiceStatus.PAID))
+        return rows

@@ -181,6 +181,7 @@ def _no_spend(code, name):
         "delivered_pounds": ZERO,
         "payable_hours": ZERO,
         "payable_pounds": ZERO,
+        "paid_pounds": ZERO,
     }
 
 
@@ -215,6 +216,7 @@ def _add_delivered(rows, periods):
             delivered_money=Sum("delivered_minute_pounds"),
             payable=Sum("payable_minutes"),
             payable_money=Sum("payable_minute_pounds"),
+            paid_money=Sum("paid_minute_pounds"),
         )
         .order_by()
     )
@@ -224,6 +226,7 @@ def _add_delivered(rows, periods):
         zone["delivered_pounds"] = _pounds(row["delivered_money"])
         zone["payable_hours"] = pay.hours(row["payable"])
         zone["payable_pounds"] = _pounds(row["payable_money"])
+        zone["paid_pounds"] = _pounds(row["paid_money"])
 
 
 def _pounds(minute_pounds):

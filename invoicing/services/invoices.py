@@ -386,6 +386,8 @@ def _transition(*, invoice_id, action, by, **changes) -> Invoice:
             setattr(invoice, field, value)
         invoice.save(update_fields=["status", *changes])
         audit.record(by=by, obj=invoice, changes=audit.changed(before, invoice))
+        if target == InvoiceStatus.PAID:
+            rollup.apply_payment([invoice.pk])
     return invoice
 
 
@@ -420,6 +422,7 @@ def run_payments(*, by, invoice_ids, paid_on: datetime.date, reference: str) -> 
             invoice.save(
                 update_fields=["status", "paid_on", "paid_at", "payment_reference", "payment_run"]
             )
+        rollup.apply_payment([invoice.pk for invoice in invoices])
     return run
 
 

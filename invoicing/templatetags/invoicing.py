@@ -1,9 +1,8 @@
 """Display helpers for invoicing pages: GOV.UK tag colours for statuses, days left, money."""
 
-from decimal import Decimal
-
 from django import template
 
+from core.formats import pounds_text
 from invoicing.models import DeadlineStatus, InvoiceStatus
 
 register = template.Library()
@@ -50,9 +49,7 @@ def days_left(invoice):
 @register.filter
 def pounds(amount):
     """£1,234.56: finance reads six-figure totals at a glance (exports keep plain decimals)."""
-    if amount is None:
-        return ""
-    return f"£{Decimal(amount):,.2f}"
+    return pounds_text(amount)
 
 
 @register.filter
