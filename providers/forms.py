@@ -257,6 +257,8 @@ class RateForm(FieldNamedErrors, forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
+        # Ids of its own: the list's filters on the same page have a provider and a zone.
+        kwargs.setdefault("auto_id", "rate_%s")
         super().__init__(*args, **kwargs)
         self.fields["provider"].queryset = providers_for(user).order_by("name")
         self.fields["zone"].queryset = zones_for(user).order_by("name")
