@@ -173,7 +173,7 @@ def run(args, report):
         seconds = time.perf_counter() - started
         memory = _status("VmHWM") - base
         report.log(
-            f"imported {len(imported):,} of {rows:,} rows in {seconds:.1f} s, {memory:.0f} MB"
+            f"imported {imported.imported:,} of {rows:,} rows in {seconds:.1f} s, {memory:.0f} MB"
         )
         report.add(
             Figure(
@@ -185,7 +185,6 @@ def run(args, report):
                 higher_is_better=True,
             )
         )
-        del imported
         # The rest of the period's visits, a file at a time (the page's limit), untimed.
         total = _record_rest(user, package_ids, period, skip=rows)
         report.log(f"recorded the rest of the period's {total:,} visits")
