@@ -122,6 +122,12 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
 class AssignSerializer(serializers.Serializer):
     provider = serializers.SlugRelatedField(slug_field="code", queryset=Provider.objects.all())
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Needed to place with a provider that is not eligible; the timeline keeps it.",
+    )
 
 
 class PackageActionView(APIView):
@@ -155,6 +161,7 @@ class AssignPackageView(PackageActionView):
             provider=body.validated_data["provider"],
             by=request.user,
             reason=body.validated_data.get("reason", ""),
+            override_reason=body.validated_data.get("override_reason", ""),
         )
         return self.respond(request, package)
 

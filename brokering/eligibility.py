@@ -120,6 +120,22 @@ def candidates(package, *, exclude=(), providers=None) -> list[Candidate]:
     return found
 
 
+def candidate_for(package, provider) -> Candidate:
+    """One provider's facts for the package, contracted in its zone or a neighbour or not."""
+    found = candidates(package, providers=[provider.pk])
+    if found:
+        return found[0]
+    return Candidate(provider, None, None, placed_hours=placed_hours(provider.pk))
+
+
+def ranked_for_placing(package) -> list[tuple[Candidate, list[str]]]:
+    """The providers a broker may place the package with by hand, each with why not (if
+    not eligible): the eligible first, then by the package's order."""
+    found = candidates(package)
+    found = [(c, why_not_eligible(c, package)) for c in found]
+    return sorted(found, key=lambda pair: bool(pair[1]))
+
+
 def rank(contract, package) -> tuple:
     """Where a contract's provider stands in the package's order (lower is asked first)."""
     covers = contract.remaining_hours is not None and contract.remaining_hours >= (
@@ -178,7 +194,7 @@ def _contracts(package):
             placed_this_week=_hours(placed.filter(placed_at__gte=this_week)),
             remaining_hours=Subquery(capacity.values("remaining_hours")[:1]),
         )
-        .select_related("provider")
+        .select_related("provider", "zone")
     )
 
 

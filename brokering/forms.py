@@ -48,3 +48,11 @@ class AssignForm(forms.Form):
         help_text="This overrides the allocation rules and is recorded on the package's timeline.",
         error_messages={"required": "Give the reason for placing this package by hand"},
     )
+    override_reason = forms.CharField(
+        label="Why place it with a provider that is not eligible?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only if the provider you chose shows a reason it is not eligible. Recorded on "
+        "the timeline with your name.",
+    )

@@ -3,7 +3,6 @@
 from django.template.loader import render_to_string
 
 from . import selectors
-from .forms import AssignForm
 from .permissions import BROKERING_ROLES
 
 
@@ -14,6 +13,5 @@ def package_offers(request, package):
         "offers": offers,
         "has_pending": any(offer.is_pending for offer in offers),
         "may_broker": request.user.role in BROKERING_ROLES,
-        "assign_form": AssignForm(),
     }
     return render_to_string("brokering/includes/package_offers_panel.html", context, request)

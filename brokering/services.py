@@ -513,20 +513,40 @@ def rebroker_package(*, package_id, by) -> Package:
     return package
 
 
-def assign_package(*, package_id, provider: Provider, by, reason="") -> Package:
-    """A broker places an open package by hand, overriding the allocation rules."""
+def assign_package(*, package_id, provider: Provider, by, reason="", override_reason="") -> Package:
+    """A broker places an open package by hand.
+
+    A provider that is not eligible (not active, not rated Outstanding or Good,
+    over its cap, or without a contract in the package's zone or a neighbour) is
+    refused on `provider`, saying why, unless the broker gives `override_reason`:
+    the timeline then records it, with the broker's name, beside the reasons.
+    """
     if provider.status == ProviderStatus.EXITED:
         raise ValidationError({"provider": ["This provider has exited the market."]})
+    override_reason = (override_reason or "").strip()
     with transaction.atomic():
         package = _locked_package(package_id)
         _require_open(package)
+        Provider.objects.select_for_update(no_key=True).get(pk=provider.pk)  # its cap holds
+        refused = eligibility.why_not_eligible(
+            eligibility.candidate_for(package, provider), package
+        )
+        if refused and not override_reason:
+            raise ValidationError(
+                {"provider": [*refused, "Give an override reason to place it there anyway."]}
+            )
         _withdraw_pending(package.pk, WithdrawnBecause.ASSIGNED, by=by)
+        detail = reason.strip()
+        if refused:
+            who = (by.get_full_name() or by.username) if by else "the system"
+            overridden = f"Override by {who}: {override_reason} "
+            detail = " ".join(filter(None, [detail, overridden + f"({' '.join(refused)})"]))
         return packages_services.mark_placed(
             package_id=package.pk,
             provider=provider,
             by=by,
             kind=EventKind.ASSIGNED,
-            detail=reason.strip(),
+            detail=detail,
         )
 
 

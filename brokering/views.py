@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -13,7 +14,7 @@ from core.permissions import require_role
 from core.tables import Column, table_csv
 from packages.permissions import packages_for
 
-from . import selectors, services
+from . import eligibility, selectors, services
 from .filters import OfferFilter
 from .forms import AssignForm, DeclineForm
 from .models import OfferStatus
@@ -138,6 +139,7 @@ def _broker_package(request, pk):
 
 @login_required
 def package_assign(request, pk):
+    """Place by hand, choosing from the providers ranked for this package with their facts."""
     package = _broker_package(request, pk)
     form = AssignForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -147,14 +149,24 @@ def package_assign(request, pk):
                 provider=form.cleaned_data["provider"],
                 by=request.user,
                 reason=form.cleaned_data["reason"],
+                override_reason=form.cleaned_data["override_reason"],
             )
+        except ValidationError as error:
+            form.add_error(None, error)
         except Conflict as exc:
             messages.info(request, str(exc))
+            return redirect(package_page_url(package.pk))
         else:
             provider = form.cleaned_data["provider"]
             messages.success(request, f"Package {package.pk} is placed with {provider.name}.")
-        return redirect(package_page_url(package.pk))
-    return render(request, "brokering/package_assign.html", {"package": package, "form": form})
+            return redirect(package_page_url(package.pk))
+    context = {
+        "package": package,
+        "form": form,
+        "ranked": eligibility.ranked_for_placing(package),
+        "chosen": form["provider"].value(),
+    }
+    return render(request, "brokering/package_assign.html", context)
 
 
 @login_required

@@ -4,9 +4,13 @@ import contextlib
 import re
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Exists, OuterRef, Prefetch, Q, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 
 from accounts.models import Role
+from core import clock
+from providers.models import Capacity
+from providers.selectors import with_remaining
 from zones.postcodes import normalise_postcode
 
 from .models import (
@@ -73,6 +77,39 @@ def in_care_between(first, last):
         .alias(care_until=CARE_UNTIL)
         .filter(care_until__gte=first)
     )
+
+
+def with_brokering_facts(packages):
+    """Packages with what the worklist shows of their brokering: who holds an offer now
+    (`current_offers`) and how many declined it or let it expire."""
+    offer_model = Package._meta.get_field("offers").related_model
+
+    def offers(status):
+        counted = offer_model.objects.filter(package=OuterRef("pk"), status=status)
+        counted = counted.order_by().values("package").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted), 0)
+
+    return with_current_offers(packages).annotate(
+        declines=offers("declined"), expiries=offers("expired")
+    )
+
+
+def show_zone_capacity(packages) -> None:
+    """Set `zone_capacity_left` on each of a page's packages: the capacity declared for this
+    week in its zone minus what was placed there since (None: nobody declared any)."""
+    zone_ids = {package.zone_id for package in packages}
+    this_week = Capacity.objects.filter(
+        zone_id__in=zone_ids, week_start=clock.week_start(clock.today())
+    )
+    left = dict(
+        with_remaining(this_week)
+        .order_by()
+        .values("zone")
+        .annotate(total=Sum("remaining_hours"))
+        .values_list("zone", "total")
+    )
+    for package in packages:
+        package.zone_capacity_left = left.get(package.zone_id)
 
 
 def worklist(packages):

@@ -91,7 +91,8 @@ def worklist(request):
     packages = selectors.worklist(packages).select_related("person")
     if wants_csv(request):
         return table_csv("worklist", WORKLIST_COLUMNS, packages)
-    page, _ = paginate(request, packages)
+    page, _ = paginate(request, selectors.with_brokering_facts(packages))
+    selectors.show_zone_capacity(page)
     search = _searched(request)
     if search:
         _log_people(request, page)

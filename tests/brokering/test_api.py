@@ -6,8 +6,14 @@ import pytest
 
 from brokering import services
 from brokering.models import Offer, OfferStatus
-from packages.models import PackageStatus
-from tests.factories import BrokerFactory, PackageFactory, ProviderFactory, ZoneFactory
+from packages.models import EventKind, PackageStatus
+from tests.factories import (
+    BrokerFactory,
+    ContractFactory,
+    PackageFactory,
+    ProviderFactory,
+    ZoneFactory,
+)
 from zones.models import AllocationMode
 
 from .factories import OfferFactory, market, open_package
@@ -222,7 +228,7 @@ def test_assign_role_matrix(api, users, open_in_zone):
 
 def test_broker_assigns_by_hand_and_gets_the_package(api, users, open_in_zone):
     package, _ = open_in_zone
-    chosen = ProviderFactory(code="HAND-1")
+    chosen = ContractFactory(zone=package.zone, provider__code="HAND-1").provider
 
     response = assign(api, users["broker"], package, {"provider": "HAND-1", "reason": "Known"})
 
@@ -231,6 +237,37 @@ def test_broker_assigns_by_hand_and_gets_the_package(api, users, open_in_zone):
     assert response.json()["id"] == package.pk
     assert not Offer.objects.filter(package=package, status=OfferStatus.PENDING).exists()
     assert chosen.packages.get() == package
+
+
+@pytest.mark.parametrize(
+    ("provider", "why"),
+    [
+        ({"status": "suspended"}, "is suspended, not active"),
+        ({"cqc_rating": "inadequate"}, "only providers rated Outstanding or Good"),
+        ({"weekly_hours_cap": 1}, "over its weekly cap of 1 hours"),
+        ({}, "has no contract in"),
+    ],
+)
+def test_assign_to_an_ineligible_provider_is_400_saying_why_unless_overridden(
+    api, users, open_in_zone, provider, why
+):
+    package, _ = open_in_zone
+    chosen = ProviderFactory(code="HAND-2", **provider)
+    if provider:
+        ContractFactory(zone=package.zone, provider=chosen)
+
+    refused = assign(api, users["broker"], package, {"provider": "HAND-2"})
+    assert refused.status_code == 400
+    assert why in " ".join(refused.json()["provider"])
+    assert package.events.filter(kind=EventKind.ASSIGNED).count() == 0
+
+    body = {"provider": "HAND-2", "override_reason": "Only agency with a carer nearby"}
+    placed = assign(api, users["broker"], package, body)
+    assert placed.status_code == 200 and placed.json()["provider"] == "HAND-2"
+    event = package.events.get(kind=EventKind.ASSIGNED)
+    assert event.by == users["broker"]
+    assert "Only agency with a carer nearby" in event.detail and why in event.detail
+    assert users["broker"].username in event.detail
 
 
 def test_assign_rejects_unknown_providers_and_closed_packages(api, users, open_in_zone):

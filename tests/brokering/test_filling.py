@@ -407,3 +407,44 @@ def test_current_offers_show_who_holds_the_package_to_brokers_only(api, users):
     assert (
         "current_offers" not in api(users["finance"]).get(f"/api/v1/packages/{package.pk}/").json()
     )
+
+
+# --- the broker's pages --------------------------------------------------------------------
+
+
+def test_the_worklist_shows_who_holds_the_offer_the_round_and_the_zones_capacity(client):
+    broker = BrokerFactory()
+    zone, p = market(AllocationMode.CASCADE, fill_target_standard_minutes=1)
+    CapacityFactory(provider=p["secondary"], zone=zone, hours=Decimal("12"))
+    package = open_package(zone, submitted_at=timezone.now() - datetime.timedelta(minutes=5))
+    (offer,) = services.advance_brokering(package_id=package.pk)
+    services.decline_offer(offer_id=offer.pk, by=None, reason="call_times")
+    services.advance_brokering(package_id=package.pk)
+    client.force_login(broker)
+
+    page = client.get("/packages/worklist/").content.decode()
+
+    assert p["secondary"].name in page and "answer within" in page
+    assert "1 / 0" in page  # one declined, none expired
+    assert "12 h" in page and "Overdue" in page
+
+
+def test_place_by_hand_ranks_providers_with_their_facts_and_needs_an_override(client):
+    broker = BrokerFactory()
+    zone, p = market(AllocationMode.CASCADE, secondary=False)
+    suspended = contract(zone, status=ProviderStatus.SUSPENDED, name="Zed Care")
+    package = open_package(zone)
+    client.force_login(broker)
+    url = f"/brokering/packages/{package.pk}/assign/"
+
+    page = client.get(url)
+
+    ranked = [candidate.provider for candidate, _ in page.context["ranked"]]
+    assert ranked == [p["primary"], suspended]
+    assert "is suspended, not active" in page.content.decode()
+    refused = client.post(url, {"provider": suspended.code, "reason": "Family"})
+    assert "Give an override reason" in refused.content.decode()
+    body = {"provider": suspended.code, "reason": "Family", "override_reason": "Known carer"}
+    assert client.post(url, body).status_code == 302
+    package.refresh_from_db()
+    assert package.provider == suspended

@@ -292,14 +292,20 @@ def test_assign_by_hand_overrides_the_rules_and_withdraws_offers():
     outsider = ProviderFactory(cqc_rating="requires_improvement")
     broker = BrokerFactory()
 
+    with pytest.raises(ValidationError, match="Requires improvement"):
+        services.assign_package(package_id=package.pk, provider=outsider, by=broker)
     placed = services.assign_package(
-        package_id=package.pk, provider=outsider, by=broker, reason="Family's choice"
+        package_id=package.pk,
+        provider=outsider,
+        by=broker,
+        reason="Family's choice",
+        override_reason="The family's agency",
     )
 
     assert placed.status == PackageStatus.PLACED and placed.provider == outsider
     assert not pending(package)
     event = package.events.get(kind=EventKind.ASSIGNED)
-    assert (event.by, event.detail) == (broker, "Family's choice")
+    assert event.by == broker and event.detail.startswith("Family's choice Override by")
     with pytest.raises(Conflict):
         services.assign_package(package_id=package.pk, provider=outsider, by=broker)
 

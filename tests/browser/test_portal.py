@@ -112,19 +112,30 @@ def test_an_offer_taken_meanwhile_disappears_from_the_live_list(browser_page, of
     screenshot(tab, "portal_offer_taken")
 
 
-def test_broker_places_an_escalated_package_by_hand(browser_page, offered):
+def test_broker_sees_who_holds_the_offer_and_places_by_hand_from_the_ranked_list(
+    browser_page, offered
+):
     _, package, _ = offered
-    for offer in package.offers.all():
-        services.decline_offer(offer_id=offer.pk, by=None, reason="no_capacity")
-    package.refresh_from_db()
-    assert package.escalated
     tab = browser_page
     sign_in(tab, BrokerFactory(username="dana.broker"))
+    tab.goto("/packages/worklist/")
+    row = tab.locator("tr", has_text=f"Package {package.pk}")
+    expect(row.get_by_text("Alpha Home Care")).to_be_visible()
+    expect(row.get_by_text("answer within").first).to_be_visible()
+    screenshot(tab, "broker_worklist_offer_holders")
+
+    for offer in package.offers.all():
+        services.decline_offer(offer_id=offer.pk, by=None, reason="call_times")
+    package.refresh_from_db()
+    assert package.escalated
     tab.goto(f"/packages/{package.pk}/")
-    expect(tab.get_by_text("No capacity").first).to_be_visible()
+    expect(tab.get_by_text("Cannot meet the call times").first).to_be_visible()
     screenshot(tab, "broker_package_offers_escalated")
 
-    tab.get_by_label("Provider").select_option(label="Alpha Home Care (ALPHA)")
+    tab.get_by_role("link", name="Place by hand").click()
+    expect(tab.get_by_text("Eligible").first).to_be_visible()
+    screenshot(tab, "broker_place_by_hand_ranked")
+    tab.get_by_label("Alpha Home Care").check()
     tab.get_by_label("Reason for placing by hand").fill("Alpha found a carer after all.")
     tab.get_by_role("button", name="Place with this provider").click()
     tab.wait_for_load_state()
