@@ -7,6 +7,11 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 
+class Verbatim(str):
+    """A cell written exactly as it is, past the formula guard: an identifier another system
+    matches on (a supplier or payment reference) must reach it unchanged, even `-0042`."""
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -16,7 +21,7 @@ def csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespons
     """Stream `rows` (iterables of cells) under `header` as `filename`.csv.
 
     Cells starting with =, +, - or @ are prefixed with a quote so that a
-    spreadsheet never runs them as formulas. Moments are written in UK time, ISO 8601.
+    spreadsheet never runs them as formulas, except Verbatim ones. Moments are written in UK time, ISO 8601.
     """
     writer = csv.writer(_Echo())
 
@@ -33,6 +38,8 @@ def csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespons
 def _safe(cell):
     if cell is None:
         return ""
+    if isinstance(cell, Verbatim):
+        return str(cell)
     if isinstance(cell, datetime.datetime):
         return timezone.localtime(cell).isoformat()
     text = str(cell)

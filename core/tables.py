@@ -8,13 +8,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .exports import csv_response
+from .exports import Verbatim, csv_response
 
 
 @dataclass(frozen=True)
 class Column:
+    """`verbatim`: the CSV keeps the value exactly (core.exports.Verbatim), for references
+    another system matches on."""
+
     header: str
     value: Callable[[Any], Any]
+    verbatim: bool = False
+
+    def cell(self, row):
+        value = self.value(row)
+        return Verbatim(value) if self.verbatim and value is not None else value
 
 
 def headers(columns: Iterable[Column]) -> list[str]:
@@ -22,7 +30,7 @@ def headers(columns: Iterable[Column]) -> list[str]:
 
 
 def cells(columns: Iterable[Column], row) -> list:
-    return [column.value(row) for column in columns]
+    return [column.cell(row) for column in columns]
 
 
 def table_csv(filename: str, columns: list[Column], rows: Iterable):

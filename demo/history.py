@@ -27,7 +27,7 @@ from brokering.models import DeclineReason, Offer, OfferStatus, WithdrawnBecause
 from core import clock
 from invoicing import pay, rollup
 from invoicing.models import DeliveredVisit
-from invoicing.services.invoices import build_invoice, pay_invoice
+from invoicing.services import approve_invoice, build_invoice, pay_invoice
 from packages.models import (
     DAYS,
     EventKind,
@@ -499,6 +499,7 @@ class _History:
                     days=rng.choice([12, 18, 21, 25, 27, 27, 31, 34])
                 )
                 if paid_on < self.today:
+                    approve_invoice(invoice_id=invoice.pk, by=finance)
                     pay_invoice(
                         invoice_id=invoice.pk,
                         by=finance,

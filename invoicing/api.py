@@ -6,6 +6,7 @@ pages call too; ValidationError is a 400 naming the field, Conflict a 409.
 
 import dataclasses
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -20,7 +21,7 @@ from providers.models import Provider
 
 from . import ecm, selectors, services
 from .filters import DeliveredVisitFilter, InvoiceFilter
-from .models import DeliveredVisit, Invoice, InvoiceLine, PaymentRun
+from .models import CreditNote, DeliveredVisit, Invoice, InvoiceLine, Payment, PaymentRun
 from .permissions import (
     FINANCE,
     INVOICE_BUILDERS,
@@ -161,6 +162,8 @@ class VisitViewSet(
 class InvoiceLineSerializer(serializers.ModelSerializer):
     zone = serializers.CharField(source="zone.code", read_only=True)
     visits = serializers.IntegerField(source="visit_count", read_only=True)
+    held = serializers.BooleanField(source="is_held", read_only=True)
+    paid = serializers.SerializerMethodField()
 
     class Meta:
         model = InvoiceLine
@@ -179,7 +182,69 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
             "missed_visits",
             "short_visits",
             "late_visits",
+            "held",
+            "hold_reason",
+            "paid",
         ]
+        read_only_fields = fields
+
+    def get_paid(self, line) -> bool:
+        return line.payment_id is not None
+
+
+class PreviewLineSerializer(InvoiceLineSerializer):
+    """A line the invoice would have: `missed_visits` counts the visits recorded as missed and
+    those with no record (`not_recorded_visits`), which sending would record as missed."""
+
+    not_recorded_visits = serializers.SerializerMethodField()
+
+    class Meta(InvoiceLineSerializer.Meta):
+        fields = [
+            field
+            for field in InvoiceLineSerializer.Meta.fields
+            if field not in ("id", "held", "hold_reason", "paid")
+        ] + ["not_recorded_visits"]
+        read_only_fields = fields
+
+    def get_not_recorded_visits(self, line) -> int:
+        return getattr(line, "not_recorded_visits", 0)  # a guarantee line holds no visit
+
+
+class InvoicePreviewSerializer(serializers.Serializer):
+    provider = serializers.CharField(source="provider.code")
+    reference = serializers.CharField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    received_on = serializers.DateField()
+    due_by = serializers.DateField()
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    missed_visits = serializers.IntegerField(source="missed")
+    not_recorded_visits = serializers.SerializerMethodField()
+    lines = PreviewLineSerializer(many=True)
+
+    def get_not_recorded_visits(self, draft) -> int:
+        return len(draft.not_recorded)
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    payment_run = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Payment
+        fields = ["paid_on", "payment_reference", "amount", "payment_run"]
+        read_only_fields = fields
+
+
+class CreditNoteSerializer(serializers.ModelSerializer):
+    payment_run = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = CreditNote
+        fields = ["id", "invoice", "amount", "reason", "created_at", "payment_run"]
         read_only_fields = fields
 
 
@@ -191,6 +256,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
         slug_field="reference", read_only=True, allow_null=True
     )
     lines = InvoiceLineSerializer(many=True, read_only=True)
+    payments = PaymentSerializer(many=True, read_only=True)
+    credit_notes = CreditNoteSerializer(many=True, read_only=True)
+    left_to_pay = serializers.SerializerMethodField()
 
     class Meta:
         model = Invoice
@@ -206,7 +274,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "deadline_status",
             "days_left",
             "total",
+            "held_total",
+            "left_to_pay",
             "lines",
+            "payments",
+            "credit_notes",
             "paid_on",
             "payment_reference",
             "payment_run",
@@ -218,6 +290,10 @@ class InvoiceSerializer(serializers.ModelSerializer):
     def get_days_left(self, invoice) -> int | None:
         """Days until due_by (negative once overdue); null once paid."""
         return None if invoice.paid_on else invoice.days_left.days
+
+    def get_left_to_pay(self, invoice) -> str:
+        """What paying now would pay: the total less held lines and payments."""
+        return f"{services.outstanding(invoice):.2f}"
 
 
 class InvoiceInputSerializer(serializers.Serializer):
@@ -239,14 +315,22 @@ class DisputeSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class CreditNoteInputSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = serializers.CharField()
+
+
 class PaySerializer(serializers.Serializer):
     paid_on = serializers.DateField()
     payment_reference = serializers.CharField(max_length=60)
 
 
+FINANCE_ACTIONS = ("approve", "dispute", "pay", "dispute_line", "release_line", "credit_notes")
+
+
 class InvoicePermission(role_permission(*INVOICE_BUILDERS, read_roles=READERS)):
     def has_permission(self, request, view):
-        if view.action in ("approve", "dispute", "pay"):
+        if view.action in FINANCE_ACTIONS:
             return has_role(request.user, *FINANCE)
         return super().has_permission(request, view)
 
@@ -266,7 +350,12 @@ class InvoiceViewSet(
     def get_queryset(self):
         return (
             selectors.with_deadlines(invoices_for(self.request.user))
-            .prefetch_related("lines__package__zone", "lines__contract__zone")
+            .prefetch_related(
+                "lines__package__zone",
+                "lines__contract__zone",
+                "payments__payment_run",
+                "credit_notes__payment_run",
+            )
             .select_related("payment_run")
             .order_by("-received_on", "-pk")
         )
@@ -284,6 +373,58 @@ class InvoiceViewSet(
         data.is_valid(raise_exception=True)
         invoice = services.build_invoice(by=request.user, **data.validated_data)
         return self._answer(invoice, status.HTTP_201_CREATED)
+
+    @extend_schema(request=InvoiceInputSerializer, responses={200: InvoicePreviewSerializer})
+    @action(detail=False, methods=["post"])
+    def preview(self, request):
+        """The lines and total the same POST would build, saving nothing."""
+        data = InvoiceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        draft = services.preview_invoice(by=request.user, **data.validated_data)
+        return Response(InvoicePreviewSerializer(draft).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """The provider takes back an invoice not yet approved: it is deleted."""
+        services.withdraw_invoice(invoice_id=self.get_object().pk, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=DisputeSerializer, responses={200: InvoiceSerializer})
+    @action(detail=True, methods=["post"], url_path=r"lines/(?P<line_id>\d+)/dispute")
+    def dispute_line(self, request, pk=None, line_id=None):
+        """Hold one line; the rest can be approved and paid."""
+        invoice = self.get_object()
+        data = DisputeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._on_line(services.dispute_line, invoice, line_id, **data.validated_data)
+
+    @extend_schema(request=None, responses={200: InvoiceSerializer})
+    @action(detail=True, methods=["post"], url_path=r"lines/(?P<line_id>\d+)/release")
+    def release_line(self, request, pk=None, line_id=None):
+        """End a line's hold: the next payment pays it."""
+        return self._on_line(services.release_line, self.get_object(), line_id)
+
+    def _on_line(self, service, invoice, line_id, **fields):
+        try:
+            invoice = service(
+                invoice_id=invoice.pk, line_id=int(line_id), by=self.request.user, **fields
+            )
+        except InvoiceLine.DoesNotExist:
+            raise Http404 from None
+        return self._answer(invoice)
+
+    @extend_schema(request=CreditNoteInputSerializer, responses={201: CreditNoteSerializer})
+    @action(detail=True, methods=["post"], url_path="credit-notes")
+    def credit_notes(self, request, pk=None):
+        """A credit note on a paid invoice: the next payment run nets it."""
+        invoice = self.get_object()
+        data = CreditNoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = services.add_credit_note(
+            invoice_id=invoice.pk, by=request.user, **data.validated_data
+        )
+        return Response(CreditNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: InvoiceSerializer})
     @action(detail=True, methods=["post"])
@@ -326,15 +467,29 @@ class InvoiceViewSet(
 
 
 class PaymentRunSerializer(serializers.ModelSerializer):
-    invoices = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    invoices = serializers.SerializerMethodField()
+    credit_notes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
         model = PaymentRun
-        fields = ["id", "reference", "paid_on", "total", "invoices", "created_at", "created_by"]
+        fields = [
+            "id",
+            "reference",
+            "paid_on",
+            "total",
+            "invoices",
+            "credit_notes",
+            "created_at",
+            "created_by",
+        ]
         read_only_fields = fields
+
+    def get_invoices(self, run) -> list[int]:
+        """The invoices the run paid (all of one, or the rest, or a released line)."""
+        return sorted({payment.invoice_id for payment in run.payments.all()})
 
 
 class PaymentRunInputSerializer(serializers.Serializer):
@@ -360,7 +515,7 @@ class PaymentRunViewSet(
         return (
             payment_runs_for(self.request.user)
             .select_related("created_by")
-            .prefetch_related("invoices")
+            .prefetch_related("payments", "credit_notes")
         )
 
     @extend_schema(request=PaymentRunInputSerializer, responses={201: PaymentRunSerializer})

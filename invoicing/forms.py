@@ -1,11 +1,14 @@
 """Forms for the invoicing pages. They parse; the services decide."""
 
+import datetime
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 
 from core import clock
 from core.api import field_errors
-from core.forms import DateField
+from core.forms import DateField, choose_by_code
 from providers.models import Provider
 
 from .models import RECORD_PERIOD_MAX_DAYS, Invoice
@@ -114,3 +117,48 @@ class PaymentRunForm(forms.Form):
         help_text="The batch reference in the finance system; each invoice is paid under it.",
         error_messages={"required": "Enter the payment run reference"},
     )
+
+
+class CreditNoteForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount (£)",
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"required": "Enter the amount the provider owes back"},
+    )
+    reason = forms.CharField(
+        label="What is the credit note for?",
+        help_text="The provider sees this. Name the packages and visits it corrects.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what the credit note is for"},
+    )
+
+
+class RemittanceForm(forms.Form):
+    """Whose payments, and when: a provider's own are chosen for it."""
+
+    provider = choose_by_code(
+        forms.ModelChoiceField(
+            queryset=Provider.objects.order_by("name"),
+            to_field_name="code",
+            label="Provider",
+            required=False,
+            empty_label="Choose the provider",
+        ),
+        "provider",
+    )
+    start = date_field("Paid from")
+    end = date_field("Paid up to")
+
+    @staticmethod
+    def default_period():
+        """The last 28 days, today included."""
+        today = clock.today()
+        return {"start": today - datetime.timedelta(days=27), "end": today}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            self.add_error("end", "The last day must be on or after the first day")
+        return cleaned

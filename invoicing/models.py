@@ -256,7 +256,16 @@ class Invoice(models.Model):
     Due 28 days after it was received (`due_by`). States: received -> approved
     or disputed (with a reason the provider sees) -> paid (date paid and
     payment reference). A disputed invoice can be approved once resolved. A
-    paid invoice never changes: corrections are credit notes.
+    paid invoice never changes: corrections are credit notes (CreditNote).
+    A provider may withdraw an invoice nobody has approved yet: it is deleted and
+    its visits are free to go on another.
+
+    Finance may hold single lines (InvoiceLine.held_at) instead of the whole invoice:
+    `held_total` is their sum. Paying an approved invoice pays what is neither held nor
+    paid yet (a Payment); `paid_on` and `payment_reference` are the first payment's, the
+    one the 28-day deadline is judged by, since a held line does not make it late. The
+    invoice is `paid` once nothing is held or left to pay: a line released later is paid
+    by a later payment.
 
     Its deadline status is never stored: `Invoice.objects.with_deadline(today)`
     computes it when read (ok, due_soon with 7 days or fewer left, overdue; met
@@ -273,6 +282,9 @@ class Invoice(models.Model):
         max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.RECEIVED
     )
     total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    held_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, help_text="The amount of its held lines."
+    )
     dispute_reason = models.TextField(blank=True)
     paid_on = models.DateField(null=True, blank=True)
     payment_reference = models.CharField(max_length=60, blank=True)
@@ -314,11 +326,18 @@ class Invoice(models.Model):
                 name="invoice_period_in_order", condition=Q(period_end__gte=F("period_start"))
             ),
             models.CheckConstraint(
-                name="invoice_paid_has_date",
-                condition=Q(status="paid", paid_on__isnull=False)
-                | (~Q(status="paid") & Q(paid_on__isnull=True)),
+                name="invoice_paid_has_date", condition=~Q(status="paid") | Q(paid_on__isnull=False)
+            ),
+            # Paid in part (a line held) only once approved.
+            models.CheckConstraint(
+                name="invoice_paid_on_once_approved",
+                condition=Q(paid_on__isnull=True) | Q(status__in=["approved", "paid"]),
             ),
             models.CheckConstraint(name="invoice_total_not_negative", condition=Q(total__gte=0)),
+            models.CheckConstraint(
+                name="invoice_held_within_total",
+                condition=Q(held_total__gte=0, held_total__lte=F("total")),
+            ),
         ]
 
     def __str__(self):
@@ -342,7 +361,12 @@ class InvoiceLine(models.Model):
     A `guarantee` line is a contract's, not a package's: for the whole weeks of the
     period in which the provider's payable hours in the contract's zone fell short of
     its guaranteed hours, commissioned is the hours guaranteed, delivered the hours
-    payable there, payable the shortfall (invoicing.guarantee)."""
+    payable there, payable the shortfall (invoicing.guarantee).
+
+    Finance may hold a line it disputes (`held_at`, with a reason the provider sees)
+    while the rest of the invoice is paid; released, it is paid by the next payment.
+    `payment` is the payment that paid it: a line is paid once, and never while held.
+    """
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(max_length=10, choices=LineKind.choices, default=LineKind.CARE)
@@ -361,6 +385,11 @@ class InvoiceLine(models.Model):
     missed_visits = models.PositiveIntegerField(default=0)
     short_visits = models.PositiveIntegerField(default=0)
     late_visits = models.PositiveIntegerField(default=0)
+    held_at = models.DateTimeField(null=True, blank=True)
+    hold_reason = models.TextField(blank=True)
+    payment = models.ForeignKey(
+        "Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
 
     class Meta:
         ordering = ["package_id"]
@@ -377,6 +406,10 @@ class InvoiceLine(models.Model):
             models.CheckConstraint(
                 name="invoice_line_amount_not_negative", condition=Q(amount__gte=0)
             ),
+            models.CheckConstraint(
+                name="invoice_line_held_or_paid",
+                condition=Q(held_at__isnull=True) | Q(payment__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -388,6 +421,10 @@ class InvoiceLine(models.Model):
     def zone(self):
         """The zone the line pays for: its package's, or its contract's."""
         return self.contract.zone if self.kind == LineKind.GUARANTEE else self.package.zone
+
+    @property
+    def is_held(self):
+        return self.held_at is not None
 
 
 class PaymentRun(models.Model):
@@ -407,6 +444,64 @@ class PaymentRun(models.Model):
 
     def __str__(self):
         return f"Payment run {self.reference}"
+
+
+class Payment(models.Model):
+    """Money paid on an invoice: all of it, or what was not held, then each line released.
+    Made one by one (`pay`) or in a payment run (`payment_run`)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    paid_on = models.DateField()
+    payment_reference = models.CharField(max_length=60)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    payment_run = models.ForeignKey(
+        PaymentRun, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+        indexes = [models.Index(fields=["paid_on", "id"], name="payment_paid_on")]
+        constraints = [
+            models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0))
+        ]
+
+    def __str__(self):
+        return f"Payment {self.payment_reference} of invoice {self.invoice_id}"
+
+
+class CreditNote(models.Model):
+    """Money a provider owes back on a paid invoice (a paid invoice is never edited). The next
+    payment run takes it (`payment_run`) as a negative row in its file for the finance system."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.TextField()
+    payment_run = models.ForeignKey(
+        PaymentRun, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The next payment run claims the credit notes no run has taken.
+            models.Index(
+                fields=["id"], condition=Q(payment_run__isnull=True), name="credit_note_unsettled"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(name="credit_note_amount_positive", condition=Q(amount__gt=0))
+        ]
+
+    def __str__(self):
+        return f"Credit note of {self.amount} on invoice {self.invoice_id}"
 
 
 class DeadlineNotification(models.Model):

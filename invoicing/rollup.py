@@ -172,3 +172,13 @@ def rebuild(
         rows = cursor.rowcount
         _add_paid(visits.filter(invoice_line__invoice__status=InvoiceStatus.PAID))
         return rows
+
+
+def undo_pricing(priced: Iterable[DeliveredVisit], *, removed: Iterable[DeliveredVisit] = ()):
+    """An invoice was withdrawn: its visits `priced` count again at the pay rule's minutes and
+    their base rate, and the missed visits it recorded (`removed`) are gone."""
+    changes = []
+    for visit in priced:
+        changes += [(visit, -1, True), (visit, 1, False)]
+    changes += [(visit, -1, True) for visit in removed]
+    _add(_totals(changes))

@@ -5,6 +5,7 @@ read time, with the UK's date), so every page, export and endpoint agrees.
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
@@ -27,11 +28,14 @@ from zones.models import Zone
 from . import pay, schedule
 from .models import (
     RECORD_PERIOD_MAX_DAYS,
+    CreditNote,
     DailyDelivery,
     DeadlineStatus,
     DeliveredVisit,
     Invoice,
     InvoiceLine,
+    Payment,
+    PaymentRun,
 )
 
 ZERO = Decimal("0.00")
@@ -45,11 +49,98 @@ def with_deadlines(invoices, today=None):
 
 
 def invoice_page(invoices, pk):
-    """One invoice with its lines (and their packages' zones), or Invoice.DoesNotExist."""
+    """One invoice with its lines (and their packages' zones), payments and credit notes,
+    or Invoice.DoesNotExist."""
     lines = InvoiceLine.objects.select_related("package__zone", "contract__zone").order_by(
         "kind", "package_id", "contract_id"
     )
-    return with_deadlines(invoices).prefetch_related(Prefetch("lines", queryset=lines)).get(pk=pk)
+    return (
+        with_deadlines(invoices)
+        .prefetch_related(
+            Prefetch("lines", queryset=lines), "payments__payment_run", "credit_notes__payment_run"
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass(frozen=True)
+class MoneyRow:
+    """A row of a payment run's file or of a remittance advice: a payment, or a line it
+    paid, or a credit note (a negative amount)."""
+
+    kind: str
+    invoice: Invoice
+    amount: Decimal
+    paid_on: datetime.date
+    payment_reference: str
+    run: PaymentRun | None = None
+    package_id: int | None = None
+    on_time: bool | None = None
+    reason: str = ""
+
+
+def payment_run_rows(run) -> list[MoneyRow]:
+    """The run's payments by provider, then the credit notes it nets, negative."""
+    payments = run.payments.select_related("invoice__provider").order_by(
+        "invoice__provider__name", "invoice_id", "pk"
+    )
+    credits = run.credit_notes.select_related("invoice__provider").order_by("pk")
+    return [
+        MoneyRow(
+            kind="invoice",
+            invoice=payment.invoice,
+            amount=payment.amount,
+            paid_on=payment.paid_on,
+            payment_reference=payment.payment_reference,
+            run=run,
+            on_time=payment.invoice.paid_on <= payment.invoice.due_by,
+        )
+        for payment in payments
+    ] + [_credit_row(note, run) for note in credits]
+
+
+def _credit_row(note, run):
+    return MoneyRow(
+        kind="credit_note",
+        invoice=note.invoice,
+        amount=-note.amount,
+        paid_on=run.paid_on,
+        payment_reference=run.reference,
+        run=run,
+        reason=note.reason,
+    )
+
+
+def remittance(invoices, *, start: datetime.date, end: datetime.date) -> list[MoneyRow]:
+    """Remittance advice for the invoices given (one provider's): each payment made from
+    `start` to `end` line by line (a payment of an invoice without lines as one row), then
+    the credit notes netted by payment runs in those days, negative; by date paid."""
+    payments = (
+        Payment.objects.filter(invoice__in=invoices, paid_on__range=(start, end))
+        .select_related("invoice")
+        .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("package_id")))
+        .order_by("paid_on", "pk")
+    )
+    rows = []
+    for payment in payments:
+        lines = payment.lines.all()
+        paid = [(line.package_id, line.amount) for line in lines] or [(None, payment.amount)]
+        rows += [
+            MoneyRow(
+                kind="invoice",
+                invoice=payment.invoice,
+                amount=amount,
+                paid_on=payment.paid_on,
+                payment_reference=payment.payment_reference,
+                package_id=package_id,
+            )
+            for package_id, amount in paid
+        ]
+    credits = CreditNote.objects.filter(
+        invoice__in=invoices, payment_run__paid_on__range=(start, end)
+    ).select_related("invoice", "payment_run")
+    rows += [_credit_row(note, note.payment_run) for note in credits]
+    return sorted(rows, key=lambda row: row.paid_on)
 
 
 def line_visits(line):

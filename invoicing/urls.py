@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.invoice_list, name="list"),
     path("new/", views.invoice_new, name="new"),
     path("board/", views.board, name="board"),
+    path("remittance/", views.remittance, name="remittance"),
     path("visits/", views.visit_list, name="visits"),
     path("visits/upload/", views.visit_upload, name="visits_upload"),
     path("visits/planned/", views.planned_visits, name="planned_visits"),
@@ -23,4 +24,8 @@ urlpatterns = [
     path("<int:pk>/approve/", views.invoice_approve, name="approve"),
     path("<int:pk>/dispute/", views.invoice_dispute, name="dispute"),
     path("<int:pk>/pay/", views.invoice_pay, name="pay"),
+    path("<int:pk>/withdraw/", views.invoice_withdraw, name="withdraw"),
+    path("<int:pk>/credit-notes/new/", views.credit_note_new, name="credit_note_new"),
+    path("<int:pk>/lines/<int:line_pk>/dispute/", views.line_dispute, name="line_dispute"),
+    path("<int:pk>/lines/<int:line_pk>/release/", views.line_release, name="line_release"),
 ]

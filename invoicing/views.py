@@ -15,21 +15,23 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from core.errors import Conflict
-from core.exports import csv_response
 from core.pages import paginate, wants_csv
 from core.permissions import require_role
+from core.tables import table_csv
 from packages.permissions import packages_for
 from packages.selectors import with_schedule
 
 from . import ecm, exports, selectors, services
 from .filters import DeliveredVisitFilter, InvoiceFilter
 from .forms import (
+    CreditNoteForm,
     DisputeForm,
     InvoiceForm,
     PaymentForm,
     PaymentRunForm,
     PlannedVisitsForm,
     ReceivedInvoiceForm,
+    RemittanceForm,
     VisitUploadForm,
     show_service_errors,
 )
@@ -76,7 +78,9 @@ def visit_list(request):
         request.GET, queryset=selectors.visit_list(visits_for(request.user))
     )
     if wants_csv(request):
-        return csv_response("delivered-visits", exports.VISIT_HEADER, exports.visit_rows(visits.qs))
+        return table_csv(
+            "delivered-visits", exports.VISIT_COLUMNS, visits.qs.iterator(chunk_size=2000)
+        )
     page, query = paginate(request, visits.qs)
     return render(
         request,
@@ -101,11 +105,7 @@ def planned_visits(request):
     occurrences = selectors.planned_visits_to_record(
         recordable_packages_for(request.user), first, last
     )
-    return csv_response(
-        f"planned-visits-{first}-to-{last}",
-        exports.PLANNED_HEADER,
-        exports.planned_rows(occurrences),
-    )
+    return table_csv(f"planned-visits-{first}-to-{last}", exports.PLANNED_COLUMNS, occurrences)
 
 
 def _next_period(user):
@@ -148,7 +148,7 @@ def invoice_list(request):
         request.GET, queryset=selectors.with_deadlines(invoices_for(request.user))
     )
     if wants_csv(request):
-        return csv_response("invoices", exports.INVOICE_HEADER, exports.invoice_rows(invoices.qs))
+        return table_csv("invoices", exports.INVOICE_COLUMNS, invoices.qs.iterator(chunk_size=2000))
     page, query = paginate(request, invoices.qs.order_by("-received_on", "-pk"))
     return render(
         request,
@@ -159,22 +159,52 @@ def invoice_list(request):
 
 @allow(*INVOICE_BUILDERS)
 def invoice_new(request):
+    """Preview first: the lines the invoice would have, the visits not yet recorded apart
+    from those missed. Only the preview's "Send" (`confirm`) builds it."""
     by_post = request.user.role != Role.PROVIDER
     form = (ReceivedInvoiceForm if by_post else InvoiceForm)(
         *_posted(request), initial=None if by_post else _next_period(request.user)
     )
+    context = {"form": form, "by_post": by_post}
     if request.method == "POST" and form.is_valid():
-        if _large_invoice(request.user, form.cleaned_data):
+        confirmed = "confirm" in request.POST
+        if confirmed and _large_invoice(request.user, form.cleaned_data):
             job = services.queue_invoice_build(by=request.user, **form.cleaned_data)
             return redirect("invoicing:job", pk=job.pk)
+        service = services.build_invoice if confirmed else services.preview_invoice
         try:
-            invoice = services.build_invoice(by=request.user, **form.cleaned_data)
+            result = service(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            show_service_errors(form, error)
+            context["nothing_recorded"] = _nothing_recorded(error)
+            if not context["nothing_recorded"]:
+                show_service_errors(form, error)
         else:
-            messages.success(request, f"Invoice {invoice.reference} built: £{invoice.total:,.2f}.")
-            return redirect("invoicing:detail", pk=invoice.pk)
-    return render(request, "invoicing/invoice_new.html", {"form": form, "by_post": by_post})
+            if service is services.preview_invoice:
+                context["draft"] = result
+            else:
+                messages.success(request, f"Invoice {result.reference} sent: £{result.total:,.2f}.")
+                return redirect("invoicing:detail", pk=result.pk)
+    return render(request, "invoicing/invoice_new.html", context)
+
+
+def _nothing_recorded(error) -> bool:
+    """The period has no visit to invoice: a warning to record them first, not a mistake."""
+    return getattr(error, "message_dict", {}).get("non_field_errors") == [services.NOTHING_NEW]
+
+
+@require_POST
+@allow(*INVOICE_BUILDERS)
+def invoice_withdraw(request, pk):
+    invoice = get_object_or_404(invoices_for(request.user), pk=pk)
+    try:
+        services.withdraw_invoice(invoice_id=invoice.pk, by=request.user)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+        return redirect("invoicing:detail", pk=invoice.pk)
+    messages.success(
+        request, f"Invoice {invoice.reference} withdrawn: its visits can go on another."
+    )
+    return redirect("invoicing:list")
 
 
 def _large_invoice(user, data):
@@ -218,9 +248,7 @@ def _job_invoice(request, job):
 def invoice_detail(request, pk):
     invoice = _invoice_or_404(request, pk)
     if wants_csv(request):
-        return csv_response(
-            f"invoice-{invoice.pk}-lines", exports.LINE_HEADER, exports.line_rows(invoice)
-        )
+        return table_csv(f"invoice-{invoice.pk}-lines", exports.LINE_COLUMNS, invoice.lines.all())
     return render(
         request,
         "invoicing/invoice_detail.html",
@@ -228,6 +256,9 @@ def invoice_detail(request, pk):
             "invoice": invoice,
             "may_review": request.user.role in FINANCE,
             "actions": services.allowed_actions(invoice),
+            "left_to_pay": services.outstanding(invoice),
+            "may_withdraw": request.user.role in INVOICE_BUILDERS
+            and invoice.status in services.WITHDRAWABLE,
         },
     )
 
@@ -247,10 +278,10 @@ def line_detail(request, pk, line_pk):
     )
     visits = selectors.line_visits(line)
     if wants_csv(request):
-        return csv_response(
+        return table_csv(
             f"invoice-{invoice.pk}-package-{line.package_id}",
-            exports.VISIT_HEADER,
-            exports.visit_rows(visits),
+            exports.VISIT_COLUMNS,
+            visits.iterator(chunk_size=2000),
         )
     page, query = paginate(request, visits)
     return render(
@@ -310,11 +341,91 @@ def _review(request, pk, form_class, service, done, template):
 
 
 @allow(*FINANCE)
+def line_dispute(request, pk, line_pk):
+    invoice = get_object_or_404(invoices_for(request.user).select_related("provider"), pk=pk)
+    line = get_object_or_404(invoice.lines.all(), pk=line_pk)
+    form = DisputeForm(*_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dispute_line(
+                invoice_id=invoice.pk, line_id=line.pk, by=request.user, **form.cleaned_data
+            )
+        except Conflict as conflict:
+            messages.error(request, str(conflict))
+            return redirect("invoicing:detail", pk=invoice.pk)
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, f"Package {line.package_id}'s line is held.")
+            return redirect("invoicing:detail", pk=invoice.pk)
+    context = {"invoice": invoice, "line": line, "form": form}
+    return render(request, "invoicing/line_dispute.html", context)
+
+
+@require_POST
+@allow(*FINANCE)
+def line_release(request, pk, line_pk):
+    invoice = get_object_or_404(invoices_for(request.user), pk=pk)
+    line = get_object_or_404(invoice.lines.all(), pk=line_pk)
+    try:
+        services.release_line(invoice_id=invoice.pk, line_id=line.pk, by=request.user)
+    except Conflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(request, f"Package {line.package_id}'s line is released: pay it next.")
+    return redirect("invoicing:detail", pk=invoice.pk)
+
+
+@allow(*FINANCE)
+def credit_note_new(request, pk):
+    return _review(
+        request,
+        pk,
+        CreditNoteForm,
+        services.add_credit_note,
+        "credited",
+        "invoicing/creditnote_new.html",
+    )
+
+
+@allow(*READERS)
+def remittance(request):
+    """What was paid to a provider, invoice by invoice and line by line, and the credit notes
+    netted: a provider sees its own, finance chooses the provider."""
+    form = RemittanceForm(request.GET or None, initial=RemittanceForm.default_period())
+    provider = request.user.provider if request.user.role == Role.PROVIDER else None
+    rows = None
+    if form.is_valid():
+        provider = provider or form.cleaned_data.get("provider")
+        if provider is None:
+            form.add_error("provider", "Enter the provider's code")
+        else:
+            rows = selectors.remittance(
+                invoices_for(request.user).filter(provider=provider),
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+            )
+    if rows is not None and wants_csv(request):
+        name = (
+            f"remittance-{provider.code}-{form.cleaned_data['start']}-to-{form.cleaned_data['end']}"
+        )
+        return table_csv(name, exports.REMITTANCE_COLUMNS, rows)
+    context = {
+        "form": form,
+        "provider": provider,
+        "rows": rows,
+        "total": sum(row.amount for row in rows or []),
+        "choose_provider": request.user.role != Role.PROVIDER,
+    }
+    return render(request, "invoicing/remittance.html", context)
+
+
+@allow(*FINANCE)
 def board(request):
     board = selectors.payment_board()
     if wants_csv(request):
-        return csv_response(
-            "payment-board", exports.INVOICE_HEADER, exports.invoice_rows(board["invoices"])
+        return table_csv(
+            "payment-board", exports.INVOICE_COLUMNS, board["invoices"].iterator(chunk_size=2000)
         )
     page, query = paginate(request, board["invoices"])
     rates = selectors.on_time_payment_rates()
@@ -362,12 +473,10 @@ def payment_run_new(request):
 @allow(*FINANCE)
 def payment_run_detail(request, pk):
     run = get_object_or_404(payment_runs_for(request.user).select_related("created_by"), pk=pk)
-    invoices = selectors.with_deadlines(run.invoices.all()).order_by("provider__name", "pk")
+    rows = selectors.payment_run_rows(run)
     if wants_csv(request):
-        return csv_response(
-            f"payment-run-{run.reference}", exports.PAYMENT_HEADER, exports.payment_rows(invoices)
-        )
-    return render(request, "invoicing/paymentrun_detail.html", {"run": run, "invoices": invoices})
+        return table_csv(f"payment-run-{run.reference}", exports.PAYMENT_COLUMNS, rows)
+    return render(request, "invoicing/paymentrun_detail.html", {"run": run, "rows": rows})
 
 
 @allow(*DELIVERY_READERS)

@@ -65,6 +65,7 @@ class ProviderSerializer(serializers.ModelSerializer):
             "weekly_hours_cap",
             "hourly_rate",
             "contact_email",
+            "supplier_reference",
             "weekend_uplift_percent",
             "bank_holiday_uplift_percent",
             "pay_tolerance_minutes",

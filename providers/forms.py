@@ -64,6 +64,13 @@ class ProviderForm(FieldNamedErrors, forms.Form):
         help_text="The contracted base rate for an hour of care, e.g. 24.96.",
     )
     contact_email = forms.EmailField(required=False)
+    supplier_reference = forms.CharField(
+        label="Supplier reference",
+        max_length=40,
+        required=False,
+        help_text="The provider's id in the council's finance system, exactly as it is "
+        "written there. Payment run files carry it.",
+    )
     weekend_uplift_percent = forms.DecimalField(
         label="Weekend uplift (%)", min_value=0, max_digits=5, decimal_places=2, initial=0
     )

@@ -87,6 +87,11 @@ class Provider(models.Model):
         help_text="Otherwise delivered time is rounded down to this many minutes.",
     )
     contact_email = models.EmailField(blank=True)
+    supplier_reference = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The provider's id in the council's finance system, as it is written there.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

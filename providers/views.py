@@ -35,6 +35,7 @@ PROVIDER_COLUMNS = [
     Column("hourly_rate", lambda p: p.hourly_rate),
     Column("zones", lambda p: p.zone_count),
     Column("contact_email", lambda p: p.contact_email),
+    Column("supplier_reference", lambda p: p.supplier_reference),
 ]
 RATE_COLUMNS = [
     Column("provider", lambda r: r.provider.code),

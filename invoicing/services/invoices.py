@@ -1,7 +1,7 @@
-"""Invoices: built from delivered visits, reviewed, paid one by one or in a payment run.
+"""Invoices: previewed, built from delivered visits, withdrawn (reviewing and paying: payments).
 
-One transition map (TRANSITIONS) and one guard (`_transition`) decide what each
-action may do; a paid invoice is the end of the road. Building an invoice locks
+The preview and the build make their lines with one function (`draft_invoice`), so
+what a provider is shown is what it sends. Building an invoice locks
 its provider's row, so two builds for one provider run one after the other, and
 attaches its visits with one guarded update (`WHERE invoice_line_id IS NULL`,
 checked by row count): a visit is never on two invoices. What pricing changed in
@@ -11,10 +11,11 @@ in the same transaction.
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import Role
@@ -32,28 +33,66 @@ from ..models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
-    PaymentRun,
 )
-from ..permissions import FINANCE, INVOICE_BUILDERS
+from ..permissions import INVOICE_BUILDERS
 
 ONE_DAY = datetime.timedelta(days=1)
 ATTACH_ROWS = 5_000  # visits priced and attached by one statement
 NOTHING_NEW = "No delivered visits in this period that are not already on an invoice."
 
-# action: (statuses it may start from, status it leads to, past tense for messages)
-TRANSITIONS = {
-    "approve": (
-        (InvoiceStatus.RECEIVED, InvoiceStatus.DISPUTED),
-        InvoiceStatus.APPROVED,
-        "approved",
-    ),
-    "dispute": (
-        (InvoiceStatus.RECEIVED, InvoiceStatus.APPROVED),
-        InvoiceStatus.DISPUTED,
-        "disputed",
-    ),
-    "pay": ((InvoiceStatus.RECEIVED, InvoiceStatus.APPROVED), InvoiceStatus.PAID, "paid"),
-}
+
+@dataclass
+class InvoiceDraft:
+    """The invoice a build would make, unsaved: its lines (each with `visits`, priced), the
+    recorded visits it takes and the planned visits with no record that it would record
+    as missed (`not_recorded`). The preview shows it; the build saves it."""
+
+    provider: Provider
+    period_start: datetime.date
+    period_end: datetime.date
+    reference: str
+    received_on: datetime.date
+    lines: list[InvoiceLine]
+    recorded: list[DeliveredVisit]
+    not_recorded: list[DeliveredVisit]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def due_by(self) -> datetime.date:
+        return self.received_on + datetime.timedelta(days=PAYMENT_TERM_DAYS)
+
+    @property
+    def missed(self) -> int:
+        """Visits the provider's records say were missed (not those with no record)."""
+        return sum(1 for visit in self.recorded if visit.missed)
+
+
+def preview_invoice(
+    *,
+    by,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    reference: str,
+    provider: Provider | None = None,
+    received_on: datetime.date | None = None,
+) -> InvoiceDraft:
+    """The invoice `build_invoice` would build from the same input, saving nothing: the
+    same checks (a 400 the build would give is given here) and the same lines."""
+    provider, received_on, reference = _invoice_input(
+        by, provider, period_start, period_end, reference, received_on
+    )
+    _check_reference_free(provider, reference)
+    return draft_invoice(
+        by=by,
+        provider=provider,
+        period_start=period_start,
+        period_end=period_end,
+        reference=reference,
+        received_on=received_on,
+    )
 
 
 def build_invoice(
@@ -70,59 +109,104 @@ def build_invoice(
     A provider user invoices for its own organisation, received today. Finance (or an
     administrator) records an invoice that came by post: `provider` is required and
     `received_on` defaults to today. Planned visits in the period with no record at all
-    (up to yesterday) are recorded as missed and shown on the lines.
+    (up to yesterday) are recorded as missed and shown on the lines: the preview
+    (`preview_invoice`) shows them apart first.
     """
+    provider, received_on, reference = _invoice_input(
+        by, provider, period_start, period_end, reference, received_on
+    )
+    with transaction.atomic():
+        Provider.objects.select_for_update().get(pk=provider.pk)
+        _check_reference_free(provider, reference)
+        draft = draft_invoice(
+            by=by,
+            provider=provider,
+            period_start=period_start,
+            period_end=period_end,
+            reference=reference,
+            received_on=received_on,
+        )
+        missed = DeliveredVisit.objects.bulk_create(draft.not_recorded)
+        invoice = Invoice.objects.create(
+            provider=provider,
+            reference=reference,
+            period_start=period_start,
+            period_end=period_end,
+            received_on=received_on,
+            due_by=draft.due_by,
+            total=draft.total,
+            created_at=clock.now(),
+            created_by=by,
+        )
+        for line in draft.lines:
+            line.invoice = invoice
+        InvoiceLine.objects.bulk_create(draft.lines)
+        audit.record(by=by, obj=invoice, action=audit.CREATE, changes=audit.created(invoice))
+        _attach(draft.recorded + missed, draft.lines)
+        rollup.apply_pricing(draft.recorded, added=missed)
+    return invoice
+
+
+def draft_invoice(
+    *,
+    by,
+    provider: Provider,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    reference: str,
+    received_on: datetime.date,
+) -> InvoiceDraft:
+    """What an invoice for the period would hold, computed and priced but not saved: the one
+    way lines are built, for the preview and the build alike. Visits from today on are not
+    due yet: only those up to yesterday with no record count as not recorded."""
+    recorded = list(
+        DeliveredVisit.objects.filter(
+            provider=provider,
+            date__range=(period_start, period_end),
+            invoice_line__isnull=True,
+            actual_start__isnull=False,
+        )
+    )
+    if not recorded:
+        raise ValidationError({"non_field_errors": [NOTHING_NEW]})
+    packages = _packages(provider, period_start, period_end, recorded)
+    last_due = min(period_end, clock.today() - ONE_DAY)
+    book = RateBook.load([provider.pk])
+    not_recorded = _not_recorded(by, provider, packages, book, period_start, last_due)
+    visits = recorded + not_recorded
+    lines = _lines(provider, packages, book, visits, period_start, period_end)
+    lines += guarantee.guarantee_lines(provider, visits, book, period_start, period_end)
+    return InvoiceDraft(
+        provider=provider,
+        period_start=period_start,
+        period_end=period_end,
+        reference=reference,
+        received_on=received_on,
+        lines=lines,
+        recorded=recorded,
+        not_recorded=not_recorded,
+    )
+
+
+def _invoice_input(by, provider, period_start, period_end, reference, received_on):
+    """(provider, received_on, reference) checked: a provider user invoices for its own
+    organisation, received today."""
     if not (by and by.is_authenticated and by.role in INVOICE_BUILDERS):
         raise PermissionDenied
     today = clock.today()
     if by.role == Role.PROVIDER:
         provider, received_on = by.provider, today
     reference = (reference or "").strip()
-    _check_invoice_input(provider, period_start, period_end, reference, received_on or today, today)
-    with transaction.atomic():
-        Provider.objects.select_for_update().get(pk=provider.pk)
-        if Invoice.objects.filter(provider=provider, reference=reference).exists():
-            raise ValidationError(
-                {"reference": [f"Invoice {reference} from {provider.name} is already recorded."]}
-            )
-        recorded = list(
-            DeliveredVisit.objects.filter(
-                provider=provider,
-                date__range=(period_start, period_end),
-                invoice_line__isnull=True,
-                actual_start__isnull=False,
-            )
+    received_on = received_on or today
+    _check_invoice_input(provider, period_start, period_end, reference, received_on, today)
+    return provider, received_on, reference
+
+
+def _check_reference_free(provider, reference):
+    if Invoice.objects.filter(provider=provider, reference=reference).exists():
+        raise ValidationError(
+            {"reference": [f"Invoice {reference} from {provider.name} is already recorded."]}
         )
-        if not recorded:
-            raise ValidationError({"non_field_errors": [NOTHING_NEW]})
-        packages = _packages(provider, period_start, period_end, recorded)
-        book = RateBook.load([provider.pk])
-        missed = _record_missed(
-            by, provider, packages, book, period_start, min(period_end, today - ONE_DAY)
-        )
-        invoice = Invoice(
-            provider=provider,
-            reference=reference,
-            period_start=period_start,
-            period_end=period_end,
-            received_on=received_on or today,
-            due_by=(received_on or today) + datetime.timedelta(days=PAYMENT_TERM_DAYS),
-            created_at=clock.now(),
-            created_by=by,
-        )
-        lines = _lines(provider, packages, book, recorded + missed, period_start, period_end)
-        lines += guarantee.guarantee_lines(
-            provider, recorded + missed, book, period_start, period_end
-        )
-        invoice.total = sum((line.amount for line in lines), Decimal("0.00"))
-        invoice.save()
-        for line in lines:
-            line.invoice = invoice
-        InvoiceLine.objects.bulk_create(lines)
-        audit.record(by=by, obj=invoice, action=audit.CREATE, changes=audit.created(invoice))
-        _attach(recorded + missed, lines)
-        rollup.apply_pricing(recorded, added=missed)
-    return invoice
 
 
 def _check_invoice_input(provider, period_start, period_end, reference, received_on, today):
@@ -173,8 +257,9 @@ def _packages(provider, period_start, period_end, recorded):
     return packages
 
 
-def _record_missed(by, provider, packages, book, first, last):
-    """A missed visit for each planned visit with no record at all, from `first` to `last`."""
+def _not_recorded(by, provider, packages, book, first, last):
+    """A missed visit (unsaved) for each planned visit with no record at all, from `first`
+    to `last`."""
     current = [package for package in packages.values() if package.with_provider]
     if last < first or not current:
         return []
@@ -186,7 +271,7 @@ def _record_missed(by, provider, packages, book, first, last):
         ).values_list("planned_visit_id", "date")
     )
     now = clock.now()
-    missed = [
+    return [
         DeliveredVisit(
             package=package,
             provider=provider,
@@ -206,11 +291,11 @@ def _record_missed(by, provider, packages, book, first, last):
         for day, planned in schedule.planned_occurrences(package, first, last)
         if (planned.pk, day) not in recorded
     ]
-    return DeliveredVisit.objects.bulk_create(missed)
 
 
 def _lines(provider, packages, book, visits, period_start, period_end):
-    """One line per package, pricing each visit (paid minutes and rate) on the way."""
+    """One line per package, pricing each visit (paid minutes and rate) on the way; each
+    line counts the visits it holds with no record (`not_recorded_visits`)."""
     terms = pay.PayTerms.of(provider)
     by_package = defaultdict(list)
     for visit in visits:
@@ -221,21 +306,21 @@ def _lines(provider, packages, book, visits, period_start, period_end):
         package, package_visits = packages[package_id], by_package[package_id]
         _price(package, package_visits, terms, book, already_paid)
         paid = sum(visit.paid_minutes for visit in package_visits)
-        lines.append(
-            InvoiceLine(
-                package=package,
-                commissioned_hours=schedule.commissioned_hours(package, period_start, period_end),
-                delivered_hours=pay.hours(sum(v.delivered_minutes for v in package_visits)),
-                payable_hours=pay.hours(paid),
-                # The base rate at the period's end; each visit is priced at its own day's.
-                rate=book.rate_on(provider.pk, package.zone_id, period_end),
-                amount=pay.amount((v.paid_minutes, v.rate) for v in package_visits),
-                visit_count=sum(1 for v in package_visits if not v.missed),
-                missed_visits=sum(1 for v in package_visits if v.missed),
-                short_visits=sum(1 for v in package_visits if v.short),
-                late_visits=sum(1 for v in package_visits if v.late),
-            )
+        line = InvoiceLine(
+            package=package,
+            commissioned_hours=schedule.commissioned_hours(package, period_start, period_end),
+            delivered_hours=pay.hours(sum(v.delivered_minutes for v in package_visits)),
+            payable_hours=pay.hours(paid),
+            # The base rate at the period's end; each visit is priced at its own day's.
+            rate=book.rate_on(provider.pk, package.zone_id, period_end),
+            amount=pay.amount((v.paid_minutes, v.rate) for v in package_visits),
+            visit_count=sum(1 for v in package_visits if not v.missed),
+            missed_visits=sum(1 for v in package_visits if v.missed),
+            short_visits=sum(1 for v in package_visits if v.short),
+            late_visits=sum(1 for v in package_visits if v.late),
         )
+        line.not_recorded_visits = sum(1 for v in package_visits if v.actual_start is None)
+        lines.append(line)
     return lines
 
 
@@ -312,142 +397,38 @@ def _attach(visits, lines):
         raise Conflict("Some of these visits were put on another invoice meanwhile: try again.")
 
 
-def allowed_actions(invoice) -> list[str]:
-    """The actions the invoice's status allows (for showing only the buttons that work)."""
-    return [action for action, (sources, _, _) in TRANSITIONS.items() if invoice.status in sources]
+# Not approved yet: the provider may still take its invoice back.
+WITHDRAWABLE = (InvoiceStatus.RECEIVED, InvoiceStatus.DISPUTED)
 
 
-def approve_invoice(*, invoice_id, by) -> Invoice:
-    return _transition(invoice_id=invoice_id, action="approve", by=by, approved_at=clock.now())
-
-
-def dispute_invoice(*, invoice_id, by, reason: str) -> Invoice:
-    """Hold the invoice with a reason the provider sees."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(
-            {"reason": ["Say why the invoice is disputed: the provider sees it."]}
-        )
-    return _transition(
-        invoice_id=invoice_id,
-        action="dispute",
-        by=by,
-        dispute_reason=reason,
-        disputed_at=clock.now(),
-    )
-
-
-def pay_invoice(*, invoice_id, by, paid_on: datetime.date, payment_reference: str) -> Invoice:
-    """Record the payment. Paying twice is a Conflict: a paid invoice never changes."""
-    payment_reference = (payment_reference or "").strip()
-    _check_payment(paid_on, payment_reference, "payment_reference")
-    return _transition(
-        invoice_id=invoice_id,
-        action="pay",
-        by=by,
-        paid_on=paid_on,
-        payment_reference=payment_reference,
-        paid_at=clock.now(),
-    )
-
-
-def _check_payment(paid_on, reference, reference_field):
-    errors = {}
-    if paid_on is None:
-        errors["paid_on"] = ["Enter the date it was paid."]
-    elif paid_on > clock.today():
-        errors["paid_on"] = ["The date paid cannot be in the future."]
-    if not reference:
-        errors[reference_field] = ["Enter the payment reference."]
-    if errors:
-        raise ValidationError(errors)
-
-
-def _transition(*, invoice_id, action, by, **changes) -> Invoice:
-    """The one guard: lock the invoice, check the map, change it (audited as `by`)."""
-    if not (by and by.is_authenticated and by.role in FINANCE):
+def withdraw_invoice(*, invoice_id, by) -> None:
+    """The provider takes back an invoice nobody has approved, to send a corrected one: it is
+    deleted, its recorded visits are free for another invoice (unpriced again), and the
+    visits it recorded as missed for want of a record are gone, so they may yet be recorded.
+    """
+    if not (by and by.is_authenticated and by.role in INVOICE_BUILDERS):
         raise PermissionDenied
-    sources, target, done = TRANSITIONS[action]
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-        if invoice.status not in sources:
+        if invoice.status not in WITHDRAWABLE:
             raise Conflict(
                 f"Invoice {invoice.reference} is {invoice.get_status_display().lower()}: "
-                f"it cannot be {done}."
+                "only an invoice not yet approved can be withdrawn."
             )
-        paid_on = changes.get("paid_on")
-        if paid_on is not None and paid_on < invoice.received_on:
-            raise ValidationError(
-                {"paid_on": [f"The invoice was received on {invoice.received_on:%Y-%m-%d}."]}
-            )
-        before = audit.snapshot(invoice)
-        invoice.status = target
-        for field, value in changes.items():
-            setattr(invoice, field, value)
-        invoice.save(update_fields=["status", *changes])
-        audit.record(by=by, obj=invoice, changes=audit.changed(before, invoice))
-        if target == InvoiceStatus.PAID:
-            rollup.apply_payment([invoice.pk])
-    return invoice
-
-
-def run_payments(*, by, invoice_ids, paid_on: datetime.date, reference: str) -> PaymentRun:
-    """Pay approved invoices together, all or none: one run, one reference, rows locked.
-
-    Any invoice that is not approved (paid meanwhile, disputed) is a Conflict naming it,
-    and nothing is paid.
-    """
-    if not (by and by.is_authenticated and by.role in FINANCE):
-        raise PermissionDenied
-    reference = (reference or "").strip()
-    ids = sorted({int(pk) for pk in invoice_ids or []})
-    _check_payment(paid_on, reference, "reference")
-    if not ids:
-        raise ValidationError({"invoices": ["Choose at least one approved invoice to pay."]})
-    with transaction.atomic():
-        invoices = list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
-        unknown = sorted(set(ids) - {invoice.pk for invoice in invoices})
-        if unknown:
-            raise ValidationError({"invoices": [f"No invoice {pk}." for pk in unknown]})
-        _check_payable(invoices, paid_on)
-        now = clock.now()
-        run = _new_payment_run(by, reference, paid_on, invoices, now)
-        audit.record(by=by, obj=run, action=audit.CREATE, changes=audit.created(run))
-        paid = {"status": [InvoiceStatus.APPROVED.value, InvoiceStatus.PAID.value]}
-        paid |= {"paid_on": [None, str(paid_on)], "payment_reference": [None, reference]}
-        audit.record_many(by=by, objs=invoices, changes=paid)
-        for invoice in invoices:
-            invoice.status, invoice.paid_on, invoice.paid_at = InvoiceStatus.PAID, paid_on, now
-            invoice.payment_reference, invoice.payment_run = reference, run
-            invoice.save(
-                update_fields=["status", "paid_on", "paid_at", "payment_reference", "payment_run"]
-            )
-        rollup.apply_payment([invoice.pk for invoice in invoices])
-    return run
-
-
-def _new_payment_run(by, reference, paid_on, invoices, now) -> PaymentRun:
-    """The run, or a ValidationError on `reference` if it is taken. The unique constraint
-    decides, not a look-up first: two runs started at once under one reference (each on
-    other invoices, so neither waits for the other's locks) would both pass a look-up."""
-    try:
-        with transaction.atomic():
-            return PaymentRun.objects.create(
-                reference=reference,
-                paid_on=paid_on,
-                total=sum((invoice.total for invoice in invoices), Decimal("0.00")),
-                created_at=now,
-                created_by=by,
-            )
-    except IntegrityError:
-        raise ValidationError({"reference": [f"Payment run {reference} already exists."]}) from None
-
-
-def _check_payable(invoices, paid_on):
-    not_approved = [invoice for invoice in invoices if invoice.status != InvoiceStatus.APPROVED]
-    if not_approved:
-        names = ", ".join(f"{i.reference} ({i.get_status_display().lower()})" for i in not_approved)
-        raise Conflict(f"Only approved invoices can be paid in a run: {names}. Nothing was paid.")
-    early = [invoice.reference for invoice in invoices if paid_on < invoice.received_on]
-    if early:
-        raise ValidationError({"paid_on": [f"Paid before it was received: {', '.join(early)}."]})
+        visits = list(DeliveredVisit.objects.filter(invoice_line__invoice=invoice))
+        recorded = [visit for visit in visits if visit.actual_start is not None]
+        rollup.undo_pricing(recorded, removed=[v for v in visits if v.actual_start is None])
+        DeliveredVisit.objects.filter(pk__in=[v.pk for v in recorded]).update(
+            invoice_line=None, paid_minutes=None, rate=None
+        )
+        DeliveredVisit.objects.filter(
+            invoice_line__invoice=invoice, actual_start__isnull=True
+        ).delete()
+        audit.record(
+            by=by,
+            obj=invoice,
+            action=audit.DELETE,
+            changes=audit.transition("status", invoice.status, "withdrawn"),
+        )
+        invoice.lines.all().delete()
+        invoice.delete()

@@ -1,5 +1,7 @@
 """Display helpers for invoicing pages: GOV.UK tag colours for statuses, days left, money."""
 
+from decimal import Decimal
+
 from django import template
 
 from core.formats import pounds_text
@@ -29,6 +31,15 @@ def deadline_tag(status):
 
 
 @register.inclusion_tag("invoicing/includes/tag.html")
+def invoice_deadline_tag(invoice):
+    """The deadline tag, red on the last day as once overdue: 'Due today' must not read like
+    '4 days left'."""
+    if not invoice.paid_on and invoice.days_left.days == 0:
+        return {"css": "govuk-tag--red", "label": "Due today"}
+    return deadline_tag(invoice.deadline_status)
+
+
+@register.inclusion_tag("invoicing/includes/tag.html")
 def invoice_status_tag(invoice):
     return {"css": STATUS_TAGS.get(invoice.status, ""), "label": invoice.get_status_display()}
 
@@ -49,6 +60,8 @@ def days_left(invoice):
 @register.filter
 def pounds(amount):
     """£1,234.56: finance reads six-figure totals at a glance (exports keep plain decimals)."""
+    if amount is not None and Decimal(amount) < 0:
+        return "-" + pounds_text(-Decimal(amount))  # a credit note
     return pounds_text(amount)
 
 
@@ -58,3 +71,8 @@ def minutes_as_hours(minutes):
     if minutes is None:
         return ""
     return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+@register.filter
+def minus(number, other):
+    return number - (other or 0)

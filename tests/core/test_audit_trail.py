@@ -215,7 +215,7 @@ def test_a_change_that_fails_leaves_no_entry(finance):
         invoicing.pay_invoice(
             invoice_id=paid.pk, by=finance, paid_on=paid.received_on, payment_reference="P2"
         )
-    assert LogEntry.objects.count() == after_pay == before + 1
+    assert LogEntry.objects.count() == after_pay == before + 2  # the invoice and its payment
 
 
 def test_an_answer_refused_for_its_state_is_not_audited(provider_user):

@@ -73,6 +73,9 @@ def test_provider_builds_an_invoice_from_its_delivered_visits(api, provider_user
         "missed_visits": 1,
         "short_visits": 1,
         "late_visits": 0,
+        "held": False,
+        "hold_reason": "",
+        "paid": False,
     }
     assert not DeliveredVisit.objects.filter(invoice_line__isnull=True).exists()
     missed = DeliveredVisit.objects.get(missed=True)
@@ -349,7 +352,8 @@ def test_approving_twice_is_409(api, users, now):
     ],
 )
 def test_bad_action_input_is_400(api, users, now, name, payload, field):
-    invoice = InvoiceFactory(provider=users["provider"].provider, received_on=march(10))
+    factory = ApprovedInvoiceFactory if name == "pay" else InvoiceFactory
+    invoice = factory(provider=users["provider"].provider, received_on=march(10))
     response = action(api(users["finance"]), invoice, name, payload)
     assert response.status_code == 400
     assert field in response.json()
@@ -361,7 +365,8 @@ def test_bad_action_input_is_400(api, users, now, name, payload, field):
     [("admin", 200), ("finance", 200), ("commissioner", 403), ("broker", 403), ("provider", 403)],
 )
 def test_only_finance_and_admin_review_invoices(api, users, now, name, role, status):
-    invoice = InvoiceFactory(provider=users["provider"].provider)
+    factory = ApprovedInvoiceFactory if name == "pay" else InvoiceFactory
+    invoice = factory(provider=users["provider"].provider)
     payload = {"reason": "why", **PAYMENT}
     assert action(api(users[role]), invoice, name, payload).status_code == status
 

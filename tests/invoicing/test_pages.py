@@ -120,10 +120,11 @@ def test_provider_builds_an_invoice_on_the_page(page, provider_user, package):
     form = client.get("/invoices/new/").content.decode()
     assert "Build an invoice" in form
     assert 'name="provider"' not in form
-    response = client.post(
-        "/invoices/new/",
-        {"reference": "A-9", "period_start": "2025-03-01", "period_end": "2025-03-11"},
-    )
+    fields = {"reference": "A-9", "period_start": "2025-03-01", "period_end": "2025-03-11"}
+    preview = client.post("/invoices/new/", fields).content.decode()
+    assert "Check your invoice" in preview and "£205.92" in preview
+    assert not Invoice.objects.exists()  # sent only on confirmation
+    response = client.post("/invoices/new/", {**fields, "confirm": "yes"})
     invoice = Invoice.objects.get()
     assert response["Location"] == f"/invoices/{invoice.pk}/"
     detail = client.get(response["Location"]).content.decode()
@@ -158,6 +159,7 @@ def _by_post(client, *, period_end, received_on):
             "period_start": "2025-03-01",
             "period_end": period_end,
             "received_on": received_on,
+            "confirm": "yes",
         },
     )
 
