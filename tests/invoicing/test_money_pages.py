@@ -1,0 +1,156 @@
+"""The money pages: the preview, withdrawing, holding and releasing lines, credit notes,
+remittance advice, the supplier reference and the board's red tags."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+
+from invoicing import services
+from invoicing.models import CreditNote, Invoice, InvoiceStatus
+from tests.factories import PlacedPackageFactory
+from tests.invoicing.conftest import MARCH_1, TODAY
+from tests.invoicing.factories import InvoiceFactory, record
+
+pytestmark = pytest.mark.django_db
+FIELDS = {"reference": "A-9", "period_start": "2025-03-01", "period_end": "2025-03-11"}
+
+
+def march(day):
+    return datetime.date(2025, 3, day)
+
+
+def deliver(user, package, days):
+    for day in days:
+        record(user, package, march(day), "08:00", "08:45")
+
+
+@pytest.fixture
+def invoice(provider_user, package):
+    """Two lines: `package` (11 visits, 205.92) and a second package (2 visits, 37.44)."""
+    second = PlacedPackageFactory(provider=provider_user.provider, start_date=march(10))
+    deliver(provider_user, package, range(1, 12))
+    deliver(provider_user, second, (10, 11))
+    return services.build_invoice(
+        by=provider_user, period_start=MARCH_1, period_end=march(11), reference="A-1"
+    )
+
+
+def text(response):
+    return response.content.decode()
+
+
+def test_the_preview_shows_visits_not_recorded_and_sends_only_when_confirmed(
+    page, provider_user, package
+):
+    deliver(provider_user, package, [d for d in range(1, 12) if d not in (3, 4)])
+    client = page(provider_user)
+    preview = text(client.post("/invoices/new/", FIELDS))
+    assert "Check your invoice" in preview
+    assert "2 planned visits up to yesterday have no record" in preview
+    assert "Visits from today on are not due yet" in preview
+    assert not Invoice.objects.exists()
+    response = client.post("/invoices/new/", {**FIELDS, "confirm": "yes"})
+    invoice = Invoice.objects.get()
+    assert response["Location"] == f"/invoices/{invoice.pk}/"
+    assert invoice.lines.get().missed_visits == 2
+
+
+def test_the_preview_warns_when_nothing_was_recorded(page, provider_user, package):
+    response = page(provider_user).post("/invoices/new/", FIELDS)
+    assert response.status_code == 200
+    assert "Nothing was recorded for 1 March to 11 March 2025" in text(response)
+    assert "govuk-error-summary" not in text(response)
+
+
+def test_the_provider_withdraws_from_the_invoice_page(page, users, invoice):
+    url = f"/invoices/{invoice.pk}/"
+    assert "Withdraw this invoice" in text(page(users["provider"]).get(url))
+    assert "Withdraw this invoice" not in text(page(users["commissioner"]).get(url))
+    other = page(users["other_provider"]).post(f"{url}withdraw/")
+    assert other.status_code == 404
+    response = page(users["provider"]).post(f"{url}withdraw/")
+    assert response["Location"] == "/invoices/"
+    assert not Invoice.objects.exists()
+
+
+def test_finance_holds_a_line_pays_the_rest_then_releases_and_pays_it(page, users, invoice):
+    held = invoice.lines.order_by("package_id").first()
+    finance, url = page(users["finance"]), f"/invoices/{invoice.pk}/"
+    assert page(users["provider"]).get(f"{url}lines/{held.pk}/dispute/").status_code == 403
+    form = finance.post(f"{url}lines/{held.pk}/dispute/", {"reason": ""})
+    assert "Say why the invoice is disputed" in text(form)  # the form's own message
+    finance.post(f"{url}lines/{held.pk}/dispute/", {"reason": "Visits on 3 March"})
+    detail = text(finance.get(url))
+    assert f"{held.amount:,.2f} held" in detail and "Visits on 3 March" in detail
+    finance.post(f"{url}approve/")
+    finance.post(f"{url}pay/", {"paid_on": "2025-03-12", "payment_reference": "BACS-1"})
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.held_total) == (InvoiceStatus.APPROVED, held.amount)
+    finance.post(f"{url}lines/{held.pk}/release/")
+    finance.post(f"{url}pay/", {"paid_on": "2025-03-12", "payment_reference": "BACS-2"})
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    assert [p.payment_reference for p in invoice.payments.all()] == ["BACS-1", "BACS-2"]
+    assert "Add a credit note" in text(finance.get(url))
+
+
+def test_a_credit_note_from_the_page(page, users, invoice):
+    services.approve_invoice(invoice_id=invoice.pk, by=users["finance"])
+    services.pay_invoice(
+        invoice_id=invoice.pk, by=users["finance"], paid_on=TODAY, payment_reference="P-1"
+    )
+    finance, url = page(users["finance"]), f"/invoices/{invoice.pk}/credit-notes/new/"
+    assert page(users["provider"]).get(url).status_code == 403
+    too_much = finance.post(url, {"amount": "9999", "reason": "x"})
+    assert "At most 243.36" in text(too_much)
+    finance.post(url, {"amount": "12.48", "reason": "Half an hour on 3 March"})
+    assert CreditNote.objects.get().amount == Decimal("12.48")
+    assert "-£12.48" in text(finance.get(f"/invoices/{invoice.pk}/"))
+
+
+def test_remittance_advice_for_finance_and_the_provider(page, users, invoice):
+    held = invoice.lines.order_by("package_id").last()
+    services.dispute_line(invoice_id=invoice.pk, line_id=held.pk, by=users["finance"], reason="x")
+    services.approve_invoice(invoice_id=invoice.pk, by=users["finance"])
+    services.pay_invoice(
+        invoice_id=invoice.pk, by=users["finance"], paid_on=TODAY, payment_reference="BACS-1"
+    )
+    query = "start=2025-03-01&end=2025-03-12"
+    mine = text(page(users["provider"]).get(f"/invoices/remittance/?{query}"))
+    assert "BACS-1" in mine and "£205.92" in mine and "1 row," in mine
+    theirs = text(page(users["other_provider"]).get(f"/invoices/remittance/?{query}"))
+    assert "Nothing was paid in these days" in theirs
+    finance = page(users["finance"])
+    response = finance.get(f"/invoices/remittance/?provider=PROV-A&{query}&format=csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r["invoice_reference"], r["package"], r["amount"]) for r in rows] == [
+        ("A-1", str(invoice.lines.order_by("package_id").first().package_id), "205.92")
+    ]
+    assert "Enter the provider" in text(finance.get(f"/invoices/remittance/?{query}"))
+    assert page(users["broker"]).get("/invoices/remittance/").status_code == 403
+
+
+def test_the_supplier_reference_on_the_provider_pages(page, users, provider_org):
+    client = page(users["commissioner"])
+    form = text(client.get(f"/providers/{provider_org.code}/edit/"))
+    assert "Supplier reference" in form
+
+
+def test_the_board_tags_due_today_and_overdue_red(page, users, now):
+    InvoiceFactory(received_on=TODAY - datetime.timedelta(days=28), reference="TODAY-1")
+    InvoiceFactory(received_on=TODAY - datetime.timedelta(days=30), reference="LATE-1")
+    InvoiceFactory(received_on=TODAY - datetime.timedelta(days=24), reference="SOON-1")
+    board = text(page(users["finance"]).get("/invoices/board/"))
+    assert board.count('govuk-tag--red">Due today') == 1
+    assert 'govuk-tag--red">Overdue' in board
+    assert 'govuk-tag--yellow">Due soon' in board
+
+
+def test_finance_sees_deadline_warnings_on_its_notifications_page(page, users, now):
+    InvoiceFactory(received_on=TODAY - datetime.timedelta(days=28), reference="TODAY-1")
+    services.check_invoice_deadlines()
+    notifications = text(page(users["finance"]).get("/notifications/"))
+    assert "Due today: invoice TODAY-1" in notifications
