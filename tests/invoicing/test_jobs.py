@@ -117,10 +117,10 @@ def test_a_job_whose_worker_was_lost_is_run_again_and_a_lost_task_queued_again(
 def test_a_large_invoice_is_built_by_a_job(small_inline, page, provider_user, package):
     client = page(provider_user)
     services.import_visits(by=provider_user, records=list(enumerate(_records(package, 11), 2)))
-    response = client.post(
-        "/invoices/new/",
-        {"reference": "BIG-1", "period_start": "2025-03-01", "period_end": "2025-03-11"},
-    )
+    fields = {"reference": "BIG-1", "period_start": "2025-03-01", "period_end": "2025-03-11"}
+    assert "Check your invoice" in client.post("/invoices/new/", fields).content.decode()
+    assert not InvoicingJob.objects.exists()  # the preview is shown first, then sent
+    response = client.post("/invoices/new/", {**fields, "confirm": "yes"})
     job = InvoicingJob.objects.get()
     assert response["Location"] == f"/invoices/jobs/{job.pk}/"
     assert not Invoice.objects.exists()
@@ -138,7 +138,12 @@ def test_an_invoice_job_that_cannot_build_saves_nothing_and_says_why(
 ):
     client = page(provider_user)
     services.import_visits(by=provider_user, records=list(enumerate(_records(package, 11), 2)))
-    form = {"reference": "BIG-1", "period_start": "2025-03-01", "period_end": "2025-03-11"}
+    form = {
+        "reference": "BIG-1",
+        "period_start": "2025-03-01",
+        "period_end": "2025-03-11",
+        "confirm": "yes",
+    }
     client.post("/invoices/new/", form)
     client.post("/invoices/new/", form)  # the same reference again, before the first has run
     first, second = InvoicingJob.objects.order_by("pk")
