@@ -61,7 +61,7 @@ def test_the_preview_shows_visits_not_recorded_and_sends_only_when_confirmed(
 def test_the_preview_warns_when_nothing_was_recorded(page, provider_user, package):
     response = page(provider_user).post("/invoices/new/", FIELDS)
     assert response.status_code == 200
-    assert "Nothing was recorded for 1 March to 11 March 2025" in text(response)
+    assert "Nothing was recorded for 1 Mar 2025 to 11 Mar 2025" in text(response)
     assert "govuk-error-summary" not in text(response)
 
 
