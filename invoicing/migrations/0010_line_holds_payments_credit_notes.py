@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("invoicing", "0008_guarantee_lines"),
+        ("invoicing", "0009_daily_delivery_paid"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
