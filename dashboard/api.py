@@ -163,3 +163,18 @@ class SpendView(DashboardAPIView):
                 ]
             }
         )
+
+
+class OutcomesView(DashboardAPIView):
+    @extend_schema(
+        summary="Reviews due and overdue, hours released by reviews, reablement outcomes, "
+        "people referred again within 12 months",
+        parameters=[ZONE_PARAMETER, *DATE_PARAMETERS],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        scope = self.scope(request)
+        figures = selectors.outcomes(scope)
+        for name in ("hours_before", "hours_after", "hours_released"):
+            figures[name] = hours_text(figures[name])
+        return Response({"since": scope.since, "until": scope.until, **figures})

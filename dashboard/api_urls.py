@@ -19,4 +19,5 @@ urlpatterns = [
         name="dashboard-provider-shares",
     ),
     path("dashboard/spend/", api.SpendView.as_view(), name="dashboard-spend"),
+    path("dashboard/outcomes/", api.OutcomesView.as_view(), name="dashboard-outcomes"),
 ]

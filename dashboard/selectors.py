@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    Exists,
     F,
     Min,
     OuterRef,
@@ -25,7 +26,15 @@ from django.db.models.functions import Coalesce, TruncDate
 from brokering.models import Offer, OfferStatus
 from core import clock
 from invoicing.selectors import on_time_payment_rates, spend_by_zone_per_period
-from packages.models import HandBack, Package, PackageStatus, Priority, Source
+from packages.models import (
+    HandBack,
+    Package,
+    PackageStatus,
+    Priority,
+    Review,
+    ReviewOutcome,
+    Source,
+)
 from providers.models import Capacity, Contract, Provider, contracts_in_force
 from zones.models import ROTATION_EPOCH
 
@@ -462,3 +471,94 @@ def guaranteed_hours(scope):
         .annotate(used_hours=Coalesce(Subquery(placed), Value(Decimal(0))))
         .order_by("zone__code", "provider__code")
     ]
+
+
+# --- Reviews and outcomes ------------------------------------------------------
+
+# Reviews due "soon" on the dashboard: within the fortnight ahead.
+REVIEWS_AHEAD_DAYS = 14
+# Care that follows a reablement package within this many days of its end is ongoing care.
+ONGOING_CARE_DAYS = 7
+REFERRED_AGAIN_DAYS = 365
+
+
+def outcomes(scope):
+    """Reviews due and overdue now; for reviews held in the window, the weekly hours before
+    against the hours after (the package's hours now, or none once a review ended it); of
+    the reablement packages ended in the window, the share followed by no ongoing care;
+    of the people whose package ended in the window, those referred again within 12 months.
+    Four aggregate queries, however many packages."""
+    today = scope.today
+    placed = _in_scope(Package.objects.filter(status=PackageStatus.PLACED), scope)
+    due = placed.aggregate(
+        overdue=Count("pk", filter=Q(review_due_on__lt=today)),
+        due_soon=Count(
+            "pk",
+            filter=Q(
+                review_due_on__gte=today,
+                review_due_on__lte=today + datetime.timedelta(days=REVIEWS_AHEAD_DAYS),
+            ),
+        ),
+    )
+    return {**due, **_hours_released(scope), **_reablement(scope), **_referred_again(scope)}
+
+
+def _hours_released(scope):
+    reviews = _in_scope(
+        Review.objects.filter(held_on__gte=scope.since, held_on__lte=scope.until),
+        scope,
+        "package__zone_id",
+    )
+    after = Case(
+        When(outcome=ReviewOutcome.END, then=NO_HOURS),
+        default=F("package__weekly_hours"),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+    row = reviews.aggregate(
+        reviews=Count("pk"),
+        hours_before=Coalesce(Sum("weekly_hours_before"), NO_HOURS),
+        hours_after=Coalesce(Sum(after), NO_HOURS),
+    )
+    return {**row, "hours_released": row["hours_before"] - row["hours_after"]}
+
+
+def _ended_in(scope):
+    ended = Package.objects.filter(
+        status=PackageStatus.ENDED, ended_on__gte=scope.since, ended_on__lte=scope.until
+    )
+    return _in_scope(ended, scope)
+
+
+def _reablement(scope):
+    follow_on = (
+        Package.objects.filter(person_id=OuterRef("person_id"))
+        .exclude(pk=OuterRef("pk"))
+        .exclude(status=PackageStatus.CANCELLED)
+        .filter(
+            start_date__gte=OuterRef("start_date"),
+            start_date__lte=OuterRef("ended_on") + datetime.timedelta(days=ONGOING_CARE_DAYS),
+        )
+    )
+    row = (
+        _ended_in(scope)
+        .filter(source=Source.REABLEMENT)
+        .aggregate(
+            reablement_ended=Count("pk"),
+            no_ongoing_care=Count("pk", filter=~Exists(follow_on)),
+        )
+    )
+    share = _percent(row["no_ongoing_care"], row["reablement_ended"])
+    return {**row, "no_ongoing_care_percent": share}
+
+
+def _referred_again(scope):
+    again = Package.objects.filter(
+        person_id=OuterRef("person_id"),
+        created_at__gt=OuterRef("ended_at"),
+        created_at__lte=OuterRef("ended_at") + datetime.timedelta(days=REFERRED_AGAIN_DAYS),
+    ).exclude(pk=OuterRef("pk"))
+    row = _ended_in(scope).aggregate(
+        people_ended=Count("person_id", distinct=True),
+        referred_again=Count("person_id", distinct=True, filter=Exists(again)),
+    )
+    return {**row, "referred_again_percent": _percent(row["referred_again"], row["people_ended"])}

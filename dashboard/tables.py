@@ -231,3 +231,6 @@ def spend_by_zone(period_label):
         Column("Zone", lambda pair: pair[1]["zone"]),
         *(Column(c.header, lambda pair, c=c: c.value(pair[1])) for c in SPEND),
     ]
+
+
+OUTCOMES = [Column("Measure", key("measure")), Column("Value", key("value"))]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("time-to-fill/", views.TimeToFillPage.as_view(), name="time_to_fill"),
     path("providers/", views.ProvidersPage.as_view(), name="providers"),
     path("spend/", views.SpendPage.as_view(), name="spend"),
+    path("outcomes/", views.OutcomesPage.as_view(), name="outcomes"),
 ]

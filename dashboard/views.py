@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.views import View
 
 from core.exports import csv_response
-from core.formats import date_text
+from core.formats import date_text, hours_text
 from core.pages import PAGE_SIZE, wants_csv
 from core.permissions import RoleRequiredMixin
 from zones.models import PostcodeDistrict
@@ -36,6 +36,7 @@ SECTIONS = [
     ("time_to_fill", "Time to fill"),
     ("providers", "Providers"),
     ("spend", "Spend"),
+    ("outcomes", "Reviews and outcomes"),
 ]
 FILTERS = ("zone", "since", "until")
 
@@ -339,4 +340,33 @@ class SpendPage(DashboardPage):
                     },
                 ],
             },
+        }
+
+
+def _figure(value, suffix=""):
+    return "" if value is None else f"{value}{suffix}"
+
+
+class OutcomesPage(DashboardPage):
+    template_name = "dashboard/outcomes.html"
+    section = "outcomes"
+
+    def numbers(self, scope, request):
+        figures = selectors.outcomes(scope)
+        rows = [
+            ("Reviews overdue", figures["overdue"]),
+            (f"Reviews due in the next {selectors.REVIEWS_AHEAD_DAYS} days", figures["due_soon"]),
+            ("Reviews held", figures["reviews"]),
+            ("Weekly hours before those reviews", hours_text(figures["hours_before"])),
+            ("Weekly hours after them", hours_text(figures["hours_after"])),
+            ("Weekly hours released by reviews", hours_text(figures["hours_released"])),
+            ("Reablement packages ended", figures["reablement_ended"]),
+            ("… with no ongoing care", _figure(figures["no_ongoing_care_percent"], "%")),
+            ("People whose package ended", figures["people_ended"]),
+            ("… referred again within 12 months", _figure(figures["referred_again_percent"], "%")),
+        ]
+        records = [{"measure": measure, "value": value} for measure, value in rows]
+        return {
+            "figures": figures,
+            "tables": [Table("outcomes", "Reviews and outcomes", tables.OUTCOMES, records)],
         }

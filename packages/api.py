@@ -5,6 +5,7 @@ Every answer that shows a person's identity is written to the access log.
 
 from decimal import Decimal
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -12,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Role
+from core import clock
 from core.permissions import BROKERS, has_role, may_broker_zone, role_permission
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
@@ -20,11 +22,14 @@ from . import selectors, services, validation
 from .filters import PackageFilter
 from .models import (
     PERSON_IDENTITY,
+    GoalStatus,
     Package,
     PackageVersion,
     Person,
     Priority,
     Purpose,
+    Review,
+    ReviewOutcome,
     Source,
     Visit,
 )
@@ -187,6 +192,7 @@ class PackageSerializer(serializers.ModelSerializer):
             "placements",
             "handed_back_until",
             "next_provider",
+            "review_due_on",
             "escalated",
             "escalated_at",
             "fill_overdue",
@@ -201,6 +207,7 @@ class PackageSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "handed_back_until",
+            "review_due_on",
             "weekly_hours",
             "submitted_at",
             "placed_at",
@@ -294,6 +301,42 @@ class ChangeSerializer(serializers.ModelSerializer):
         return data
 
 
+class ReviewGoalSerializer(serializers.Serializer):
+    goal = serializers.CharField(max_length=100)
+    status = serializers.ChoiceField(choices=GoalStatus.choices)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    """A review of a placed package: its goals, what follows, the next review."""
+
+    outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
+    goals = ReviewGoalSerializer(many=True, required=False, default=list)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    next_review_on = serializers.DateField(required=False, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "package",
+            "held_on",
+            "outcome",
+            "notes",
+            "goals",
+            "next_review_on",
+            "weekly_hours_before",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = ["id", "package", "weekly_hours_before", "created_at"]
+
+    def to_representation(self, review):
+        data = super().to_representation(review)
+        data["package"] = str(review.package_id)
+        return data
+
+
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
@@ -320,7 +363,7 @@ class PackageViewSet(
     filterset_class = PackageFilter
 
     def get_permissions(self):
-        if self.action == "hand_back":
+        if self.action in ("hand_back", "review_request"):
             return [role_permission(*HAND_BACK_ROLES)()]
         return [role_permission(*PACKAGE_WRITERS, read_roles=(*PACKAGE_READERS, Role.PROVIDER))()]
 
@@ -416,6 +459,27 @@ class PackageViewSet(
             status=status.HTTP_201_CREATED,
         )
 
+    @extend_schema(request=ReviewSerializer, responses={201: ReviewSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=ReviewSerializer)
+    def reviews(self, request, pk=None):
+        """A placed package's reviews: POST records one (`end` ends the package)."""
+        package = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(package.reviews.select_related("created_by"))
+            return self.get_paginated_response(ReviewSerializer(page, many=True).data)
+        body = _parsed(ReviewSerializer, request)
+        review = services.record_review(by=request.user, package_id=package.pk, **body)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReasonSerializer, responses=PackageSerializer)
+    @action(detail=True, methods=["post"], url_path="review-request")
+    def review_request(self, request, pk=None):
+        """The provider caring for the package asks for a review, saying why."""
+        package_id = self.get_object().pk
+        body = _parsed(ReasonSerializer, request)
+        services.ask_for_review(by=request.user, package_id=package_id, reason=body["reason"])
+        return self._respond(package_id)
+
     @extend_schema(request=None, responses=PackageSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
@@ -457,3 +521,35 @@ def _parsed(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+class ReviewsDueFilter(django_filters.FilterSet):
+    due_before = django_filters.DateFilter(
+        field_name="review_due_on",
+        lookup_expr="lte",
+        help_text="Reviews due on or before this date (default: today).",
+    )
+
+
+class ReviewsDueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """/api/v1/reviews/: placed packages whose review is due, the soonest first."""
+
+    serializer_class = PackageSerializer
+    filterset_class = ReviewsDueFilter
+    permission_classes = [role_permission(read_roles=PACKAGE_READERS)]
+
+    def get_queryset(self):
+        packages = selectors.reviews_due(packages_for(self.request.user))
+        if "due_before" not in self.request.query_params:
+            packages = packages.filter(review_due_on__lte=clock.today())
+        return selectors.with_details(packages)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        services.log_people_access(
+            person_ids=[package.person_id for package in page],
+            user=request.user,
+            request_or_ip=request,
+            via=f"GET {request.path}",
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

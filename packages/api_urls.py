@@ -2,9 +2,10 @@
 
 from rest_framework.routers import SimpleRouter
 
-from .api import PackageViewSet
+from .api import PackageViewSet, ReviewsDueViewSet
 
 router = SimpleRouter()
 router.register("packages", PackageViewSet, basename="package")
+router.register("reviews", ReviewsDueViewSet, basename="review")
 
 urlpatterns = [*router.urls]

@@ -15,7 +15,16 @@ from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
 from . import free_text, validation
-from .models import DAY_NAMES, DAYS, Priority, Purpose, Source
+from .models import (
+    DAY_NAMES,
+    DAYS,
+    Goal,
+    GoalStatus,
+    Priority,
+    Purpose,
+    ReviewOutcome,
+    Source,
+)
 from .nhs import normalise_nhs_number, spaced_nhs_number
 from .services import OUTSIDE_YOUR_ZONES
 
@@ -284,6 +293,49 @@ class HandBackForm(ReasonForm):
             "a new provider is found. Leave empty to hand it back today. For example, 15 12 2026"
         ),
     )
+
+
+class ReviewForm(forms.Form):
+    """A review: when it was held, how each goal is going, what follows, the next one."""
+
+    held_on = DateField(label="Date of the review", help_text="For example, 2 3 2026")
+    outcome = forms.ChoiceField(
+        label="What happens next",
+        choices=ReviewOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what happens next"},
+    )
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the person, their family and the provider said.",
+    )
+    next_review_on = DateField(
+        label="Date of the next review",
+        required=False,
+        help_text="Leave empty for the zone's usual interval from this review.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for goal in Goal:
+            self.fields[f"goal_{goal.value}"] = forms.ChoiceField(
+                label=goal.label,
+                required=False,
+                choices=[("", "Not reviewed"), *GoalStatus.choices],
+            )
+
+    def goal_fields(self):
+        return [self[f"goal_{goal.value}"] for goal in Goal]
+
+    def goals(self) -> list[dict]:
+        return [
+            {"goal": goal.value, "status": self.cleaned_data[f"goal_{goal.value}"]}
+            for goal in Goal
+            if self.cleaned_data.get(f"goal_{goal.value}")
+        ]
 
 
 class EndForm(forms.Form):

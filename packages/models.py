@@ -181,6 +181,17 @@ class Package(models.Model):
         related_name="+",
         help_text="Handed back with notice: who takes over the day after.",
     )
+    review_due_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When its next review falls due: first its start date plus its zone's "
+        "review_after_days, then as each review sets it; empty once ended.",
+    )
+    review_due_told_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The due date brokers were last told of (review_due is sent once a date).",
+    )
     escalated = models.BooleanField(default=False)
     escalated_at = models.DateTimeField(null=True, blank=True)
     brokering_round = models.PositiveIntegerField(default=0)
@@ -229,6 +240,12 @@ class Package(models.Model):
                 name="package_placed_covering",
             ),
             models.Index(fields=["source", "status"]),
+            # The reviews due, soonest first, and the job telling brokers of them.
+            models.Index(
+                fields=["review_due_on"],
+                condition=models.Q(status="placed"),
+                name="package_review_due",
+            ),
             # The daily job and the worklist find the packages handed back with notice.
             models.Index(
                 fields=["handed_back_until"],
@@ -278,6 +295,15 @@ class Package(models.Model):
     def under_notice(self) -> bool:
         """Handed back with notice: still placed, its provider leaving after `handed_back_until`."""
         return self.handed_back_until is not None
+
+    @property
+    def first_review_due_on(self) -> datetime.date:
+        """Its start date plus its zone's `review_after_days`: when its first review is due."""
+        return self.start_date + datetime.timedelta(days=self.zone.review_after_days)
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.review_due_on is not None and self.review_due_on < clock.today()
 
     @property
     def takes_over_on(self) -> datetime.date | None:
@@ -602,6 +628,75 @@ class Placement(models.Model):
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
 
+class Goal(models.TextChoices):
+    """The outcomes a package aims at (Bury's seven, after the Care Act's wellbeing duty)."""
+
+    QUALITY_OF_LIFE = "quality_of_life", "Quality of life"
+    WELLBEING = "wellbeing", "Wellbeing"
+    FEEL_SAFE = "feel_safe", "Feeling safe"
+    DAILY_LIVING = "daily_living", "Daily living"
+    COMMUNITY = "community", "Being part of the community"
+    INDEPENDENCE = "independence", "Independence"
+    CONTROL = "control", "Choice and control"
+
+
+class GoalStatus(models.TextChoices):
+    MET = "met", "Met"
+    PARTLY_MET = "partly_met", "Partly met"
+    NOT_MET = "not_met", "Not met"
+
+
+class ReviewOutcome(models.TextChoices):
+    CONTINUE = "continue", "Continue as it is"
+    CHANGE = "change", "Change the care"
+    END = "end", "End the package"
+
+
+class Review(models.Model):
+    """A review of a placed package (at 3 or 6 weeks, then as each sets): how its goals are
+    going and what follows. `end` ends the package on the day held; `weekly_hours_before`
+    keeps the hours in force that day, against which the hours after it are measured."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="reviews")
+    held_on = models.DateField()
+    outcome = models.CharField(max_length=10, choices=ReviewOutcome.choices)
+    notes = models.TextField(blank=True)
+    goals = models.JSONField(default=list, blank=True, help_text='[{"goal", "status"}]')
+    next_review_on = models.DateField(null=True, blank=True)
+    weekly_hours_before = models.DecimalField(max_digits=7, decimal_places=2)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["package", "held_on", "pk"]
+        indexes = [models.Index(fields=["held_on"], name="review_held_on")]
+        constraints = [
+            models.CheckConstraint(
+                name="review_outcome_valid",
+                condition=models.Q(outcome__in=ReviewOutcome.values),
+            ),
+            models.CheckConstraint(
+                name="review_next_after_held",
+                condition=models.Q(next_review_on__isnull=True)
+                | models.Q(next_review_on__gt=models.F("held_on")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Review of package {self.package_id} on {self.held_on}"
+
+    @property
+    def goals_in_words(self) -> list[str]:
+        """Each goal as people say it: "Independence: partly met"."""
+        labels, statuses = dict(Goal.choices), dict(GoalStatus.choices)
+        return [
+            f"{labels.get(g['goal'], g['goal'])}: {statuses[g['status']].lower()}"
+            for g in self.goals
+        ]
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", "Created"
     UPDATED = "updated", "Changed"
@@ -618,6 +713,8 @@ class EventKind(models.TextChoices):
     CHANGED = "changed", "Visits changed from a date"
     TAKEN_OVER = "taken_over", "Next provider took over"
     REBROKERED = "rebrokered", "Re-brokered"
+    REVIEWED = "reviewed", "Reviewed"
+    REVIEW_ASKED = "review_asked", "Review asked for"
     ENDED = "ended", "Ended"
     CANCELLED = "cancelled", "Cancelled"
 

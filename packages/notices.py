@@ -62,3 +62,31 @@ def handed_back(package, hand_back) -> None:
         event=f"package:{package.pk}:hand_back:{hand_back.pk}",
         package_id=package.pk,
     )
+
+
+def review_due(package) -> None:
+    """Tell the brokers who may see the package that its review has fallen due."""
+    notify(
+        kind=NotificationKind.REVIEW_DUE,
+        users=recipients.brokers_for_zone(package.zone_id),
+        message=(
+            f"Package {package.pk} in {package.zone.name} is due a review "
+            f"({_day(package.review_due_on)})."
+        ),
+        link=reverse("packages:review", args=[package.pk]),
+        event=f"package:{package.pk}:review_due:{package.review_due_on.isoformat()}",
+        package_id=package.pk,
+    )
+
+
+def review_asked(package, event) -> None:
+    """Tell the brokers that the provider caring for the package asks for a review (its
+    reason is on the package's timeline: free text stays out of notifications)."""
+    notify(
+        kind=NotificationKind.REVIEW_DUE,
+        users=recipients.brokers_for_zone(package.zone_id),
+        message=f"The provider of package {package.pk} asks for a review: see its timeline.",
+        link=reverse("packages:review", args=[package.pk]),
+        event=f"package:{package.pk}:review_asked:{event.pk}",
+        package_id=package.pk,
+    )

@@ -1,6 +1,7 @@
 """Reads that the package pages and the API share."""
 
 import contextlib
+import datetime
 import re
 
 from django.core.exceptions import ValidationError
@@ -28,6 +29,8 @@ from .models import (
     Placement,
 )
 
+# The reviews list shows those due within this long, and the overdue.
+REVIEWS_AHEAD = datetime.timedelta(days=14)
 # Longer than any package id would be: a search of more digits is an NHS number or nothing.
 MAX_ID_DIGITS = 12
 
@@ -225,3 +228,11 @@ def _by_number(digits, *, is_id):
     if is_id and len(digits) <= MAX_ID_DIGITS:
         found |= Q(pk=int(digits))
     return found
+
+
+def reviews_due(packages):
+    """Placed packages with a review to come, the soonest due first (index
+    `package_review_due`)."""
+    return packages.filter(status=PackageStatus.PLACED, review_due_on__isnull=False).order_by(
+        "review_due_on", "pk"
+    )

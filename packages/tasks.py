@@ -8,8 +8,13 @@ from . import commissioned, services
 @shared_task
 def follow_the_calendar() -> dict:
     """Every few minutes: changes whose first day has come take effect; packages whose
-    provider's last day has passed go to the next provider, or open."""
-    return {"changes": services.bring_changes_into_force(), **services.end_notices()}
+    provider's last day has passed go to the next provider, or open; brokers are told of
+    reviews fallen due."""
+    return {
+        "changes": services.bring_changes_into_force(),
+        **services.end_notices(),
+        "reviews_due": services.tell_reviews_due(),
+    }
 
 
 @shared_task

@@ -12,6 +12,7 @@ urlpatterns = [
     path("worklist/", views.worklist, name="worklist"),
     path("drafts/", views.drafts, name="drafts"),
     path("ours/", views.provider_list, name="provider_list"),
+    path("reviews/", views.reviews_due, name="reviews_due"),
     path("new/", views.package_create, name="create"),
     path("new/zone/", views.zone_lookup, name="zone_lookup"),
     path("new/person/", views.person_check, name="person_check"),
@@ -23,4 +24,6 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.package_cancel, name="cancel"),
     path("<int:pk>/end/", views.package_end, name="end"),
     path("<int:pk>/hand-back/", views.package_hand_back, name="hand_back"),
+    path("<int:pk>/review/", views.package_review, name="review"),
+    path("<int:pk>/ask-review/", views.package_ask_review, name="ask_review"),
 ]

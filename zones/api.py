@@ -102,6 +102,7 @@ class ZoneSerializer(serializers.ModelSerializer):
             "urgent_wave",
             "offer_hours",
             "fill_target_minutes",
+            "review_after_days",
         ]
         extra_kwargs = {
             "code": {

@@ -110,6 +110,15 @@ class ZoneForm(FieldNamedErrors, forms.Form):
     offer_hours_end = forms.TimeField(
         label="Offer hours end", required=False, input_formats=["%H:%M"]
     )
+    review_after_days = forms.IntegerField(
+        required=False,
+        label="First review after (days)",
+        min_value=1,
+        max_value=366,
+        initial=42,
+        help_text="A package's first review falls due this many days after it starts "
+        "(42 is six weeks; Worcestershire reviews at 21).",
+    )
     fill_target_urgent_minutes = forms.IntegerField(
         required=False,
         label="Fill target for urgent packages (minutes)",
@@ -144,6 +153,7 @@ class ZoneForm(FieldNamedErrors, forms.Form):
                     "urgent_wave": zone.urgent_wave,
                     "offer_hours_start": zone.offer_hours_start,
                     "offer_hours_end": zone.offer_hours_end,
+                    "review_after_days": zone.review_after_days,
                     "fill_target_urgent_minutes": zone.fill_target_urgent_minutes,
                     "fill_target_standard_minutes": zone.fill_target_standard_minutes,
                 },

@@ -78,6 +78,11 @@ class Zone(models.Model):
     )
     offer_hours_start = models.TimeField(null=True, blank=True)
     offer_hours_end = models.TimeField(null=True, blank=True)
+    review_after_days = models.PositiveIntegerField(
+        default=42,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text="A package's first review falls due this many days after it starts.",
+    )
     fill_target_urgent_minutes = models.PositiveIntegerField(
         default=90, validators=[MinValueValidator(1), MaxValueValidator(MAX_TARGET_MINUTES)]
     )
@@ -110,6 +115,9 @@ class Zone(models.Model):
             ),
             models.CheckConstraint(
                 name="zone_rotation_weeks_positive", condition=models.Q(rotation_weeks__gte=1)
+            ),
+            models.CheckConstraint(
+                name="zone_review_after_days_positive", condition=models.Q(review_after_days__gte=1)
             ),
             models.CheckConstraint(
                 name="zone_retry_at_least_5", condition=models.Q(retry_minutes__gte=5)

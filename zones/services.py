@@ -20,6 +20,7 @@ CHANGEABLE = {
     "offer_window_minutes",
     "urgent_offer_window_minutes",
     "rotation_weeks",
+    "review_after_days",
     "neighbours",
     "retry_minutes",
     "urgent_wave",

@@ -4,6 +4,7 @@
 - lifecycle: submit, place, hand back, end, cancel, escalate, and the timeline;
 - changes: a draft or an open package edited, a placed one changed from a date;
 - schedules: the versions of a package's visits, and which is in force;
+- reviews: a placed package reviewed, a review asked for, brokers told when one is due;
 - access: the access log of views of a person's record.
 """
 
@@ -20,11 +21,13 @@ from .lifecycle import (
     submit_package,
 )
 from .referrals import OUTSIDE_YOUR_ZONES, PersonDiffers, create_package
+from .reviews import ask_for_review, record_review, tell_reviews_due
 from .schedules import bring_changes_into_force
 
 __all__ = [
     "OUTSIDE_YOUR_ZONES",
     "PersonDiffers",
+    "ask_for_review",
     "bring_changes_into_force",
     "cancel_package",
     "change_package",
@@ -37,7 +40,9 @@ __all__ = [
     "log_person_access",
     "mark_placed",
     "record_event",
+    "record_review",
     "require_editable",
     "set_escalated",
     "submit_package",
+    "tell_reviews_due",
 ]

@@ -86,6 +86,7 @@ def edit_package(*, by, package_id, changes: dict, update_person: bool = False) 
         if set(SCHEDULE_FIELDS) & changes.keys():
             _reschedule(by, package, visits, plan)
         package.weekly_hours = package.version_on(clock.today()).weekly_hours
+        package.review_due_on = package.first_review_due_on  # not yet placed: never reviewed
         package.save()
         audit.record(by=by, obj=package, changes=audit.changed(before, package))
         named = ", ".join(FIELD_NAMES[field] for field in FIELD_NAMES if field in changes)

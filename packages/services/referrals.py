@@ -63,6 +63,8 @@ def create_package(
             weekly_hours=validation.weekly_carer_hours(visits),
             created_by=by,
         )
+        created.review_due_on = created.first_review_due_on
+        created.save(update_fields=["review_due_on"])
         audit.record(by=by, obj=created, action=audit.CREATE, changes=audit.created(created))
         first = new_version(by=by, package=created, number=1)
         record_schedule(by=by, version=first, visits=visits, flexible_plan=flexible_plan)

@@ -3,6 +3,7 @@
 from .changes import package_change, package_edit
 from .lists import drafts, package_list, provider_list, worklist
 from .package import (
+    package_ask_review,
     package_cancel,
     package_detail,
     package_end,
@@ -11,9 +12,11 @@ from .package import (
     package_submit,
 )
 from .referral import package_create, person_check, zone_lookup
+from .reviews import package_review, reviews_due
 
 __all__ = [
     "drafts",
+    "package_ask_review",
     "package_cancel",
     "package_change",
     "package_create",
@@ -23,9 +26,11 @@ __all__ = [
     "package_hand_back",
     "package_list",
     "package_live",
+    "package_review",
     "package_submit",
     "person_check",
     "provider_list",
+    "reviews_due",
     "worklist",
     "zone_lookup",
 ]

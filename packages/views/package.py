@@ -49,6 +49,11 @@ def _detail(request, package, status=200, **forms_):
         "can_submit": is_writer and package.allows("submit"),
         "can_cancel": is_writer and package.allows("cancel"),
         "can_end": is_writer and package.allows("end"),
+        "can_review": is_writer and package.status == PackageStatus.PLACED,
+        "can_ask_review": has_role(user, *HAND_BACK_ROLES)
+        and package.status == PackageStatus.PLACED,
+        "reviews": package.reviews.all(),
+        "ask_review_form": forms_.get("ask_review_form") or ReasonForm(prefix="ask_review"),
         "can_hand_back": has_role(user, *HAND_BACK_ROLES)
         and package.allows("hand_back")
         and not package.under_notice,
@@ -160,6 +165,23 @@ def package_hand_back(request, pk):
         return redirect("packages:detail", pk=pk)
     # Handed back, a provider no longer sees the package.
     return redirect("packages:provider_list")
+
+
+@login_required
+@require_POST
+def package_ask_review(request, pk):
+    """The provider caring for the package asks for a review, with a reason."""
+    require_role(request.user, *HAND_BACK_ROLES)
+    package = package_or_404(request, pk)
+    form = ReasonForm(request.POST, prefix="ask_review")
+    if form.is_valid():
+        with refusal_as_message(request):
+            services.ask_for_review(
+                by=request.user, package_id=package.pk, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, "The brokers have been asked for a review")
+        return redirect("packages:detail", pk=pk)
+    return _detail(request, package, status=400, ask_review_form=form)
 
 
 def _handed_back(pk, last_day) -> str:
