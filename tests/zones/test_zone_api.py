@@ -80,6 +80,7 @@ def test_commissioner_and_admin_create_a_zone(api, users, role):
         "urgent_wave": 1,
         "offer_hours": None,
         "fill_target_minutes": {"urgent": 90, "standard": 240},
+        "review_after_days": 42,
     }
 
 
