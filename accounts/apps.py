@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import schema, signals  # noqa: F401  (registers the extensions, connects the receivers)
