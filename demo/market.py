@@ -42,6 +42,9 @@ RI, INADEQUATE, NOT_RATED = (
 )
 ACTIVE, ONBOARDING = ProviderStatus.ACTIVE, ProviderStatus.ONBOARDING
 SUSPENDED, EXITED = ProviderStatus.SUSPENDED, ProviderStatus.EXITED
+# The contracts were let before the demo's history begins (twelve weeks of offers under
+# them), so that a replay of that history (the what-if page) finds them in force.
+CONTRACTS_START = datetime.date(2024, 1, 1)
 PRIMARY, SECONDARY, FRAMEWORK = ContractRole.PRIMARY, ContractRole.SECONDARY, ContractRole.FRAMEWORK
 
 # Devon's 2024/25 rates: band 1 urban, band 2 rural.
@@ -201,6 +204,7 @@ def seed_market() -> str:
                     provider=providers[provider_code],
                     role=role,
                     share_percent=share,
+                    starts_on=CONTRACTS_START,
                 )
     this_week = clock.today() - datetime.timedelta(days=clock.today().weekday())
     for provider_code, zone_code, *hours in CAPACITY:

@@ -12,6 +12,8 @@ from zones.models import AllocationMode, Zone
 from . import settings_input
 
 UNCHANGED = [("", "As now")]
+# The browser's date picker reads and writes ISO dates.
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 # Form fields that are zone settings as they are, and their labels.
 NUMBERS = {
     "offer_window_minutes": "Offer window (minutes)",
@@ -23,9 +25,11 @@ NUMBERS = {
 
 class WhatIfForm(FieldNamedErrors, forms.Form):
     period_start = forms.DateField(
-        label="From", widget=forms.DateInput(attrs={"type": "date"}), help_text="A past UK date."
+        label="Start of the period", widget=DATE, help_text="The day its first referral came."
     )
-    period_end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(
+        label="End of the period", widget=DATE, help_text="Today or earlier."
+    )
     zones = forms.MultipleChoiceField(
         label="Zones",
         required=False,
