@@ -78,13 +78,24 @@ def test_an_answer_after_the_offer_expired_does_nothing(tmp_path, cascade):
 
 
 def test_nobody_answering_leaves_the_referral_unfilled(tmp_path, cascade):
-    out = run_replay(tmp_path, [referral("R1"), referral("R2", 30)], [])
+    # Re-tries further apart than the replay follows a referral: one round each.
+    out = run_replay(
+        tmp_path, [referral("R1"), referral("R2", 30)], [], {"EXE": {"retry_minutes": 5000}}
+    )
     assert out["placed"] == 0
     assert out["unfilled"] == 2
     assert out["median_minutes"] is None
     assert out["within_4_hours_percent"] == 0.0
     assert [p["offers"] for p in out["packages"]] == [3, 3]
     assert {p["provider"] for p in out["packages"]} == {None}
+
+
+def test_an_escalated_referral_is_asked_again_every_retry_interval(tmp_path, cascade):
+    one_round = run_replay(tmp_path, [referral("R1")], [], {"EXE": {"retry_minutes": 5000}})
+    retried = run_replay(tmp_path, [referral("R1")], [], {"EXE": {"retry_minutes": 60}})
+    rounds, remainder = divmod(retried["packages"][0]["offers"], 3)
+    assert one_round["packages"][0]["offers"] == 3
+    assert remainder == 0 and rounds > 10
 
 
 def test_in_a_broadcast_the_faster_of_two_accepts_wins(tmp_path):
