@@ -282,6 +282,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind`; each choice set gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationKindEnum": "notifications.models.NotificationKind",
+        "InvoiceLineKindEnum": "invoicing.models.LineKind",
+        "PackageEventKindEnum": "packages.models.EventKind",
+        "InvoicingJobKindEnum": "invoicing.models.JobKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.openapi.times_as_hour_minute",
