@@ -181,10 +181,23 @@ def invoice_new(request):
         else:
             if service is services.preview_invoice:
                 context["draft"] = result
+                context["confirm_fields"] = _as_sent(form.cleaned_data)
             else:
                 messages.success(request, f"Invoice {result.reference} sent: £{result.total:,.2f}.")
                 return redirect("invoicing:detail", pk=result.pk)
     return render(request, "invoicing/invoice_new.html", context)
+
+
+def _as_sent(data) -> dict:
+    """The previewed form's answers as one string each, for the Send form to post again:
+    dates as YYYY-MM-DD (which the three-box date fields read), the provider by its code."""
+    return {name: _sent(value) for name, value in data.items() if value is not None}
+
+
+def _sent(value) -> str:
+    if hasattr(value, "code"):
+        return value.code
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _nothing_recorded(error) -> bool:

@@ -51,6 +51,8 @@ def test_the_preview_shows_visits_not_recorded_and_sends_only_when_confirmed(
     assert "Check your invoice" in preview
     assert "2 planned visits up to yesterday have no record" in preview
     assert "Visits from today on are not due yet" in preview
+    # The Send form posts the answers again as the date fields read them.
+    assert '<input type="hidden" name="period_start" value="2025-03-01">' in preview
     assert not Invoice.objects.exists()
     response = client.post("/invoices/new/", {**FIELDS, "confirm": "yes"})
     invoice = Invoice.objects.get()
