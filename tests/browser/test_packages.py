@@ -145,7 +145,7 @@ def test_provider_sees_its_package_and_hands_it_back(browser_page):
     screenshot(tab, "packages_provider_list")
     tab.get_by_role("link", name=f"Package {package.pk}").click()
     tab.get_by_text("Hand this package back").click()
-    tab.get_by_label("Reason").fill("We have lost two carers in this area")
+    tab.locator("#id_hand_back-reason").fill("We have lost two carers in this area")
     screenshot(tab, "packages_provider_package")
     tab.get_by_role("button", name="Hand back").click()
     expect(tab.locator(".govuk-notification-banner")).to_contain_text("handed back")

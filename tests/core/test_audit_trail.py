@@ -264,5 +264,5 @@ def test_editing_an_open_package_is_audited(broker):
     package = open_package(zone)
     packages.edit_package(by=broker, package_id=package.pk, changes={"priority": "urgent"})
     changes = [entry.changes_dict for entry in entries_for(package)]
-    assert {"priority": ["standard", "urgent"]} in changes
+    assert any(change.get("priority") == ["standard", "urgent"] for change in changes)
     assert any(change.get("brokering_round") == ["1", "2"] for change in changes)

@@ -77,7 +77,12 @@ class Market:
 
     def filled(self, submitted, placed, **referral):
         package_id = self.open(submitted, **referral)
-        self.act(placed, package_id, "assign", {"provider": "PROV-A"})
+        self.act(
+            placed,
+            package_id,
+            "assign",
+            {"provider": "PROV-A", "override_reason": "the market's test"},
+        )
         return package_id
 
 
@@ -117,7 +122,9 @@ def filled(market):
     market.act(_at(2, 9), ended, "end", {"ended_on": "2026-07-01"})
     again = market.filled(_at(1, 8), _at(1, 9), serial=6)
     market.act(_at(2, 10), again, "hand-back", {"reason": "No carers"}, as_provider=True)
-    market.act(_at(2, 12), again, "assign", {"provider": "PROV-A"})
+    market.act(
+        _at(2, 12), again, "assign", {"provider": "PROV-A", "override_reason": "the market's test"}
+    )
     cancelled = market.open(_at(1, 9), serial=7)
     market.act(_at(1, 10), cancelled, "cancel", {"reason": "Family will care"})
     market.refer(_at(1, 9), serial=8)
