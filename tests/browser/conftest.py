@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.factories import PASSWORD
 
@@ -28,6 +28,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+# Two suites' workers share two cores in CI: an answer htmx fetches can take longer than
+# Playwright's default five seconds to arrive without anything being wrong.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items):

@@ -28,6 +28,8 @@ def test_broker_records_and_submits_a_hospital_discharge(browser_page):
     tab.goto("/packages/worklist/")
     tab.get_by_role("button", name="Record a referral").click()
     expect(tab.get_by_role("heading", name="Record a referral")).to_be_visible()
+    # The heading shows before htmx (deferred) has bound the as-you-type checks.
+    tab.wait_for_load_state()
 
     tab.get_by_label("NHS number").fill("943 476 5919")
     expect(tab.locator("#nhs-check")).to_contain_text("943 476 5919 is valid")

@@ -6,9 +6,9 @@ import json
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from packages.models import PersonAccess
+from packages.models import Package, PersonAccess
+from packages.selectors import search
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -115,10 +115,10 @@ def test_search_reads_a_bounded_number_of_queries(api, broker, zone, django_asse
         assert len(_found(api, broker, "ashe")) == 30
 
 
-def _plan(sql):
+def _plan(sql, params=()):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         plan = cursor.fetchone()[0]
     return json.dumps(plan if not isinstance(plan, str) else json.loads(plan))
 
@@ -131,14 +131,10 @@ def _plan(sql):
         ("943 476 5919", "packages_package_person_id"),
     ],
 )
-def test_each_search_key_is_served_by_an_index(api, broker, people, text, index):
-    with CaptureQueriesContext(connection) as queries:
-        _found(api, broker, text)
-    sql = next(
-        q["sql"]
-        for q in queries.captured_queries
-        if 'FROM "packages_package"' in q["sql"] and " LIMIT " in q["sql"]
-    )
-    plan = _plan(sql)
+def test_each_search_key_is_served_by_an_index(people, text, index):
+    # The search's own filter, without a list's order and page: on three rows the planner
+    # may as well walk an ordering index and filter, which says nothing about the key.
+    found = search(Package.objects.all(), text).order_by().values("pk")
+    plan = _plan(*found.query.sql_with_params())
     assert index in plan
     assert '"Node Type": "Seq Scan"' not in plan
