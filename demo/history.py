@@ -111,8 +111,13 @@ def seed_history() -> str:
 
 
 def _eligible_providers(zone):
-    """The zone's providers that may be offered work, in cascade order."""
-    order = {ContractRole.PRIMARY: 0, ContractRole.SECONDARY: 1, ContractRole.FRAMEWORK: 2}
+    """The zone's providers that may be offered work, in cascade order (its reserve last)."""
+    order = {
+        ContractRole.PRIMARY: 0,
+        ContractRole.SECONDARY: 1,
+        ContractRole.FRAMEWORK: 2,
+        ContractRole.RESERVE: 3,
+    }
     contracts = sorted(
         Contract.objects.filter(
             zone=zone,

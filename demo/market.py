@@ -5,7 +5,11 @@ town); Torbay's and Plymouth's districts are folded into the neighbouring
 zones so that any South Devon postcode a demo user types finds a zone.
 Exeter is run as a Bury-style rota (80/20 between two providers, swapping
 every two weeks), the two busiest coastal zones broadcast, the rural zones
-cascade. Providers and their CQC location IDs are invented.
+cascade. Devon Rapid Response is the rural zones' reserve (Devon's "Tier 3",
+asked once the framework cannot take the work), and the rural zones work
+across their borders: a Dartmoor package nobody in Dartmoor takes goes to
+South Devon's providers, then West Devon's. Providers and their CQC location
+IDs are invented.
 
 Seeding only adds what is missing (a zone's districts and contracts come with
 the zone): running it again changes nothing, and it never undoes what a person
@@ -29,7 +33,7 @@ from providers.models import (
     ProviderStatus,
     Rate,
 )
-from zones.models import AllocationMode, PostcodeDistrict, Zone
+from zones.models import AllocationMode, Neighbour, PostcodeDistrict, Zone
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -46,6 +50,7 @@ SUSPENDED, EXITED = ProviderStatus.SUSPENDED, ProviderStatus.EXITED
 # them), so that a replay of that history (the what-if page) finds them in force.
 CONTRACTS_START = datetime.date(2024, 1, 1)
 PRIMARY, SECONDARY, FRAMEWORK = ContractRole.PRIMARY, ContractRole.SECONDARY, ContractRole.FRAMEWORK
+RESERVE = ContractRole.RESERVE
 
 # Devon's 2024/25 rates: band 1 urban, band 2 rural.
 URBAN, RURAL = Decimal("24.96"), Decimal("27.68")
@@ -120,6 +125,7 @@ CONTRACTS = {
         ("TORRIDGE-CARE", PRIMARY, 0),
         ("TARKA", SECONDARY, 0),
         ("HOLSWORTHY", FRAMEWORK, 0),
+        ("DEVON-RAPID", RESERVE, 0),
     ],
     "NORTH-DEVON": [
         ("NORTH-COAST", PRIMARY, 0),
@@ -132,6 +138,7 @@ CONTRACTS = {
         ("CULM-VALLEY", PRIMARY, 0),
         ("CREDITON", SECONDARY, 0),
         ("GRAND-WESTERN", FRAMEWORK, 0),
+        ("DEVON-RAPID", RESERVE, 0),
     ],
     "EAST-DEVON": [
         ("OTTER-VALLEY", FRAMEWORK, 0),
@@ -153,6 +160,7 @@ CONTRACTS = {
         ("TAMAR", PRIMARY, 0),
         ("IVYBRIDGE", SECONDARY, 0),
         ("PLYM", FRAMEWORK, 0),
+        ("DEVON-RAPID", RESERVE, 0),
     ],
     "DARTMOOR": [
         ("MOORLAND", PRIMARY, 0),
@@ -160,6 +168,15 @@ CONTRACTS = {
         ("OKEMENT", FRAMEWORK, 0),
         ("DEVON-RAPID", FRAMEWORK, 0),
     ],
+}
+
+# zone -> the zones whose providers it asks, in this order, once its own are used up
+# (cross-border working): the hard-to-fill rural zones lean on the towns next to them.
+NEIGHBOURS = {
+    "DARTMOOR": ["SOUTH-DEVON", "WEST-DEVON"],
+    "TORRIDGE": ["NORTH-DEVON"],
+    "NORTH-DEVON": ["TORRIDGE", "MID-DEVON"],
+    "MID-DEVON": ["EXETER"],
 }
 
 # (provider, zone, hours this week, hours next week)
@@ -174,6 +191,8 @@ CAPACITY = [
     ("DART-VALLEY", "SOUTH-DEVON", 22, 28),
     ("TAMAR", "WEST-DEVON", 15, 15),
     ("MOORLAND", "DARTMOOR", 6, 9),
+    # Dart Valley's carers cross into Dartmoor (its neighbour): it is asked first of South Devon's.
+    ("DART-VALLEY", "DARTMOOR", 14, 14),
 ]
 
 # username, role, provider, zones, what it is for
@@ -191,12 +210,14 @@ ACCOUNTS = [
 
 @transaction.atomic
 def seed_market() -> str:
-    """Add the demo zones, providers, contracts, this and next week's capacity and accounts."""
+    """Add the demo zones, providers, contracts, neighbours, this and next week's capacity
+    and accounts."""
     providers = {row[0]: _provider(n, *row) for n, row in enumerate(PROVIDERS)}
-    zones = {}
+    zones, new_zones = {}, []
     for code, *settings in ZONES:
         zones[code], created = _zone(code, *settings)
         if created:
+            new_zones.append(code)
             # A zone that already existed keeps the contracts people gave it.
             for provider_code, role, share in CONTRACTS[code]:
                 Contract.objects.create(
@@ -206,6 +227,12 @@ def seed_market() -> str:
                     share_percent=share,
                     starts_on=CONTRACTS_START,
                 )
+    for code in new_zones:
+        # Once every zone exists: a neighbour is a zone.
+        for position, neighbour in enumerate(NEIGHBOURS.get(code, [])):
+            Neighbour.objects.create(
+                zone=zones[code], neighbour=zones[neighbour], position=position
+            )
     this_week = clock.today() - datetime.timedelta(days=clock.today().weekday())
     for provider_code, zone_code, *hours in CAPACITY:
         for weeks_ahead, spare in enumerate(hours):

@@ -2,9 +2,12 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Role, User
+from brokering import services
 from demo.management.commands import seed_demo
 from demo.market import DEMO_PASSWORD, seed_market
-from providers.models import Capacity, Contract, Provider
+from packages.models import PackageStatus
+from providers.models import Capacity, Contract, ContractRole, Provider
+from tests.brokering.factories import open_package
 from zones.models import AllocationMode, PostcodeDistrict, Zone
 from zones.selectors import zone_for_postcode
 
@@ -82,3 +85,46 @@ def test_seeding_again_keeps_what_people_changed():
     call_command("seed_demo")
     assert not exeter.contracts.filter(role="framework").exists()
     assert Provider.objects.get(code="EXE-VALLEY").name == "Renamed"
+
+
+def _ask_until_placed(package, takers):
+    """Brokering as the worker runs it: each provider asked declines, unless it is in
+    `takers`, which accepts. Answers the providers asked, in order."""
+    asked = []
+    while offers := services.advance_brokering(package_id=package.pk):
+        for offer in offers:
+            asked.append(offer.provider.code)
+            if offer.provider.code in takers:
+                services.accept_offer(offer_id=offer.pk, by=None)
+                return asked
+            services.decline_offer(offer_id=offer.pk, by=None, reason="no_capacity")
+    return asked
+
+
+def test_a_dartmoor_package_nobody_in_dartmoor_takes_is_placed_across_the_border():
+    call_command("seed_demo")
+    dartmoor = Zone.objects.get(code="DARTMOOR")
+    assert dartmoor.neighbour_codes == ["SOUTH-DEVON", "WEST-DEVON"]
+    package = open_package(dartmoor)
+
+    asked = _ask_until_placed(package, takers={"DART-VALLEY"})
+
+    # Dartmoor's own eligible providers first (Okement is onboarding), then South Devon's,
+    # Dart Valley first: its declared capacity in Dartmoor covers the package.
+    assert asked == ["MOORLAND", "GRAND-WESTERN", "DEVON-RAPID", "DART-VALLEY"]
+    package.refresh_from_db()
+    assert (package.status, package.provider.code) == (PackageStatus.PLACED, "DART-VALLEY")
+
+
+def test_a_torridge_package_goes_to_the_reserve_before_north_devon():
+    call_command("seed_demo")
+    package = open_package(Zone.objects.get(code="TORRIDGE"))
+
+    asked = _ask_until_placed(package, takers={"NORTH-COAST"})
+
+    assert asked[:4] == ["TORRIDGE-CARE", "TARKA", "HOLSWORTHY", "DEVON-RAPID"]
+    assert Contract.objects.get(zone__code="TORRIDGE", provider__code="DEVON-RAPID").role == (
+        ContractRole.RESERVE
+    )
+    # North Devon's next (Tarka, already asked as Torridge's, is not asked twice).
+    assert asked[4:] == ["NORTH-COAST"]
