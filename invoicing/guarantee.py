@@ -17,7 +17,7 @@ from django.db.models import Q, Sum
 from providers.models import Contract
 
 from . import pay
-from .models import DeliveredVisit, InvoiceLine, LineKind
+from .models import DeliveredVisit, GuaranteeWeek, InvoiceLine, LineKind
 
 WEEK = datetime.timedelta(days=7)
 
@@ -60,24 +60,49 @@ def guarantee_lines(provider, visits, book, period_start, period_end) -> list[In
             for monday in weeks
             if contract.in_force_on(monday) and (contract.pk, monday) not in covered
         ]
-        short = [(monday, minutes) for monday, minutes in shortfalls if minutes]
-        if not short:
-            continue
-        lines.append(
-            InvoiceLine(
-                kind=LineKind.GUARANTEE,
-                contract=contract,
-                commissioned_hours=contract.guaranteed_hours * len(shortfalls),
-                delivered_hours=pay.hours(sum(paid[(contract.zone_id, m)] for m, _ in shortfalls)),
-                payable_hours=pay.hours(sum(minutes for _, minutes in short)),
-                rate=book.rate_on(provider.pk, contract.zone_id, period_end),
-                amount=pay.amount(
-                    (minutes, book.rate_on(provider.pk, contract.zone_id, monday))
-                    for monday, minutes in short
-                ),
-            )
-        )
+        if any(minutes for _, minutes in shortfalls):
+            lines.append(_guarantee_line(contract, shortfalls, paid, book, period_end))
     return lines
+
+
+def _guarantee_line(contract, shortfalls, paid, book, period_end) -> InvoiceLine:
+    """The line paying a contract's (Monday, minutes short) weeks, each at the base rate on
+    its Monday, with the weeks short (`guarantee_weeks`, saved with it)."""
+    provider_id, zone_id = contract.provider_id, contract.zone_id
+    short = [
+        (monday, minutes, book.rate_on(provider_id, zone_id, monday))
+        for monday, minutes in shortfalls
+        if minutes
+    ]
+    line = InvoiceLine(
+        kind=LineKind.GUARANTEE,
+        contract=contract,
+        commissioned_hours=contract.guaranteed_hours * len(shortfalls),
+        delivered_hours=pay.hours(sum(paid[(zone_id, monday)] for monday, _ in shortfalls)),
+        payable_hours=pay.hours(sum(minutes for _, minutes, _ in short)),
+        rate=book.rate_on(provider_id, zone_id, period_end),
+        amount=pay.amount((minutes, rate) for _, minutes, rate in short),
+    )
+    line.guarantee_weeks = [
+        GuaranteeWeek(
+            zone_id=zone_id,
+            week_start=monday,
+            payable_minutes=minutes,
+            payable_minute_pounds=minutes * rate,
+        )
+        for monday, minutes, rate in short
+    ]
+    return line
+
+
+def save_guarantee_weeks(lines) -> None:
+    """Save the weeks of the guarantee lines just saved, for spend to read."""
+    weeks = []
+    for line in lines:
+        for week in getattr(line, "guarantee_weeks", ()):
+            week.line = line
+            weeks.append(week)
+    GuaranteeWeek.objects.bulk_create(weeks)
 
 
 def _monday(day):

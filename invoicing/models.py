@@ -202,6 +202,11 @@ class DeadlineWarning(models.TextChoices):
     OVERDUE = "overdue", "Overdue"
 
 
+# Every line held: nothing on the invoice is due until finance releases a line, and a held
+# line does not make an invoice late (API.md, Money), so it is not due soon nor overdue.
+ALL_HELD = Q(held_total__gt=0, held_total=F("total"))
+
+
 class InvoiceQuerySet(models.QuerySet):
     def with_deadline(self, today: datetime.date):
         """Annotate `deadline_status` and `days_left`, computed in SQL from the dates and
@@ -223,20 +228,25 @@ class InvoiceQuerySet(models.QuerySet):
     def due_within_the_week(self, today: datetime.date):
         """Unpaid invoices due within DUE_SOON_DAYS, or overdue: what the deadline check
         looks at, read from `invoice_unpaid_due` (its cost grows with these, not with the
-        invoices ever paid)."""
-        return self.unpaid().filter(due_by__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+        invoices ever paid). An invoice whose every line is held owes nothing yet."""
+        return (
+            self.unpaid()
+            .filter(due_by__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+            .exclude(ALL_HELD)
+        )
 
 
 def deadline_conditions(today: datetime.date) -> dict[str, Q]:
     """Each deadline status as a condition on the dates; exactly one holds for an invoice."""
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     paid, unpaid = Q(paid_on__isnull=False), Q(paid_on__isnull=True)
+    owing = unpaid & ~ALL_HELD
     return {
         DeadlineStatus.MET: paid & Q(paid_on__lte=F("due_by")),
         DeadlineStatus.LATE: paid & Q(paid_on__gt=F("due_by")),
-        DeadlineStatus.OVERDUE: unpaid & Q(due_by__lt=today),
-        DeadlineStatus.DUE_SOON: unpaid & Q(due_by__gte=today, due_by__lte=soon),
-        DeadlineStatus.OK: unpaid & Q(due_by__gt=soon),
+        DeadlineStatus.OVERDUE: owing & Q(due_by__lt=today),
+        DeadlineStatus.DUE_SOON: owing & Q(due_by__gte=today, due_by__lte=soon),
+        DeadlineStatus.OK: (owing & Q(due_by__gt=soon)) | (unpaid & ALL_HELD),
     }
 
 
@@ -269,7 +279,8 @@ class Invoice(models.Model):
 
     Its deadline status is never stored: `Invoice.objects.with_deadline(today)`
     computes it when read (ok, due_soon with 7 days or fewer left, overdue; met
-    or late once paid).
+    or late once paid). An unpaid invoice whose every line is held is ok: nothing on it
+    is due, and a held line does not make it late.
     """
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="invoices")
@@ -425,6 +436,32 @@ class InvoiceLine(models.Model):
     @property
     def is_held(self):
         return self.held_at is not None
+
+
+class GuaranteeWeek(models.Model):
+    """One whole week a `guarantee` line pays for: the shortfall of its contract's zone that
+    week, in carer minutes, and its money as minutes x the base rate on the week's Monday
+    (MINUTE_POUNDS). Spend reads these to count guaranteed hours as payable, and as paid
+    once the line's payment is made, in the period the week falls in."""
+
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="weeks")
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
+    week_start = models.DateField(help_text="The week's Monday.")
+    payable_minutes = models.PositiveIntegerField()
+    payable_minute_pounds = models.DecimalField(**MINUTE_POUNDS)
+
+    class Meta:
+        ordering = ["week_start", "zone_id"]
+        indexes = [
+            # Spend reads a range of weeks.
+            models.Index(fields=["week_start", "zone"], name="guarantee_week_spend")
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "week_start"], name="guarantee_week_once")
+        ]
+
+    def __str__(self):
+        return f"Guaranteed week of {self.week_start} on line {self.line_id}"
 
 
 class PaymentRun(models.Model):

@@ -4,8 +4,9 @@ and day, kept in step by the services that write visits, in their own transactio
 - `add_visits(visits)`: visits just recorded (by call monitoring, a file, the demo).
 - `apply_pricing(priced, added=...)`: an invoice has just priced visits (and recorded
   its missed ones).
-- `apply_payment(invoice_ids)`: invoices have just been paid: their visits' payable
-  pounds count as paid.
+- `apply_payment(payment_ids)`: payments have just been made: the visits of the lines
+  each paid count as paid (a line held meanwhile adds its visits when a later payment
+  pays it).
 - `rebuild(...)`: recompute rows from the visits (the bench generator, and a repair
   tool: the `rebuild_delivery_rollup` command).
 
@@ -24,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import Coalesce
 
-from .models import MINUTE_POUNDS, DailyDelivery, DeliveredVisit, InvoiceStatus
+from .models import MINUTE_POUNDS, DailyDelivery, DeliveredVisit
 
 MEASURES = (
     "delivered_minutes",
@@ -92,10 +93,11 @@ def _add(totals) -> None:
             )
 
 
-def apply_payment(invoice_ids: Iterable[int]) -> None:
-    """Invoices just paid (in this transaction): each zone and day adds what their visits
-    pay, in one upsert (rows in key order, like every change here)."""
-    _add_paid(DeliveredVisit.objects.filter(invoice_line__invoice_id__in=list(invoice_ids)))
+def apply_payment(payment_ids: Iterable[int]) -> None:
+    """Payments just made (in this transaction): each zone and day adds what the visits of
+    the lines they paid pay, in one upsert (rows in key order, like every change here).
+    A held line is in no payment, so its visits wait for the payment that pays it."""
+    _add_paid(DeliveredVisit.objects.filter(invoice_line__payment_id__in=list(payment_ids)))
 
 
 def _paid_sums(visits):
@@ -170,7 +172,7 @@ def rebuild(
         columns = ", ".join(("zone_id", "date", *MEASURES))
         cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
         rows = cursor.rowcount
-        _add_paid(visits.filter(invoice_line__invoice__status=InvoiceStatus.PAID))
+        _add_paid(visits.filter(invoice_line__payment__isnull=False))
         return rows
 
 

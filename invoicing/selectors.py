@@ -32,6 +32,7 @@ from .models import (
     DailyDelivery,
     DeadlineStatus,
     DeliveredVisit,
+    GuaranteeWeek,
     Invoice,
     InvoiceLine,
     Payment,
@@ -259,6 +260,7 @@ def spend_by_zone_per_period(periods: list[tuple[datetime.date, datetime.date]])
     rows = [{pk: _no_spend(code, name) for pk, code, name in zones} for _ in periods]
     _add_commissioned(rows, periods)
     _add_delivered(rows, periods)
+    _add_guaranteed(rows, periods)
     return [list(period_rows.values()) for period_rows in rows]
 
 
@@ -287,10 +289,13 @@ def _add_commissioned(rows, periods):
         zone["commissioned_pounds"] = (Decimal(pounds) / 7).quantize(pay.PENCE)
 
 
-def _period_of_day(periods):
-    """The index of the period a row's date falls in (the rows are within them)."""
+def _period_of_day(periods, field="date"):
+    """The index of the period a row's date (`field`) falls in (the rows are within them)."""
     return Case(
-        *(When(date__lte=end, then=Value(index)) for index, (_, end) in enumerate(periods[:-1])),
+        *(
+            When(**{f"{field}__lte": end}, then=Value(index))
+            for index, (_, end) in enumerate(periods[:-1])
+        ),
         default=Value(len(periods) - 1),
     )
 
@@ -318,6 +323,28 @@ def _add_delivered(rows, periods):
         zone["payable_hours"] = pay.hours(row["payable"])
         zone["payable_pounds"] = _pounds(row["payable_money"])
         zone["paid_pounds"] = _pounds(row["paid_money"])
+
+
+def _add_guaranteed(rows, periods):
+    """Guaranteed hours invoiced are payable, and paid once their line is, counted on the
+    Monday of the week they make up (the dashboard's 4-week periods start on Mondays, so
+    each such week lies in one of them)."""
+    sums = (
+        GuaranteeWeek.objects.filter(week_start__range=(periods[0][0], periods[-1][1]))
+        .annotate(period=_period_of_day(periods, "week_start"))
+        .values("zone_id", "period")
+        .annotate(
+            payable=Sum("payable_minutes"),
+            payable_money=Sum("payable_minute_pounds"),
+            paid_money=Sum("payable_minute_pounds", filter=Q(line__payment__isnull=False)),
+        )
+        .order_by()
+    )
+    for row in sums:
+        zone = rows[row["period"]][row["zone_id"]]
+        zone["payable_hours"] += pay.hours(row["payable"])
+        zone["payable_pounds"] += _pounds(row["payable_money"])
+        zone["paid_pounds"] += _pounds(row["paid_money"])
 
 
 def _pounds(minute_pounds):

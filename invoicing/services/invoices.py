@@ -141,6 +141,7 @@ def build_invoice(
         for line in draft.lines:
             line.invoice = invoice
         InvoiceLine.objects.bulk_create(draft.lines)
+        guarantee.save_guarantee_weeks(draft.lines)
         audit.record(by=by, obj=invoice, action=audit.CREATE, changes=audit.created(invoice))
         _attach(draft.recorded + missed, draft.lines)
         rollup.apply_pricing(draft.recorded, added=missed)

@@ -135,7 +135,9 @@ def pay_invoice(*, invoice_id, by, paid_on: datetime.date, payment_reference: st
         due = outstanding(invoice, _paid_so_far([invoice.pk])[invoice.pk])
         if not _payable(invoice, due):
             raise Conflict(_nothing_to_pay(invoice))
-        _pay(invoice, due, by=by, paid_on=paid_on, reference=payment_reference)
+        payment = _pay(invoice, due, by=by, paid_on=paid_on, reference=payment_reference)
+        # Spend's paid column counts the lines this payment paid (not those still held).
+        rollup.apply_payment([payment.pk])
     return invoice
 
 
@@ -181,8 +183,6 @@ def _pay(invoice, due, *, by, paid_on, reference, run=None) -> Payment:
         invoice.paid_on, invoice.payment_reference, invoice.paid_at = paid_on, reference, now
     if invoice.held_total == 0:
         invoice.status = InvoiceStatus.PAID
-        # Spend's paid column counts an invoice once it is paid in full.
-        rollup.apply_payment([invoice.pk])
     invoice.payment_run = run
     invoice.save(update_fields=["status", "paid_on", "payment_reference", "paid_at", "payment_run"])
     audit.record(by=by, obj=invoice, changes=audit.changed(before, invoice))
@@ -309,8 +309,12 @@ def run_payments(*, by, invoice_ids, paid_on: datetime.date, reference: str) -> 
         run = _new_payment_run(by, reference, paid_on, total)
         audit.record(by=by, obj=run, action=audit.CREATE, changes=audit.created(run))
         CreditNote.objects.filter(pk__in=[note.pk for note in credits]).update(payment_run=run)
-        for invoice in invoices:
+        payments = [
             _pay(invoice, due[invoice.pk], by=by, paid_on=paid_on, reference=reference, run=run)
+            for invoice in invoices
+        ]
+        # Last, in one upsert: every run locks its zones' and days' rows in the same order.
+        rollup.apply_payment([payment.pk for payment in payments])
     return run
 
 

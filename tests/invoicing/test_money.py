@@ -249,6 +249,27 @@ def test_every_line_held_leaves_nothing_to_pay(api, users, two_packages):
     assert pay(finance, invoice["id"]).status_code == 409
 
 
+def test_an_invoice_with_every_line_held_is_not_overdue(api, users, two_packages, time_machine):
+    """Nothing on it is due while every line is held: past its due date it is neither
+    overdue nor warned of; once a line is released it owes that line, and is overdue."""
+    invoice = sent(api, users["provider"])
+    finance = api(users["finance"])
+    for line in invoice["lines"]:
+        post(finance, f"{URL}{invoice['id']}/lines/{line['id']}/dispute/", {"reason": "x"})
+    time_machine.move_to(datetime.datetime(2025, 4, 23, 10, 0, tzinfo=datetime.UTC), tick=False)
+    finance = api(users["finance"])  # a token of the day
+    assert services.check_invoice_deadlines() == 0
+    seen = finance.get(f"{URL}{invoice['id']}/").json()
+    assert (seen["deadline_status"], seen["held_total"]) == ("ok", invoice["total"])
+    assert finance.get(f"{URL}?deadline_status=overdue").json()["count"] == 0
+    assert finance.get(f"{URL}?deadline_status=ok").json()["count"] == 1
+
+    post(finance, f"{URL}{invoice['id']}/lines/{invoice['lines'][0]['id']}/release/")
+    assert finance.get(f"{URL}{invoice['id']}/").json()["deadline_status"] == "overdue"
+    assert finance.get(f"{URL}?deadline_status=overdue").json()["count"] == 1
+    assert services.check_invoice_deadlines() == 1
+
+
 # Credit notes and the payment run's file
 
 
