@@ -65,19 +65,36 @@ class OfferSerializer(serializers.ModelSerializer):
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=500,
-        help_text="no_capacity, not_in_area, skills_needed or other; any other text is "
-        "recorded as other with that text as the detail.",
+        help_text="no_capacity, not_in_area, skills_needed, call_times, part or other (or the "
+        'reason\'s words, like "Can do part of it"); a reason followed by a colon takes the '
+        'words after it as the detail ("part: the mornings"); any other text is recorded '
+        "as other with that text as the detail.",
     )
-    detail = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    detail = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Words about the reason: which part of the care the provider can do, say.",
+    )
 
     def validated_reason(self) -> tuple[str, str]:
         text = self.validated_data["reason"].strip()
-        detail = self.validated_data.get("detail", "")
-        key = text.lower().replace("-", " ").replace("_", " ")
-        for value, label in DeclineReason.choices:
-            if key in (value.replace("_", " "), label.lower()):
-                return value, detail
+        detail = self.validated_data.get("detail", "").strip()
+        head, _, tail = text.partition(":")
+        for words, rest in ((text, ""), (head, tail.strip())):
+            reason = _reason_named(words)
+            if reason is not None:
+                return reason, detail or rest
         return DeclineReason.OTHER, detail or text
+
+
+def _reason_named(words) -> str | None:
+    """The decline reason that `words` name, by its code or its label (any case)."""
+    key = words.strip().lower().replace("-", " ").replace("_", " ")
+    for value, label in DeclineReason.choices:
+        if key in (value.replace("_", " "), label.lower()):
+            return value
+    return None
 
 
 class OfferViewSet(viewsets.ReadOnlyModelViewSet):

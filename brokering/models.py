@@ -26,10 +26,6 @@ class DeclineReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# Reasons that need words: which part could be done, or what the other reason is.
-DETAIL_REQUIRED = (DeclineReason.PART, DeclineReason.OTHER)
-
-
 class WithdrawnBecause(models.TextChoices):
     TAKEN = "taken", "Taken by another provider"
     ASSIGNED = "assigned", "Assigned by a broker"

@@ -339,14 +339,13 @@ def _why_not(offer) -> str:
 def decline_offer(*, offer_id, by, reason, detail="") -> Offer:
     """Decline a pending offer with a reason; brokering moves on straight after commit.
 
-    The portal's form asks for words with Other; the API's contract is a
-    reason alone, so a bare "other" from a back-office system is accepted.
+    The portal's form asks for words with "Can do part of it" and Other; the
+    API's contract is a reason alone (`{"reason"}` answers 200), so a bare
+    "part" or "other" from a back-office system is accepted, its detail blank.
     """
     detail = (detail or "").strip()
     if reason not in DeclineReason.values:
         raise ValidationError({"reason": ["Choose a reason: " + ", ".join(DeclineReason.values)]})
-    if reason == DeclineReason.PART and not detail:
-        raise ValidationError({"detail": ["Say which part of the care you can do."]})
     with transaction.atomic():
         offer = Offer.objects.select_related("provider").get(pk=offer_id)
         _locked_package(offer.package_id)

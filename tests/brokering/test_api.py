@@ -177,6 +177,33 @@ def test_a_free_text_reason_is_kept_as_other(api, users, offers, provider_org):
     assert response.json()["decline_detail"] == "Our van broke down"
 
 
+@pytest.mark.parametrize(
+    ("body", "reason", "detail"),
+    [
+        # The contract's body is a reason alone: "part" without its words still declines.
+        ({"reason": "part"}, "part", ""),
+        ({"reason": "part", "detail": "The mornings only"}, "part", "The mornings only"),
+        ({"reason": "Can do part of it: the mornings"}, "part", "the mornings"),
+        ({"reason": "Cannot meet the call times"}, "call_times", ""),
+        (
+            {"reason": "call_times", "detail": "Not the 07:00 call"},
+            "call_times",
+            "Not the 07:00 call",
+        ),
+        ({"reason": "Van trouble: none of it"}, "other", "Van trouble: none of it"),
+    ],
+)
+def test_decline_takes_the_new_reasons_with_or_without_words(
+    api, users, offers, provider_org, body, reason, detail
+):
+    response = api(users["provider"]).post(
+        url(offers[provider_org.pk], "decline"), body, format="json"
+    )
+    assert response.status_code == 200
+    answered = response.json()
+    assert (answered["decline_reason"], answered["decline_detail"]) == (reason, detail)
+
+
 def test_filters_by_status_package_and_provider(api, users, offers, provider_org):
     OfferFactory(status=OfferStatus.WITHDRAWN)
     client = api(users["admin"])

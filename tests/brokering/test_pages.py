@@ -147,6 +147,23 @@ def test_decline_form_asks_for_a_reason(page, users, offers, provider_org):
     assert (mine.status, mine.decline_reason) == (OfferStatus.DECLINED, "not_in_area")
 
 
+def test_can_do_part_of_it_needs_the_part_in_words_and_the_broker_reads_them(
+    page, users, offers, provider_org
+):
+    mine = offers[provider_org.pk]
+    decline = reverse("brokering:offer_decline", args=[mine.pk])
+    client = page(users["provider"])
+    assert "Cannot meet the call times" in client.get(decline).content.decode()
+
+    blank = client.post(decline, {"reason": "part", "detail": "  "})
+    assert "Say which part of the care you can do" in blank.content.decode()
+    done = client.post(decline, {"reason": "part", "detail": "The morning calls"})
+
+    assert done.status_code == 302
+    package_page = page(users["broker"]).get(reverse("packages:detail", args=[mine.package_id]))
+    assert "Can do part of it: The morning calls" in package_page.content.decode()
+
+
 def test_portal_csv_and_status_filter(page, users, offers, provider_org):
     client = page(users["provider"])
     csv = client.get(PORTAL, {"format": "csv", "status": ""})
