@@ -30,7 +30,7 @@ from packages.models import HandBack, Package
 from providers.models import Contract, ContractRole
 from zones.models import AllocationMode
 
-from . import eligibility
+from . import eligibility, selectors
 from .models import Offer, OfferStatus
 
 
@@ -142,12 +142,7 @@ def _rota_turn(zone, period, acting_primary, acting_secondary, primary_share, se
     counted by the days the period covers, not by its number, which a change
     of `rotation_weeks` reuses for other days.
     """
-    starts, ends = zone.rotation_period_dates(period)
-    firsts = Offer.objects.filter(
-        rota_zone=zone,
-        sent_at__gte=clock.midnight(starts),
-        sent_at__lt=clock.midnight(ends, days=1),
-    )
+    firsts = selectors.rota_first_offers(zone, *zone.rotation_period_dates(period))
     given = firsts.count()
     to_primary = firsts.filter(provider_id=acting_primary).count()
     total = primary_share + secondary_share

@@ -1,9 +1,14 @@
 """Brokering reads shared by the pages and the API."""
 
-from django.db.models import Prefetch
+import datetime
+from dataclasses import dataclass
 
+from django.db.models import Count, Prefetch
+
+from core import clock
 from packages import free_text
 from packages.models import PackageVersion
+from providers.selectors import RotaPeriod, contracts_in_order, rota_period
 
 from .models import Offer, OfferStatus
 from .permissions import offers_for
@@ -58,4 +63,64 @@ def offers_of_package(package, user):
         .filter(package=package)
         .select_related("provider", "answered_by")
         .order_by("-round", "sent_at", "pk")
+    )
+
+
+def rota_first_offers(zone, starts: datetime.date, ends: datetime.date):
+    """The counted first offers of a rota zone sent from `starts` to `ends` (UK days): what
+    its shares are kept by."""
+    return Offer.objects.filter(
+        rota_zone=zone,
+        sent_at__gte=clock.midnight(starts),
+        sent_at__lt=clock.midnight(ends, days=1),
+    )
+
+
+@dataclass(frozen=True)
+class RotaSplit:
+    """A rota zone's period now: the first offers each of its two providers has had so far,
+    against their shares, and when they next swap."""
+
+    period: RotaPeriod
+    lead_firsts: int
+    other_firsts: int
+
+    @property
+    def firsts(self) -> int:
+        return self.lead_firsts + self.other_firsts
+
+    @property
+    def next_swap(self) -> datetime.date:
+        return self.period.ends + datetime.timedelta(days=1)
+
+    @property
+    def lead_percent(self) -> int | None:
+        return self._percent(self.lead_firsts)
+
+    @property
+    def other_percent(self) -> int | None:
+        return self._percent(self.other_firsts)
+
+    def _percent(self, count) -> int | None:
+        return round(100 * count / self.firsts) if self.firsts else None
+
+
+def rota_split(zone) -> RotaSplit | None:
+    """This period's actual split of a rota zone's first offers; None unless a complete rota."""
+    period = rota_period(zone, list(contracts_in_order(zone.contracts.all())))
+    if period is None:
+        return None
+    counts = {}
+    if period.started:
+        firsts = rota_first_offers(zone, period.starts, period.ends)
+        counts = dict(
+            firsts.order_by()
+            .values("provider_id")
+            .annotate(n=Count("pk"))
+            .values_list("provider_id", "n")
+        )
+    return RotaSplit(
+        period,
+        lead_firsts=counts.get(period.lead.provider_id, 0),
+        other_firsts=counts.get(period.other.provider_id, 0),
     )

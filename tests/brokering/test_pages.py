@@ -1,6 +1,9 @@
 """The provider portal's offer pages, notifications, and the broker's offer actions."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from brokering import services
@@ -272,3 +275,36 @@ def test_broker_withdraws_and_rebrokers_from_the_page(page, users, offers):
     assert client.post(rebroker).status_code == 302
     package.refresh_from_db()
     assert package.brokering_round == 2
+
+
+# A Thursday; the rota starts on that week's Monday, 17 March 2025, two weeks a period.
+THURSDAY = datetime.datetime(2025, 3, 20, 9, 0, tzinfo=datetime.UTC)
+
+
+def rota_zone_page(page, users, zone):
+    html = page(users["broker"]).get(reverse("zones:detail", args=[zone.code])).content.decode()
+    return " ".join(html.split())
+
+
+@time_machine.travel(THURSDAY, tick=False)
+def test_a_rota_zone_page_shows_this_periods_split_and_the_next_swap(page, users):
+    zone, p = market(AllocationMode.ROTA, shares=(80, 20), rotation_weeks=2)
+    first = rota_zone_page(page, users, zone)
+    assert "The rota this period" in first and "none yet" in first
+
+    for _ in range(5):
+        services.advance_brokering(package_id=open_package(zone).pk)
+    shown = rota_zone_page(page, users, zone)
+
+    # Rounding half up: the 3rd of 5 went to the secondary, so 4 and 1 so far.
+    primary = f'{p["primary"].name}</td> <td class="govuk-table__cell">Acting primary'
+    assert primary in shown
+    assert ">4</td>" in shown and ">80%</td>" in shown
+    assert ">1</td>" in shown and ">20%</td>" in shown
+    assert "Period from 17 Mar 2025 to 30 Mar 2025" in shown
+    assert f"Next swap: Monday 31 Mar 2025</strong>. From then {p['secondary'].name}" in shown
+
+
+def test_no_rota_panel_outside_a_rota(page, users):
+    zone, _ = market(AllocationMode.CASCADE)
+    assert "The rota this period" not in rota_zone_page(page, users, zone)
