@@ -9,6 +9,7 @@ spreadsheet shows it.
 import csv
 import datetime
 import io
+from functools import lru_cache
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -70,7 +71,7 @@ class VisitRecordForm(forms.Form):
 
 def parse_record(data) -> tuple[dict | None, dict]:
     """(cleaned fields, {}) or (None, {"field": ["message"]})."""
-    values = {name: _text(data.get(name)) for name in FIELDS}
+    values = {name: _text(data.get(name, "")) for name in FIELDS}
     clean = _plain(values)
     if clean is not None:
         return clean, {}
@@ -93,20 +94,33 @@ def _plain(values):
     start, end = _plain_time(start), _plain_time(end)
     if start is None or end is None or 1 in (start.hour, end.hour):
         return None
-    try:
-        day = datetime.date.fromisoformat(day)
-    except ValueError:
+    day = _plain_date(day)
+    if day is None:
         return None
-    carers = int(values["carers"])
     return {
         "package": int(package),
         "date": day,
         "actual_start": start,
         "actual_end": end,
-        "carers": carers,
+        "carers": 1 if values["carers"] == "1" else 2,
     }
 
 
+# A file repeats its dates and times thousands of times: each text is parsed once.
+@lru_cache(maxsize=4096)
+def _plain_date(text):
+    """YYYY-MM-DD as a date, or None (Python reads other ISO forms too, 2026-W01-1 among
+    them, which the form refuses)."""
+    digits = text[:4] + text[5:7] + text[8:]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=4096)
 def _plain_time(text):
     """HH:MM or HH:MM:SS as a time to the minute (seconds are not paid), or None."""
     if len(text) not in (5, 8) or text[2] != ":" or (len(text) == 8 and text[5] != ":"):
@@ -121,6 +135,8 @@ def _plain_time(text):
 
 
 def _text(value):
+    if type(value) is str:  # a CSV's every field: skip the conversion
+        return value.strip()
     if value is None:
         return ""
     return str(value).strip()
@@ -137,9 +153,9 @@ def read_csv(upload) -> list[tuple[int, dict]]:
         text = upload.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError({"file": ["The file must be a CSV file saved as UTF-8."]}) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+        header = [name.strip().lower() for name in next(rows, [])]
         missing = [name for name in FIELDS if name not in header]
         if missing:
             raise ValidationError(
@@ -150,20 +166,19 @@ def read_csv(upload) -> list[tuple[int, dict]]:
                     ]
                 }
             )
-        reader.fieldnames = header
         records = []
-        for record in reader:
-            if not any(
-                (value or "").strip() for value in record.values() if isinstance(value, str)
-            ):
+        # Rows as lists made dicts by zip (DictReader's way, in C): a missing field is
+        # absent, read as empty; extra fields are ignored.
+        for row in rows:
+            if not "".join(row).strip():
                 continue
-            records.append((reader.line_num, record))
+            records.append((rows.line_num, dict(zip(header, row, strict=False))))
             if len(records) > MAX_ROWS:
                 raise ValidationError(
                     {"file": [f"The file has more than {MAX_ROWS} visits: split it by month."]}
                 )
     except csv.Error as error:
-        raise ValidationError({"file": [f"Row {reader.line_num}: {error}."]}) from None
+        raise ValidationError({"file": [f"Row {rows.line_num}: {error}."]}) from None
     if not records:
         raise ValidationError({"file": ["The file has no visits after its header row."]})
     return records

@@ -93,17 +93,36 @@ def end_date(day: datetime.date, start: datetime.time, end: datetime.time) -> da
     return day + ONE_DAY if end < start else day
 
 
+@lru_cache(maxsize=4096)
+def clocks_steady(day: datetime.date) -> bool:
+    """Whether the UK clocks keep one offset from `day`'s midnight to the next: on such a
+    day (all but two a year) wall-clock minutes are real minutes, with no time zone sums
+    (an import or an invoice asks this of every visit)."""
+    midnight = datetime.time(0)
+    return uk_moment(day, midnight).utcoffset() == uk_moment(day + ONE_DAY, midnight).utcoffset()
+
+
+def _seconds_of_day(value: datetime.time) -> int:
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
 def actual_minutes(day: datetime.date, start: datetime.time, end: datetime.time) -> int:
     """Real minutes from start on `day` to end. An end before the start is on the next day:
     the visit ran past midnight (23:40 to 00:10 is 30 minutes); an end equal to the start
     is zero."""
     if end == start:
         return 0
-    return elapsed_minutes(uk_moment(day, start), uk_moment(end_date(day, start, end), end))
+    last_day = end_date(day, start, end)
+    if clocks_steady(day) and clocks_steady(last_day):
+        return (_seconds_of_day(end) - _seconds_of_day(start)) % (MINUTES_PER_DAY * 60) // 60
+    return elapsed_minutes(uk_moment(day, start), uk_moment(last_day, end))
 
 
 def planned_minutes_on(day: datetime.date, start: datetime.time, duration: int) -> int:
     """Real minutes of a visit planned at `start` for `duration` wall-clock minutes on `day`."""
+    days_on = (minutes_of_day(start) + duration) // MINUTES_PER_DAY
+    if duration >= 0 and days_on <= 1 and clocks_steady(day) and clocks_steady(day + ONE_DAY):
+        return duration
     wall_end = datetime.datetime.combine(day, start) + datetime.timedelta(minutes=duration)
     return elapsed_minutes(uk_moment(day, start), uk_moment(wall_end.date(), wall_end.time()))
 

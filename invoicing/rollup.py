@@ -36,15 +36,15 @@ MEASURES = (
 _MONEY = DecimalField(max_digits=MINUTE_POUNDS["max_digits"], decimal_places=4)
 
 
-def contribution(visit, *, priced=True) -> tuple[int, Decimal, int, Decimal]:
-    """What one visit adds to its zone and day, in MEASURES order. `priced=False`: as it
-    was before an invoice priced it (the pay rule's minutes at its base rate)."""
-    delivered = visit.delivered_minutes
+def _minutes(visit, priced):
+    """(delivered minutes, base rate, payable minutes, their rate) of one visit.
+    `priced=False`: as it was before an invoice priced it (the pay rule's minutes at its
+    base rate)."""
     payable, rate = visit.payable_minutes, visit.base_rate
     if priced:
         payable = visit.payable_minutes if visit.paid_minutes is None else visit.paid_minutes
         rate = visit.base_rate if visit.rate is None else visit.rate
-    return delivered, delivered * Decimal(visit.base_rate), payable, payable * Decimal(rate)
+    return visit.delivered_minutes, visit.base_rate, payable, rate
 
 
 def add_visits(visits: Iterable[DeliveredVisit]) -> None:
@@ -64,12 +64,24 @@ def apply_pricing(priced: Iterable[DeliveredVisit], *, added: Iterable[Delivered
 
 
 def _totals(changes):
-    """{(date, zone id): [the sum of each measure]} for (visit, sign, priced) changes."""
-    totals = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
+    """{(date, zone id): [the sum of each measure]} for (visit, sign, priced) changes.
+
+    Minutes are summed first for each day, zone and rate, then multiplied once by the
+    rate (the same exact sums: Decimal products of whole minutes): a file's 50,000
+    visits make a few hundred products, not 100,000."""
+    minutes = defaultdict(lambda: [0, 0])  # (day, zone, base rate, rate): [delivered, payable]
     for visit, sign, priced in changes:
-        sums = totals[(visit.date, visit.zone_id)]
-        for index, value in enumerate(contribution(visit, priced=priced)):
-            sums[index] += sign * value
+        delivered, base_rate, payable, rate = _minutes(visit, priced)
+        sums = minutes[(visit.date, visit.zone_id, base_rate, rate)]
+        sums[0] += sign * delivered
+        sums[1] += sign * payable
+    totals = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
+    for (day, zone_id, base_rate, rate), (delivered, payable) in minutes.items():
+        sums = totals[(day, zone_id)]
+        sums[0] += delivered
+        sums[1] += delivered * Decimal(base_rate)
+        sums[2] += payable
+        sums[3] += payable * Decimal(rate)
     return totals
 
 

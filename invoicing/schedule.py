@@ -10,13 +10,66 @@ prefetched (packages.selectors.with_schedule).
 """
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
-from packages.models import DAYS, PackageVersion
+from packages.models import DAYS, FlexiblePlan, PackageVersion, Placement, Visit
 
 from . import pay
 
 ONE_DAY = datetime.timedelta(days=1)
+# What `load` leaves on each package (read by `_versions` and `placements`).
+_IN_FORCE_ORDER = "_schedule_in_force_order"
+_PLACEMENTS = "_schedule_placements"
+
+
+def load(packages) -> dict:
+    """{id: package} for the packages (a queryset), each with its versions in force order,
+    their planned visits and flexible plans, and its placements with their providers: five
+    queries, assembled here. An import or an invoice reads thousands of packages, and
+    Django's prefetch costs a queryset for each package and each relation (seconds)."""
+    found = {package.pk: package for package in packages}
+    ids = list(found)
+    versions = list(PackageVersion.objects.filter(package_id__in=ids))
+    version_ids = [version.pk for version in versions]
+    visits = defaultdict(list)
+    for visit in Visit.objects.filter(version_id__in=version_ids):
+        visits[visit.version_id].append(visit)
+    plans = {
+        plan.version_id: plan for plan in FlexiblePlan.objects.filter(version_id__in=version_ids)
+    }
+    in_force = defaultdict(list)
+    for version in sorted(versions, key=PackageVersion.in_force_order):
+        in_force[version.package_id].append((version, visits[version.pk], plans.get(version.pk)))
+    placements = defaultdict(list)
+    for placement in Placement.objects.filter(package_id__in=ids).select_related("provider"):
+        placements[placement.package_id].append(placement)
+    for pk, package in found.items():
+        package.__dict__[_IN_FORCE_ORDER] = in_force[pk]
+        package.__dict__[_PLACEMENTS] = placements[pk]
+    return found
+
+
+def placements(package) -> list:
+    """The package's placements (listed once per package object)."""
+    listed = package.__dict__.get(_PLACEMENTS)
+    if listed is None:
+        listed = package.__dict__[_PLACEMENTS] = list(package.placements.all())
+    return listed
+
+
+def _versions(package) -> list:
+    """[(version, its planned visits, its flexible plan or None)] in force order, listed once
+    per package object (by `load`, or here from the prefetched relations): an import or an
+    invoice asks about every day of thousands of packages, and each asking of a prefetched
+    relation makes a queryset."""
+    versions = package.__dict__.get(_IN_FORCE_ORDER)
+    if versions is None:
+        versions = package.__dict__[_IN_FORCE_ORDER] = [
+            (version, list(version.visits.all()), getattr(version, "flexible_plan", None))
+            for version in sorted(package.versions.all(), key=PackageVersion.in_force_order)
+        ]
+    return versions
 
 
 def mark_service_start(packages, provider_id=None):
@@ -27,7 +80,7 @@ def mark_service_start(packages, provider_id=None):
         provider = provider_id or package.provider_id
         package.care_spans = [
             (placement.starts_on, placement.ends_on)
-            for placement in package.placements.all()
+            for placement in placements(package)
             if placement.provider_id == provider
             and (placement.ends_on is None or placement.ends_on >= placement.starts_on)
         ]
@@ -63,16 +116,8 @@ def plan_on(package, day):
 
 def _in_force(package, day):
     """(version, its planned visits, its flexible plan or None) in force on `day`, by the
-    rule of `Package.version_on`. The versions are sorted and their visits listed once per
-    package object, not on each day asked about: an import or an invoice asks about
-    every day of thousands of packages, and each asking of a prefetched relation makes a
-    queryset."""
-    versions = package.__dict__.get("_schedule_in_force_order")
-    if versions is None:
-        versions = package.__dict__["_schedule_in_force_order"] = [
-            (version, list(version.visits.all()), getattr(version, "flexible_plan", None))
-            for version in sorted(package.versions.all(), key=PackageVersion.in_force_order)
-        ]
+    rule of `Package.version_on`."""
+    versions = _versions(package)
     in_force = versions[0]
     for later in versions[1:]:
         if later[0].effective_from <= day:
@@ -91,7 +136,7 @@ def planned_occurrences(package, first, last):
 
 def has_flexible_plan(package) -> bool:
     """Whether any version of the package has a flexible plan."""
-    return any(hasattr(version, "flexible_plan") for version in package.versions.all())
+    return any(plan is not None for _, _, plan in _versions(package))
 
 
 def planned_on(package, day) -> tuple[Decimal, int]:

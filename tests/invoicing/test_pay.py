@@ -103,6 +103,31 @@ def test_a_planned_duration_runs_by_the_wall_clock(day, start, duration, minutes
     assert planned == minutes
 
 
+def test_the_steady_day_shortcut_agrees_with_the_time_zone_sums_every_day_of_a_year():
+    """Minutes are counted without time zone sums on days the clocks keep their offset:
+    every day of 2026 (both changes included), day and night visits, agree with counting
+    them between UK moments."""
+    times = [datetime.time(h, m, s) for h, m, s in ((0, 30, 0), (8, 0, 0), (22, 15, 30))]
+    day = datetime.date(2026, 1, 1)
+    while day.year == 2026:
+        for start in times:
+            for end in times:
+                end_day = pay.end_date(day, start, end)
+                slow = pay.elapsed_minutes(pay.uk_moment(day, start), pay.uk_moment(end_day, end))
+                assert pay.actual_minutes(day, start, end) == (slow if end != start else 0), day
+            for duration in (45, 480, 1500):
+                wall_end = datetime.datetime.combine(day, start) + datetime.timedelta(
+                    minutes=duration
+                )
+                slow = pay.elapsed_minutes(
+                    pay.uk_moment(day, start), pay.uk_moment(wall_end.date(), wall_end.time())
+                )
+                assert pay.planned_minutes_on(day, start, duration) == slow, (day, duration)
+        day += datetime.timedelta(days=1)
+    assert not pay.clocks_steady(datetime.date(2026, 3, 29))
+    assert not pay.clocks_steady(datetime.date(2026, 10, 25))
+
+
 @pytest.mark.parametrize(
     ("day", "time", "exists"),
     [
