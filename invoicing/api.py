@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -381,12 +382,15 @@ class InvoiceViewSet(
         data = InvoiceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         draft = services.preview_invoice(by=request.user, **data.validated_data)
+        # Each line shows its zone: read in two queries, not one a line.
+        prefetch_related_objects(draft.lines, "package__zone", "contract__zone")
         return Response(InvoicePreviewSerializer(draft).data)
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        """The provider takes back an invoice not yet approved: it is deleted."""
+        """The provider takes back an invoice not yet approved: it is no longer an invoice
+        (404 after; the audit trail keeps it whole) and its visits are free again."""
         services.withdraw_invoice(invoice_id=self.get_object().pk, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -267,8 +267,9 @@ class Invoice(models.Model):
     or disputed (with a reason the provider sees) -> paid (date paid and
     payment reference). A disputed invoice can be approved once resolved. A
     paid invoice never changes: corrections are credit notes (CreditNote).
-    A provider may withdraw an invoice nobody has approved yet: it is deleted and
-    its visits are free to go on another.
+    A provider may withdraw an invoice nobody has approved yet: it leaves the invoices
+    (the audit trail keeps it whole, lines included) and its visits are free to go on
+    another.
 
     Finance may hold single lines (InvoiceLine.held_at) instead of the whole invoice:
     `held_total` is their sum. Paying an approved invoice pays what is neither held nor

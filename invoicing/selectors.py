@@ -35,6 +35,7 @@ from .models import (
     GuaranteeWeek,
     Invoice,
     InvoiceLine,
+    LineKind,
     Payment,
     PaymentRun,
 )
@@ -78,6 +79,7 @@ class MoneyRow:
     package_id: int | None = None
     on_time: bool | None = None
     reason: str = ""
+    guarantee: bool = False  # a guarantee line's row (it has no package)
 
 
 def payment_run_rows(run) -> list[MoneyRow]:
@@ -125,7 +127,9 @@ def remittance(invoices, *, start: datetime.date, end: datetime.date) -> list[Mo
     rows = []
     for payment in payments:
         lines = payment.lines.all()
-        paid = [(line.package_id, line.amount) for line in lines] or [(None, payment.amount)]
+        paid = [(line.package_id, line.amount, line.kind) for line in lines] or [
+            (None, payment.amount, None)
+        ]
         rows += [
             MoneyRow(
                 kind="invoice",
@@ -134,8 +138,9 @@ def remittance(invoices, *, start: datetime.date, end: datetime.date) -> list[Mo
                 paid_on=payment.paid_on,
                 payment_reference=payment.payment_reference,
                 package_id=package_id,
+                guarantee=kind == LineKind.GUARANTEE,
             )
-            for package_id, amount in paid
+            for package_id, amount, kind in paid
         ]
     credits = CreditNote.objects.filter(
         invoice__in=invoices, payment_run__paid_on__range=(start, end)

@@ -423,10 +423,13 @@ def remittance(request):
             f"remittance-{provider.code}-{form.cleaned_data['start']}-to-{form.cleaned_data['end']}"
         )
         return table_csv(name, exports.REMITTANCE_COLUMNS, rows)
+    page, query = paginate(request, rows or [])
     context = {
         "form": form,
         "provider": provider,
-        "rows": rows,
+        "rows": None if rows is None else page.object_list,
+        "page": page,
+        "query": query,
         "total": sum(row.amount for row in rows or []),
         "choose_provider": request.user.role != Role.PROVIDER,
     }

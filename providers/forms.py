@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts.models import Role
 from core import clock
-from core.forms import FieldNamedErrors, choose_by_code
+from core.forms import DateField, FieldNamedErrors, choose_by_code
 from zones.forms import run_service
 from zones.models import code_validator
 from zones.permissions import zones_for
@@ -197,28 +197,18 @@ class CapacityForm(FieldNamedErrors, forms.Form):
         return run_service(self, services.declare_capacity, by=by, **data)
 
 
-def date_field(label, **kwargs):
-    """A date typed as YYYY-MM-DD (the browser offers a calendar)."""
-    return forms.DateField(
-        label=label,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        error_messages={
-            "required": f"Enter the {label.lower()}.",
-            "invalid": f"The {label.lower()} must be a real date, like 2027-01-01.",
-        },
-        **kwargs,
-    )
-
-
 class ContractEditForm(FieldNamedErrors, forms.Form):
     """Change a contract's role, share, dates and guaranteed hours."""
 
     role = forms.ChoiceField(choices=ContractRole.choices, widget=forms.RadioSelect)
     share_percent = ContractForm.base_fields["share_percent"]
-    starts_on = date_field("Start date", help_text="The first day it is in force.")
-    ends_on = date_field(
-        "End date", required=False, help_text="The last day it is in force; empty: open-ended."
+    starts_on = DateField(
+        label="Start date", help_text="The first day it is in force. For example, 5 1 2027."
+    )
+    ends_on = DateField(
+        label="End date",
+        required=False,
+        help_text="The last day it is in force; leave empty if it has no end date.",
     )
     guaranteed_hours = forms.DecimalField(
         label="Guaranteed hours a week",
@@ -259,8 +249,10 @@ class RateForm(FieldNamedErrors, forms.Form):
         "of its own (a band 2 rural rate, say, is a zone's own).",
     )
     hourly_rate = ProviderForm.base_fields["hourly_rate"]
-    effective_from = date_field(
-        "Date it starts", help_text="Today or later: care already given keeps its rate."
+    effective_from = DateField(
+        label="Date it starts",
+        noun="date the rate starts",
+        help_text="Today or later: care already given keeps its rate. For example, 1 1 2027.",
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -112,7 +112,8 @@ def add_rate(
         raise ValidationError(
             {
                 "effective_from": [
-                    "A rate starts today or later: care already given keeps the rate it had."
+                    "The date the rate starts must be today or later: care already given "
+                    "keeps the rate it had."
                 ]
             }
         )
@@ -249,7 +250,8 @@ def _check_dates(contract):
         raise ValidationError(
             {
                 "ends_on": [
-                    f"The contract cannot end before it starts ({contract.starts_on:%-d %B %Y})."
+                    "The end date must be on or after the start date "
+                    f"({contract.starts_on:%-d %B %Y}): a contract cannot end before it starts."
                 ]
             }
         )

@@ -403,10 +403,12 @@ WITHDRAWABLE = (InvoiceStatus.RECEIVED, InvoiceStatus.DISPUTED)
 
 
 def withdraw_invoice(*, invoice_id, by) -> None:
-    """The provider takes back an invoice nobody has approved, to send a corrected one: it is
-    deleted, its recorded visits are free for another invoice (unpriced again), and the
-    visits it recorded as missed for want of a record are gone, so they may yet be recorded.
-    """
+    """The provider takes back an invoice nobody has approved, to send a corrected one: it
+    leaves the invoices (the contract knows an invoice only as received, approved, disputed
+    or paid, so a withdrawn one is not one of them: it answers 404 after), its recorded
+    visits are free for another invoice (unpriced again), and the visits it recorded as
+    missed for want of a record are gone, so they may yet be recorded. The audit trail
+    keeps it whole: every field and every line, as it was when withdrawn."""
     if not (by and by.is_authenticated and by.role in INVOICE_BUILDERS):
         raise PermissionDenied
     with transaction.atomic():
@@ -425,11 +427,17 @@ def withdraw_invoice(*, invoice_id, by) -> None:
         DeliveredVisit.objects.filter(
             invoice_line__invoice=invoice, actual_start__isnull=True
         ).delete()
-        audit.record(
-            by=by,
-            obj=invoice,
-            action=audit.DELETE,
-            changes=audit.transition("status", invoice.status, "withdrawn"),
-        )
+        audit.record(by=by, obj=invoice, action=audit.DELETE, changes=_as_withdrawn(invoice))
         invoice.lines.all().delete()
         invoice.delete()
+
+
+def _as_withdrawn(invoice) -> dict[str, list]:
+    """The withdrawn invoice for the audit trail: each field from its value to nothing, its
+    status to "withdrawn", and its lines (what each paid for, and how much)."""
+    kept = {name: [value, None] for name, value in audit.snapshot(invoice).items()}
+    lines = [
+        f"{line}: {line.payable_hours} hours payable, {line.amount}"
+        for line in invoice.lines.order_by("pk")
+    ]
+    return {**kept, "status": [invoice.status, "withdrawn"], "lines": ["; ".join(lines), None]}

@@ -125,6 +125,19 @@ def test_the_provider_withdraws_an_invoice_not_yet_approved(api, provider_user, 
     response = post(api(provider_user), f"{URL}{first['id']}/withdraw/")
     assert response.status_code == 204
     assert not Invoice.objects.exists()
+    assert api(provider_user).get(f"{URL}{first['id']}/").status_code == 404
+    # The status stays one of the contract's four; the audit trail keeps the invoice whole.
+    entry = LogEntry.objects.get(object_pk=str(first["id"]), action=LogEntry.Action.DELETE)
+    assert entry.actor == provider_user
+    assert entry.changes["status"] == ["received", "withdrawn"]
+    assert (entry.changes["reference"], entry.changes["total"]) == (
+        ["A-001", None],
+        ["187.20", None],
+    )
+    assert (
+        f"Package {package.pk} on invoice {first['id']}: 7.50 hours payable, 187.20"
+        in (entry.changes["lines"][0])
+    )
     # The visits are free again, and the one with no record can still be recorded.
     assert not DeliveredVisit.objects.filter(actual_start__isnull=True).exists()
     assert not DeliveredVisit.objects.filter(paid_minutes__isnull=False).exists()

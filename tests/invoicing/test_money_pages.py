@@ -7,6 +7,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from invoicing import services
 from invoicing.models import CreditNote, Invoice, InvoiceStatus
@@ -156,3 +158,58 @@ def test_finance_sees_deadline_warnings_on_its_notifications_page(page, users, n
     services.check_invoice_deadlines()
     notifications = text(page(users["finance"]).get("/notifications/"))
     assert "Due today: invoice TODAY-1" in notifications
+
+
+def queries(client, method, url, data=None):
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, data)
+    assert response.status_code == 200, text(response)[:2000]
+    return len(captured)
+
+
+def test_the_preview_queries_do_not_grow_with_packages_or_visits(page, provider_user, package):
+    client = page(provider_user)
+    deliver(provider_user, package, [1])
+    few = queries(client, "post", "/invoices/new/", FIELDS)
+    api_few = queries(client, "post", "/api/v1/invoices/preview/", FIELDS)
+    for _ in range(3):
+        more = PlacedPackageFactory(provider=provider_user.provider, start_date=MARCH_1)
+        deliver(provider_user, more, range(1, 12))
+    deliver(provider_user, package, range(2, 12))
+    assert queries(client, "post", "/invoices/new/", FIELDS) == few
+    assert queries(client, "post", "/api/v1/invoices/preview/", FIELDS) == api_few
+
+
+def paid_invoice_of(provider_user, finance, packages, reference):
+    for package in packages:
+        deliver(provider_user, package, range(1, 4))
+    built = services.build_invoice(
+        by=provider_user, period_start=MARCH_1, period_end=march(3), reference=reference
+    )
+    services.approve_invoice(invoice_id=built.pk, by=finance)
+    services.pay_invoice(
+        invoice_id=built.pk, by=finance, paid_on=TODAY, payment_reference=f"BACS-{reference}"
+    )
+    return built
+
+
+def test_the_remittance_page_is_paginated_and_its_queries_do_not_grow(
+    page, users, provider_user, package
+):
+    """One payment of one line, then 60 more lines over further payments: the same queries;
+    50 rows a page, the caption and the total counting every row."""
+    finance, client = users["finance"], page(users["provider"])
+    paid_invoice_of(provider_user, finance, [package], "R-0")
+    url = "/invoices/remittance/?start=2025-03-01&end=2025-03-12"
+    few = queries(client, "get", url)
+    for batch in range(3):
+        packages = [
+            PlacedPackageFactory(provider=provider_user.provider, start_date=MARCH_1)
+            for _ in range(20)
+        ]
+        paid_invoice_of(provider_user, finance, packages, f"R-{batch + 1}")
+    assert queries(client, "get", url) == few
+    first, second = text(client.get(url)), text(client.get(f"{url}&page=2"))
+    assert "61 rows, £3,425.76 in all" in first  # 61 lines of 3 x 45 minutes at 24.96
+    assert first.count("BACS-R-") == 50 and second.count("BACS-R-") == 11
+    assert "Page 1 of 2" in first and 'rel="next"' in first

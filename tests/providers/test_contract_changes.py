@@ -53,7 +53,7 @@ def test_commissioner_changes_a_share_dates_and_guaranteed_hours(api, users, rot
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({"ends_on": "2000-01-01"}, "ends_on", "cannot end before it starts"),
+        ({"ends_on": "2000-01-01"}, "ends_on", "a contract cannot end before it starts"),
         ({"share_percent": 101}, "share_percent", ""),
         ({"share_percent": -1}, "share_percent", ""),
         ({"share_percent": 90}, "share_percent", "may not exceed 100%"),
@@ -159,7 +159,7 @@ def test_the_edit_page_shows_errors_in_a_summary(page, users, rota):
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "govuk-error-summary" in body and "cannot end before it starts" in body
+    assert "govuk-error-summary" in body and "a contract cannot end before it starts" in body
 
 
 @pytest.mark.parametrize("role", ["broker", "finance", "provider"])
@@ -221,3 +221,48 @@ def test_the_rates_page_is_read_by_staff_and_providers_for_their_own(page, users
     if role == "provider":
         assert other.name not in body
     assert page(users[role]).post("/providers/rates/", {}).status_code == 403
+
+
+def test_the_dates_are_govuk_date_inputs_and_errors_name_them(page, users, rota, time_machine):
+    """Day, month and year boxes (never the browser's date picker); a date that does not
+    exist, or one missing its year, is named in the summary, which leads to its first box."""
+    time_machine.move_to(datetime.datetime(2026, 12, 2, 10, tzinfo=datetime.UTC), tick=False)
+    primary, _ = rota
+    client = page(users["commissioner"])
+    url = f"/providers/contracts/{primary.pk}/edit/"
+    form = client.get(url).content.decode()
+    assert 'type="date"' not in form
+    assert 'name="starts_on_0"' in form and 'name="ends_on_2"' in form
+    response = client.post(
+        url,
+        {
+            "role": "primary",
+            "share_percent": "80",
+            "starts_on_0": "31",
+            "starts_on_1": "2",
+            "starts_on_2": "2027",
+            "ends_on_0": "1",
+            "ends_on_1": "3",
+            "ends_on_2": "",
+            "guaranteed_hours": "0",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<a href="#id_starts_on_0">The start date must be a real date</a>' in body
+    assert '<a href="#id_ends_on_0">The end date must include a day, month and year</a>' in body
+
+    rates = client.get("/providers/rates/").content.decode()
+    assert 'type="date"' not in rates and 'name="effective_from_0"' in rates
+    ProviderFactory(code="EXE-VALLEY")
+    refused = client.post(
+        "/providers/rates/",
+        {
+            "provider": "EXE-VALLEY",
+            "hourly_rate": "27.68",
+            "effective_from_0": "1",
+            "effective_from_1": "11",
+            "effective_from_2": "2026",
+        },
+    ).content.decode()
+    assert '<a href="#rate_effective_from_0">The date the rate starts must be today' in refused
