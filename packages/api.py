@@ -21,7 +21,9 @@ from zones.selectors import zone_for_postcode
 from . import selectors, services, validation
 from .filters import PackageFilter
 from .models import (
+    PERSON_CONTACT,
     PERSON_IDENTITY,
+    Goal,
     GoalStatus,
     Package,
     PackageVersion,
@@ -50,15 +52,72 @@ def _django_to_drf(check, value):
         raise serializers.ValidationError(error.messages) from error
 
 
+class NextOfKinSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    relationship = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": 500},
+            {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "relationship": {"type": "string"},
+                    "phone": {"type": "string"},
+                },
+                "additionalProperties": False,
+            },
+        ],
+        "nullable": True,
+    }
+)
+class NextOfKinField(serializers.Field):
+    """Who to call about the person: a text ("Jane Smith, daughter, 07700 900123") or
+    {"name", "relationship", "phone"}, kept and answered as given."""
+
+    default_error_messages = {
+        "invalid": 'Give next of kin as a text or as {{"name", "relationship", "phone"}}.'
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            return _django_to_drf(validation.check_next_of_kin_text, data.strip())
+        if not isinstance(data, dict) or set(data) - set(NextOfKinSerializer().fields):
+            self.fail("invalid")
+        kin = NextOfKinSerializer(data=data)
+        kin.is_valid(raise_exception=True)
+        return {key: value.strip() for key, value in kin.validated_data.items() if value.strip()}
+
+    def to_representation(self, value):
+        return value
+
+
 class PersonSerializer(serializers.ModelSerializer):
+    """The person a package is for: identity, and how to reach them and get in (contact)."""
+
     # Declared, not derived from the model: a known NHS number is not a uniqueness error.
     nhs_number = serializers.CharField(max_length=20)
     postcode = serializers.CharField(max_length=10)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    next_of_kin = NextOfKinField(required=False, allow_null=True)
+    access_notes = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="How carers get in: a key safe and its code, a door to use.",
+    )
 
     class Meta:
         model = Person
-        fields = ["id", *PERSON_IDENTITY]
+        fields = ["id", *PERSON_IDENTITY, *PERSON_CONTACT]
         read_only_fields = ["id"]
+
+    def validate_phone(self, value):
+        return _django_to_drf(validation.clean_phone, value)
 
     def validate_nhs_number(self, value):
         return _django_to_drf(normalise_nhs_number, value)
@@ -132,6 +191,19 @@ PlacementSerializer = type(
 )
 
 
+class ReferrerSerializer(serializers.Serializer):
+    """Who referred the person, to call back: a ward, a social worker, a reablement team."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    organisation = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+
+    def validate_phone(self, value):
+        return _django_to_drf(validation.clean_phone, value)
+
+
 class CurrentOfferSerializer(serializers.Serializer):
     provider = serializers.CharField(source="provider.code")
     expires_at = serializers.DateTimeField()
@@ -155,6 +227,19 @@ class PackageSerializer(serializers.ModelSerializer):
     placements = serializers.SerializerMethodField()
     source = serializers.ChoiceField(choices=Source.choices)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.STANDARD)
+    referrer = ReferrerSerializer(required=False, allow_null=True)
+    goals = serializers.ListField(
+        child=serializers.ChoiceField(choices=Goal.choices),
+        required=False,
+        max_length=len(Goal.values),
+        help_text="The outcomes the package aims at, each once.",
+    )
+    preferences = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="What matters to the person about their care: times, carers, language.",
+    )
     fill_overdue = serializers.BooleanField(
         read_only=True, help_text="Open for longer than its zone's fill target since submitted."
     )
@@ -183,6 +268,9 @@ class PackageSerializer(serializers.ModelSerializer):
             "start_date",
             "hospital_ready_on",
             "needs",
+            "referrer",
+            "goals",
+            "preferences",
             "visits",
             "flexible_plan",
             "weekly_hours",
@@ -248,6 +336,9 @@ class PackageSerializer(serializers.ModelSerializer):
     def validate_visits(self, value):
         _django_to_drf(validation.check_visit_count, value)
         return value
+
+    def validate_goals(self, value):
+        return list(dict.fromkeys(value))  # each once, in the order given
 
     def validate(self, attrs):
         postcode = attrs.get("person", {}).get("postcode")

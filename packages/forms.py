@@ -67,6 +67,22 @@ class PersonForm(forms.Form):
     postcode = forms.CharField(
         label="Postcode", max_length=10, error_messages={"required": "Enter the postcode"}
     )
+    phone = forms.CharField(label="Their phone number (optional)", max_length=30, required=False)
+    next_of_kin = forms.CharField(
+        label="Next of kin (optional)",
+        max_length=validation.MAX_NEXT_OF_KIN,
+        required=False,
+        help_text="Name, relationship and phone number, for example Jane Smith, daughter, "
+        "07700 900123",
+    )
+    access_notes = forms.CharField(
+        label="Getting in (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="A key safe and its code, a door to use. Only the provider placed with "
+        "the package sees it.",
+    )
     # Offered once the service has found a known NHS number recorded with other details.
     update_person = forms.BooleanField(
         label="This is the same person: update their record with the details above",
@@ -99,6 +115,9 @@ class PersonForm(forms.Form):
     def clean_date_of_birth(self):
         validation.check_date_of_birth(self.cleaned_data["date_of_birth"])
         return self.cleaned_data["date_of_birth"]
+
+    def clean_phone(self):
+        return validation.clean_phone(self.cleaned_data["phone"])
 
     def clean_postcode(self):
         postcode = normalise_postcode(self.cleaned_data["postcode"])
@@ -137,6 +156,44 @@ class ReferralForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=free_text.WHAT_NOT_TO_WRITE,
     )
+    referrer_name = forms.CharField(label="Their name (optional)", max_length=200, required=False)
+    referrer_organisation = forms.CharField(
+        label="Organisation or ward (optional)", max_length=200, required=False
+    )
+    referrer_phone = forms.CharField(
+        label="Phone number to call back (optional)", max_length=30, required=False
+    )
+    preferences = forms.CharField(
+        label="What matters to them about their care (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Times, carers, language, for example no visits before 8am, female carers",
+    )
+    goals = forms.MultipleChoiceField(
+        label="What the care aims at (optional)",
+        choices=Goal.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    REFERRER = {
+        "referrer_name": "name",
+        "referrer_organisation": "organisation",
+        "referrer_phone": "phone",
+    }
+
+    def clean_referrer_phone(self):
+        return validation.clean_phone(self.cleaned_data["referrer_phone"])
+
+    def referral(self) -> dict:
+        """The package's part of the referral, as the services take it."""
+        data = {f: v for f, v in self.cleaned_data.items() if f not in self.REFERRER}
+        if any(f in self.cleaned_data for f in self.REFERRER):
+            data["referrer"] = {
+                part: self.cleaned_data.get(f, "") for f, part in self.REFERRER.items()
+            }
+        return data
 
     def clean_start_date(self):
         start = self.cleaned_data["start_date"]

@@ -36,6 +36,9 @@ PERSON_IDENTITY = (
     "address_line",
     "postcode",
 )
+# How to reach the person and get in: taken on the referral call, shown to a provider only
+# once the package is placed with it (like their identity), and kept with their record.
+PERSON_CONTACT = ("phone", "next_of_kin", "access_notes")
 
 
 class Person(models.Model):
@@ -55,6 +58,15 @@ class Person(models.Model):
     date_of_birth = models.DateField()
     address_line = models.CharField(max_length=255)
     postcode = models.CharField(max_length=8, help_text="Normalised, e.g. EX2 4QD.")
+    phone = models.CharField(max_length=30, blank=True)
+    next_of_kin = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='Who to call: as given, a text or {"name", "relationship", "phone"}.',
+    )
+    access_notes = models.TextField(
+        blank=True, help_text="How carers get in: a key safe and its code, a door to use."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -81,6 +93,17 @@ class Person(models.Model):
     @property
     def nhs_number_display(self):
         return spaced_nhs_number(self.nhs_number)
+
+    @property
+    def next_of_kin_text(self) -> str:
+        """Next of kin as people write it: "Jane Smith (daughter), 07700 900123"."""
+        kin = self.next_of_kin
+        if not isinstance(kin, dict):
+            return kin or ""
+        name = " ".join(
+            filter(None, [kin.get("name"), kin.get("relationship") and f"({kin['relationship']})"])
+        )
+        return ", ".join(filter(None, [name, kin.get("phone")]))
 
 
 class Source(models.TextChoices):
@@ -163,6 +186,18 @@ class Package(models.Model):
     )
     needs = models.TextField(
         blank=True, help_text="Care needs and skills required, without identifying details."
+    )
+    # Taken on the referral call; like the person's contact details, a provider sees them
+    # only once the package is placed with it.
+    referrer_name = models.CharField(max_length=200, blank=True)
+    referrer_organisation = models.CharField(max_length=200, blank=True)
+    referrer_phone = models.CharField(max_length=30, blank=True)
+    preferences = models.TextField(
+        blank=True,
+        help_text="What matters to the person about their care: times, carers, language.",
+    )
+    goals = models.JSONField(
+        default=list, blank=True, help_text="The outcomes it aims at (Goal), each once."
     )
     weekly_hours = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))
     provider = models.ForeignKey(
@@ -290,6 +325,21 @@ class Package(models.Model):
 
     def __str__(self):
         return f"Package {self.pk}"
+
+    @property
+    def referrer(self) -> dict | None:
+        """Who referred the person: {name, organisation, phone}, or None when not recorded."""
+        referrer = {
+            "name": self.referrer_name,
+            "organisation": self.referrer_organisation,
+            "phone": self.referrer_phone,
+        }
+        return referrer if any(referrer.values()) else None
+
+    @property
+    def goal_labels(self) -> list[str]:
+        labels = dict(Goal.choices)
+        return [labels.get(goal, goal) for goal in self.goals]
 
     @property
     def under_notice(self) -> bool:

@@ -146,3 +146,31 @@ def weekly_carer_hours(visits) -> Decimal:
         v["duration_minutes"] * v.get("carers", 1) * len(clean_days(v["days"])) for v in visits
     )
     return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+PHONE_CHARACTERS = set("0123456789 +()-")
+
+
+def clean_phone(phone: str) -> str:
+    """A telephone number as written ("01392 123456", "+44 7700 900123"), trimmed; empty
+    when not given. A UK number has 10 or 11 digits, an international one up to 15."""
+    phone = " ".join((phone or "").split())
+    if not phone:
+        return ""
+    digits = sum(ch.isdigit() for ch in phone)
+    if set(phone) - PHONE_CHARACTERS or not 10 <= digits <= 15:
+        raise ValidationError(
+            "Enter a telephone number, like 01392 123456 or +44 7700 900123.", code="phone"
+        )
+    return phone
+
+
+MAX_NEXT_OF_KIN = 500
+
+
+def check_next_of_kin_text(text: str) -> str:
+    if len(text) > MAX_NEXT_OF_KIN:
+        raise ValidationError(
+            f"Next of kin is at most {MAX_NEXT_OF_KIN} characters.", code="too_long"
+        )
+    return text

@@ -26,7 +26,7 @@ from ..commissioned import keeps_step
 from ..models import PERSON_IDENTITY, EventKind, Package, PackageStatus, Source
 from ..nhs import normalise_nhs_number
 from .lifecycle import record_event
-from .referrals import OUTSIDE_YOUR_ZONES, person_for_referral
+from .referrals import OUTSIDE_YOUR_ZONES, person_for_referral, referrer_fields
 from .schedules import (
     follow_today,
     new_version,
@@ -37,8 +37,16 @@ from .schedules import (
 
 # How far ahead a change may be dated: a provider has that long to plan its carers.
 CHANGE_AHEAD_DAYS = 28
-# The package fields of the referral (besides its person and schedule).
-PACKAGE_FIELDS = ("source", "priority", "start_date", "hospital_ready_on", "needs")
+# The package fields of the referral (besides its person, referrer and schedule).
+PACKAGE_FIELDS = (
+    "source",
+    "priority",
+    "start_date",
+    "hospital_ready_on",
+    "needs",
+    "preferences",
+    "goals",
+)
 SCHEDULE_FIELDS = ("visits", "flexible_plan")
 # What an open package still takes: its offers are sent again with the new details.
 OPEN_FIELDS = ("visits", "flexible_plan", "priority", "start_date", "needs")
@@ -49,6 +57,9 @@ FIELD_NAMES = {
     "start_date": "start date",
     "hospital_ready_on": "date ready to leave hospital",
     "needs": "care needs",
+    "referrer": "referrer",
+    "preferences": "preferences",
+    "goals": "goals",
     "visits": "visits",
     "flexible_plan": "flexible plan",
 }
@@ -64,7 +75,7 @@ def edit_package(*, by, package_id, changes: dict, update_person: bool = False) 
 
     `changes` has the referral's shape, only the fields that change: `person` (a
     dict of its fields), source, priority, start_date, hospital_ready_on, needs,
-    visits and flexible_plan (None removes the plan). A changed person follows
+    referrer, preferences, goals, visits and flexible_plan (None removes the plan). A changed person follows
     the referral's rules (`person_for_referral`). An open package starts a new
     brokering round. Placed, ended and cancelled packages are a Conflict (a placed
     one changes from a date: `change_package`).
@@ -80,7 +91,11 @@ def edit_package(*, by, package_id, changes: dict, update_person: bool = False) 
         for field in PACKAGE_FIELDS:
             if field in changes:
                 setattr(package, field, changes[field])
-        package.needs = package.needs or ""
+        if "referrer" in changes:
+            for field, value in referrer_fields(changes["referrer"]).items():
+                setattr(package, field, value)
+        package.needs, package.preferences = package.needs or "", package.preferences or ""
+        package.goals = list(dict.fromkeys(package.goals or []))
         if package.source != Source.HOSPITAL_DISCHARGE:
             package.hospital_ready_on = None
         if set(SCHEDULE_FIELDS) & changes.keys():

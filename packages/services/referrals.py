@@ -14,7 +14,16 @@ from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
 from .. import free_text, validation
-from ..models import PERSON_IDENTITY, EventKind, Package, Person, Priority, Source
+from ..models import (
+    PERSON_CONTACT,
+    PERSON_IDENTITY,
+    EventKind,
+    Goal,
+    Package,
+    Person,
+    Priority,
+    Source,
+)
 from ..nhs import normalise_nhs_number
 from ..permissions import may_change_person
 from .lifecycle import record_event
@@ -35,8 +44,9 @@ def create_package(
     """Record a referral as a draft package for the person with its NHS number.
 
     `person`: nhs_number, given_name, family_name, date_of_birth, address_line,
-    postcode. `package`: source, priority, start_date, and optionally
-    hospital_ready_on and needs. `visits`: days, time, duration_minutes,
+    postcode, and optionally phone, next_of_kin and access_notes. `package`: source,
+    priority, start_date, and optionally hospital_ready_on, needs, referrer
+    ({name, organisation, phone}), preferences and goals. `visits`: days, time, duration_minutes,
     carers, purpose. `flexible_plan`: week_hours (four) and contingency_hours.
     A known NHS number joins the person already recorded, whose details change
     only with `update_person` (see `person_for_referral`).
@@ -60,6 +70,9 @@ def create_package(
                 package.get("hospital_ready_on") if source == Source.HOSPITAL_DISCHARGE else None
             ),
             needs=package.get("needs") or "",
+            preferences=package.get("preferences") or "",
+            goals=list(dict.fromkeys(package.get("goals") or [])),
+            **referrer_fields(package.get("referrer")),
             weekly_hours=validation.weekly_carer_hours(visits),
             created_by=by,
         )
@@ -77,6 +90,15 @@ def create_package(
                 detail=f"The person's {_listed(updated)} updated from this referral",
             )
     return created
+
+
+def referrer_fields(referrer: dict | None) -> dict:
+    """A referrer ({name, organisation, phone}, or None) as the package's fields."""
+    referrer = referrer or {}
+    return {
+        f"referrer_{part}": (referrer.get(part) or "").strip()
+        for part in ("name", "organisation", "phone")
+    }
 
 
 class PersonDiffers(ValidationError):
@@ -99,6 +121,9 @@ PERSON_FIELD_NAMES = {
     "date_of_birth": "date of birth",
     "address_line": "address",
     "postcode": "postcode",
+    "phone": "phone number",
+    "next_of_kin": "next of kin",
+    "access_notes": "access notes",
 }
 PERSON_DIFFERS = (
     "The {what} differs from the record of the person with this NHS number. "
@@ -118,10 +143,13 @@ def person_for_referral(by, nhs_number, details, *, update) -> tuple[Person, lis
     recorded and never edits them silently: details that differ raise
     PersonDiffers, unless `update` confirms the broker means to change the
     record, which only someone who sees every live package of that person may
-    do (others would overwrite a record they cannot see). The change is audited
-    with its before and after.
+    do (others would overwrite a record they cannot see). Contact details
+    (phone, next of kin, access notes) the record lacks are filled in; one given
+    that differs from the recorded one is a difference like any other. The change
+    is audited with its before and after.
     """
     fields = {field: details[field] for field in PERSON_IDENTITY if field != "nhs_number"}
+    fields |= {field: details[field] for field in PERSON_CONTACT if details.get(field)}
     person = Person.objects.select_for_update().filter(nhs_number=nhs_number).first()
     if person is None:
         try:
@@ -133,20 +161,23 @@ def person_for_referral(by, nhs_number, details, *, update) -> tuple[Person, lis
             audit.record(by=by, obj=person, action=audit.CREATE, changes=audit.created(person))
             return person, []
     differing = [
-        field for field, value in fields.items() if not _same(getattr(person, field), value)
+        field
+        for field, value in fields.items()
+        if getattr(person, field) and not _same(getattr(person, field), value)
     ]
-    if not differing:
-        return person, []
-    if not update:
+    missing = [field for field in fields if not getattr(person, field)]
+    if differing and not update:
         raise PersonDiffers(differing)
-    if not may_change_person(by, person):
+    if differing and not may_change_person(by, person):
         raise ValidationError({"update_person": [MAY_NOT_UPDATE_PERSON]})
+    if not differing + missing:
+        return person, []
     before = audit.snapshot(person)
-    for field in differing:
+    for field in differing + missing:
         setattr(person, field, fields[field])
     person.save()
     audit.record(by=by, obj=person, changes=audit.changed(before, person))
-    return person, [PERSON_FIELD_NAMES[field] for field in differing]
+    return person, [PERSON_FIELD_NAMES[field] for field in differing + missing]
 
 
 def _same(recorded, given) -> bool:
@@ -190,6 +221,9 @@ def _check_referral(*, by, person, package, visits, flexible_plan):
     except ValidationError as error:
         errors["needs"] = error.messages
     errors |= schedule_errors(visits, flexible_plan)
+    unknown_goals = set(package.get("goals") or []) - set(Goal.values)
+    if unknown_goals:
+        errors["goals"] = [f"Goals are from {', '.join(Goal.values)}."]
     if package.get("source") not in Source.values:
         errors["source"] = ["Choose where the referral comes from."]
     if errors:

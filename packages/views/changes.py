@@ -22,7 +22,18 @@ from ..models import PERSON_IDENTITY, PackageStatus
 from ..permissions import PACKAGE_WRITERS
 from .common import error_summary, package_or_404, show_refusal, weekly_hours
 
-REFERRAL_FIELDS = ("source", "hospital_ready_on", "priority", "start_date", "needs")
+REFERRAL_FIELDS = (
+    "source",
+    "hospital_ready_on",
+    "priority",
+    "start_date",
+    "needs",
+    "referrer_name",
+    "referrer_organisation",
+    "referrer_phone",
+    "preferences",
+    "goals",
+)
 
 
 @login_required
@@ -127,6 +138,11 @@ def _edit_forms(request, package) -> dict:
     forms_ = {}
     if package.status == PackageStatus.DRAFT:
         person = {field: getattr(package.person, field) for field in PERSON_IDENTITY}
+        person |= {
+            "phone": package.person.phone,
+            "next_of_kin": package.person.next_of_kin_text,
+            "access_notes": package.person.access_notes,
+        }
         forms_["person_form"] = PersonForm(data, user=request.user, initial=person)
         referral = {field: getattr(package, field) for field in REFERRAL_FIELDS}
         forms_["referral_form"] = ReferralForm(data, initial=referral)
@@ -141,7 +157,10 @@ def _edit_forms(request, package) -> dict:
 def _changes(forms_) -> dict:
     """What the broker changed: the fields that differ from the package as it was shown."""
     referral = forms_["referral_form"]
-    changes = {field: referral.cleaned_data[field] for field in referral.changed_data}
+    shaped = referral.referral() if hasattr(referral, "referral") else referral.cleaned_data
+    changes = {field: shaped[field] for field in referral.changed_data if field in shaped}
+    if set(referral.changed_data) & set(ReferralForm.REFERRER):
+        changes["referrer"] = shaped["referrer"]
     person_form = forms_.get("person_form")
     if person_form is not None:
         person = {

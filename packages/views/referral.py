@@ -81,7 +81,7 @@ def _create(request, person_form, referral_form, visit_formset, plan_form):
             package = services.create_package(
                 by=request.user,
                 person=person_form.cleaned_data,
-                package=referral_form.cleaned_data,
+                package=referral_form.referral(),
                 visits=visit_formset.visits(),
                 flexible_plan=plan_form.plan(),
                 update_person=person_form.cleaned_data.get("update_person", False),
