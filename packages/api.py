@@ -119,6 +119,14 @@ class PersonSerializer(serializers.ModelSerializer):
     def validate_phone(self, value):
         return _django_to_drf(validation.clean_phone, value)
 
+    def to_representation(self, person):
+        """Contact details only when recorded: a person without them reads as in v1."""
+        data = super().to_representation(person)
+        for field in PERSON_CONTACT:
+            if not data[field]:
+                del data[field]
+        return data
+
     def validate_nhs_number(self, value):
         return _django_to_drf(normalise_nhs_number, value)
 

@@ -747,6 +747,49 @@ class Review(models.Model):
         ]
 
 
+class ReferralInProgress(models.Model):
+    """A referral being taken down and not yet recorded: the referral form's answers as
+    typed, saved part way through a call (nothing needed but the NHS number and name) or
+    waiting on its "check your answers" page.
+
+    It is not a package: nothing is brokered and no other rule is checked until the broker
+    continues, when every rule is checked as the API's POST checks it; recording it (a
+    draft or submitted package) deletes it. `zone` (from the postcode, once it names one)
+    lets the brokers of that zone finish it; until then only whoever started it sees it.
+    """
+
+    # The answers hold the person's details: the audit trail records that they changed.
+    audit_exclude = ("answers", "created_at", "updated_at")
+
+    answers = models.JSONField(help_text="The form's fields as posted: {name: [values]}.")
+    nhs_number = models.CharField(max_length=10)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    zone = models.ForeignKey(
+        Zone, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name_plural = "referrals in progress"
+        indexes = [
+            models.Index(fields=["zone", "updated_at"], name="referral_in_progress_zone"),
+            models.Index(fields=["created_by", "updated_at"], name="referral_in_progress_by"),
+        ]
+
+    def __str__(self):
+        return f"Referral in progress {self.pk}"
+
+    @property
+    def nhs_number_display(self):
+        return spaced_nhs_number(self.nhs_number)
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", "Created"
     UPDATED = "updated", "Changed"

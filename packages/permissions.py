@@ -5,12 +5,19 @@ existence is not revealed. Roles that may never act are refused (403) by the
 views before these querysets are consulted.
 """
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import Role
-from core.permissions import ALL_ORGANISATIONS, BROKERS, PROVIDER_ACTORS, STAFF, in_broker_zones
+from core.permissions import (
+    ALL_ORGANISATIONS,
+    BROKERS,
+    PROVIDER_ACTORS,
+    STAFF,
+    has_role,
+    in_broker_zones,
+)
 
-from .models import Package, PackageStatus, Person
+from .models import Package, PackageStatus, Person, ReferralInProgress
 
 # A provider sees a person's identity only once the package is placed with it.
 PROVIDER_VISIBLE_STATUSES = (PackageStatus.PLACED, PackageStatus.ENDED)
@@ -53,3 +60,12 @@ def may_change_person(user, person) -> bool:
         return False
     live = Package.objects.filter(person=person, status__in=LIVE_STATUSES)
     return not live.exclude(pk__in=packages_for(user).values("pk")).exists()
+
+
+def referrals_in_progress_for(user):
+    """The referrals in progress `user` may finish: their own, and those whose postcode
+    names a zone they broker."""
+    if not has_role(user, *PACKAGE_WRITERS):
+        return ReferralInProgress.objects.none()
+    in_zone = Q(zone__isnull=False) & in_broker_zones(user, "zone")
+    return ReferralInProgress.objects.filter(Q(created_by=user) | in_zone)

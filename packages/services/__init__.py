@@ -5,11 +5,13 @@
 - changes: a draft or an open package edited, a placed one changed from a date;
 - schedules: the versions of a package's visits, and which is in force;
 - reviews: a placed package reviewed, a review asked for, brokers told when one is due;
-- access: the access log of views of a person's record.
+- access: the access log of views of a person's record;
+- in_progress: a referral's answers kept part way through a call, or to be checked.
 """
 
 from .access import log_people_access, log_person_access
 from .changes import change_package, edit_package, require_editable
+from .in_progress import drop_referral, hold_referral
 from .lifecycle import (
     cancel_package,
     end_notices,
@@ -20,7 +22,7 @@ from .lifecycle import (
     set_escalated,
     submit_package,
 )
-from .referrals import OUTSIDE_YOUR_ZONES, PersonDiffers, create_package
+from .referrals import OUTSIDE_YOUR_ZONES, PersonDiffers, check_referral, create_package
 from .reviews import ask_for_review, record_review, tell_reviews_due
 from .schedules import bring_changes_into_force
 
@@ -31,11 +33,14 @@ __all__ = [
     "bring_changes_into_force",
     "cancel_package",
     "change_package",
+    "check_referral",
     "create_package",
+    "drop_referral",
     "edit_package",
     "end_notices",
     "end_package",
     "hand_back_package",
+    "hold_referral",
     "log_people_access",
     "log_person_access",
     "mark_placed",

@@ -148,8 +148,7 @@ def person_for_referral(by, nhs_number, details, *, update) -> tuple[Person, lis
     that differs from the recorded one is a difference like any other. The change
     is audited with its before and after.
     """
-    fields = {field: details[field] for field in PERSON_IDENTITY if field != "nhs_number"}
-    fields |= {field: details[field] for field in PERSON_CONTACT if details.get(field)}
+    fields = _person_fields(details)
     person = Person.objects.select_for_update().filter(nhs_number=nhs_number).first()
     if person is None:
         try:
@@ -160,16 +159,8 @@ def person_for_referral(by, nhs_number, details, *, update) -> tuple[Person, lis
         else:
             audit.record(by=by, obj=person, action=audit.CREATE, changes=audit.created(person))
             return person, []
-    differing = [
-        field
-        for field, value in fields.items()
-        if getattr(person, field) and not _same(getattr(person, field), value)
-    ]
-    missing = [field for field in fields if not getattr(person, field)]
-    if differing and not update:
-        raise PersonDiffers(differing)
-    if differing and not may_change_person(by, person):
-        raise ValidationError({"update_person": [MAY_NOT_UPDATE_PERSON]})
+    differing, missing = _differences(person, fields)
+    _require_update(by, person, differing, update)
     if not differing + missing:
         return person, []
     before = audit.snapshot(person)
@@ -178,6 +169,49 @@ def person_for_referral(by, nhs_number, details, *, update) -> tuple[Person, lis
     person.save()
     audit.record(by=by, obj=person, changes=audit.changed(before, person))
     return person, [PERSON_FIELD_NAMES[field] for field in differing + missing]
+
+
+def _person_fields(details) -> dict:
+    """The fields a referral gives a person's record: identity, and contact details given."""
+    fields = {field: details[field] for field in PERSON_IDENTITY if field != "nhs_number"}
+    return fields | {field: details[field] for field in PERSON_CONTACT if details.get(field)}
+
+
+def _differences(person, fields) -> tuple[list[str], list[str]]:
+    """The fields that differ from the record, and those the record lacks."""
+    differing = [
+        field
+        for field, value in fields.items()
+        if getattr(person, field) and not _same(getattr(person, field), value)
+    ]
+    return differing, [field for field in fields if not getattr(person, field)]
+
+
+def _require_update(by, person, differing, update) -> None:
+    if differing and not update:
+        raise PersonDiffers(differing)
+    if differing and not may_change_person(by, person):
+        raise ValidationError({"update_person": [MAY_NOT_UPDATE_PERSON]})
+
+
+def check_referral(
+    *,
+    by,
+    person: dict,
+    package: dict,
+    visits: list[dict],
+    flexible_plan: dict | None = None,
+    update_person: bool = False,
+) -> None:
+    """Every rule `create_package` applies to these answers, saving nothing: what the
+    referral page checks before showing the answers to check. Raises as it would."""
+    nhs_number, postcode, _ = _check_referral(
+        by=by, person=person, package=package, visits=visits, flexible_plan=flexible_plan
+    )
+    known = Person.objects.filter(nhs_number=nhs_number).first()
+    if known is not None:
+        differing, _ = _differences(known, _person_fields({**person, "postcode": postcode}))
+        _require_update(by, known, differing, update_person)
 
 
 def _same(recorded, given) -> bool:

@@ -11,10 +11,11 @@ from .package import (
     package_live,
     package_submit,
 )
-from .referral import package_create, person_check, zone_lookup
+from .referral import check_answers, package_create, person_check, zone_lookup
 from .reviews import package_review, reviews_due
 
 __all__ = [
+    "check_answers",
     "drafts",
     "package_ask_review",
     "package_cancel",

@@ -20,7 +20,10 @@ from ..permissions import (
     PACKAGE_READERS,
     PACKAGE_WRITERS,
     packages_for,
+    referrals_in_progress_for,
 )
+
+IN_PROGRESS_SHOWN = 50
 
 
 def _iso(moment):
@@ -117,7 +120,10 @@ def drafts(request):
     if wants_csv(request):
         return table_csv("draft-packages", LIST_COLUMNS, packages)
     page, _ = paginate(request, packages)
-    return render(request, "packages/package_drafts.html", {"filters": filters, "page": page})
+    # Referrals saved part way through a call: the newest first, a screenful at most.
+    in_progress = referrals_in_progress_for(request.user).select_related("created_by")
+    context = {"filters": filters, "page": page, "in_progress": in_progress[:IN_PROGRESS_SHOWN]}
+    return render(request, "packages/package_drafts.html", context)
 
 
 @login_required

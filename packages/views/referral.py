@@ -3,62 +3,305 @@
 Every answer that shows a person's identity writes to the access log.
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.forms.utils import ErrorDict
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.formats import date_text, hours_text
 from core.permissions import may_broker_zone, require_role
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
 
-from .. import selectors, services
+from .. import selectors, services, validation
 from ..forms import (
     FlexiblePlanForm,
     PersonForm,
     ReferralForm,
     VisitFormSet,
 )
-from ..models import Person
-from ..nhs import normalise_nhs_number
+from ..models import Goal, Person, Priority, Source, visit_in_words
+from ..nhs import normalise_nhs_number, spaced_nhs_number
 from ..permissions import (
     PACKAGE_WRITERS,
     packages_for,
     people_for,
+    referrals_in_progress_for,
 )
 from .common import error_summary, show_refusal, weekly_hours
 
+# The answers a referral in progress needs before it can be saved: who it is about.
+KEEP_WITH = ("nhs_number", "given_name", "family_name")
+# The form's own fields, not answers: never kept.
+NOT_ANSWERS = ("csrfmiddlewaretoken", "action")
+
 
 @login_required
-def package_create(request):
+def package_create(request, pk=None):
+    """The referral form, new or a referral in progress. Its buttons: "Continue" checks
+    every rule (as the API's POST does) and shows the answers to check; "Save as a draft"
+    records a draft package when every rule holds, and otherwise keeps the answers as a
+    referral in progress, for which the NHS number and name are enough."""
     require_role(request.user, *PACKAGE_WRITERS)
-    data = request.POST if request.method == "POST" else None
-    person_form = PersonForm(data, user=request.user)
-    referral_form = ReferralForm(data)
-    visit_formset = VisitFormSet(data, prefix="visits")
-    plan_form = FlexiblePlanForm(data, prefix="plan")
-    # Every form is checked (a list, not a short-circuit) so that every problem shows at once.
-    if data is not None and all(
-        [form.is_valid() for form in (person_form, referral_form, visit_formset, plan_form)]
-    ):
-        package = _create(request, person_form, referral_form, visit_formset, plan_form)
+    held = _held_or_404(request, pk)
+    if request.method != "POST":
+        forms_ = _referral_forms(request, held and _as_posted(held.answers))
+        return _form_page(request, forms_, held, checked=False)
+    forms_ = _referral_forms(request, request.POST)
+    checked = _every_rule_holds(request, forms_)
+    action = request.POST.get("action")
+    if action in ("check", "submit") and checked:  # submitting is from the answers' page
+        held = _hold(request, forms_, held)
+        return redirect("packages:check_answers", pk=held.pk)
+    if action == "draft" and checked:
+        package = _record(request, forms_, held, submit=False)
         if package is not None:
             return redirect("packages:detail", pk=package.pk)
+    elif action == "draft" and _kept_answers_hold(forms_["person_form"]):
+        _hold(request, forms_, held)
+        messages.success(request, "Referral saved: finish it from Drafts when you have the rest")
+        return redirect("packages:drafts")
+    elif action == "draft":
+        _only_errors_of(forms_, KEEP_WITH)
+    return _form_page(request, forms_, held, checked=True)
+
+
+@login_required
+def check_answers(request, pk):
+    """GOV.UK's "check your answers": every answer, with a link back to change it, then
+    submit for brokering (or save as a draft package)."""
+    require_role(request.user, *PACKAGE_WRITERS)
+    held = _held_or_404(request, pk)
+    forms_ = _referral_forms(request, _as_posted(held.answers))
+    if not _every_rule_holds(request, forms_):
+        # Something changed since (a zone's districts, the person's record): say what.
+        return _form_page(request, forms_, held, checked=True)
+    if request.method == "POST":
+        submit = request.POST.get("action") == "submit"
+        package = _record(request, forms_, held, submit=submit)
+        if package is not None:
+            return redirect("packages:detail", pk=package.pk)
+        return _form_page(request, forms_, held, checked=True)
+    return render(
+        request,
+        "packages/package_check.html",
+        {"held": held, "sections": answer_sections(forms_)},
+    )
+
+
+def answer_sections(forms_) -> list[dict]:
+    """The answers as the check page lists them: each form section's title, the anchor of
+    that section on the form (its Change link), and (question, answer) rows."""
+    person = forms_["person_form"].cleaned_data
+    referral = forms_["referral_form"]
+    answer = referral.cleaned_data
+    visits = forms_["visit_formset"].visits()
+    plan = forms_["plan_form"].plan()
+    labels = dict(Goal.choices)
+    return [
+        _section(
+            "The person",
+            "person",
+            [
+                ("NHS number", spaced_nhs_number(person["nhs_number"])),
+                ("Name", f"{person['given_name']} {person['family_name']}"),
+                ("Date of birth", date_text(person["date_of_birth"])),
+                ("Address", f"{person['address_line']}, {person['postcode']}"),
+                *(
+                    [("Update their record", "Yes: this is the same person")]
+                    if person.get("update_person")
+                    else []
+                ),
+            ],
+        ),
+        _section(
+            "Reaching them and getting in",
+            "contact",
+            [
+                ("Phone", person["phone"]),
+                ("Next of kin", person["next_of_kin"]),
+                ("Getting in", person["access_notes"]),
+            ],
+        ),
+        _section(
+            "Who is referring",
+            "referrer",
+            [
+                ("Name", answer["referrer_name"]),
+                ("Organisation or ward", answer["referrer_organisation"]),
+                ("Phone", answer["referrer_phone"]),
+            ],
+        ),
+        _section(
+            "The referral",
+            "referral",
+            [
+                ("Source", Source(answer["source"]).label),
+                *(
+                    [("Ready to leave hospital", date_text(answer["hospital_ready_on"]))]
+                    if answer.get("hospital_ready_on")
+                    and answer["source"] == Source.HOSPITAL_DISCHARGE
+                    else []
+                ),
+                ("Priority", Priority(answer["priority"]).label),
+                ("Start date", date_text(answer["start_date"])),
+                ("Care needs", answer["needs"]),
+                ("What matters to them", answer["preferences"]),
+                ("Goals", ", ".join(labels[goal] for goal in answer["goals"])),
+            ],
+        ),
+        _section(
+            "Visits each week",
+            "visits",
+            [
+                *(
+                    (f"Visit {number}", visit_in_words(**_spoken(visit)))
+                    for number, visit in enumerate(visits, start=1)
+                ),
+                ("Weekly carer hours", hours_text(validation.weekly_carer_hours(visits))),
+                ("Flexible 4-week plan", _plan_text(plan)),
+            ],
+        ),
+    ]
+
+
+def _section(title, anchor, rows):
+    return {"title": title, "anchor": anchor, "rows": [(q, a or "Not given") for q, a in rows]}
+
+
+def _spoken(visit) -> dict:
+    return {
+        "days": visit["days"],
+        "time": f"{visit['time']:%H:%M}",
+        "minutes": visit["duration_minutes"],
+        "carers": visit["carers"],
+        "purpose": visit["purpose"],
+    }
+
+
+def _plan_text(plan) -> str:
+    if plan is None:
+        return "No"
+    weeks = ", ".join(hours_text(hours) for hours in plan["week_hours"])
+    return f"{weeks} hours; contingency {hours_text(plan['contingency_hours'])}"
+
+
+def _held_or_404(request, pk):
+    if pk is None:
+        return None
+    return get_object_or_404(referrals_in_progress_for(request.user), pk=pk)
+
+
+def _referral_forms(request, data) -> dict:
+    return {
+        "person_form": PersonForm(data, user=request.user),
+        "referral_form": ReferralForm(data),
+        "visit_formset": VisitFormSet(data, prefix="visits"),
+        "plan_form": FlexiblePlanForm(data, prefix="plan"),
+    }
+
+
+def _form_page(request, forms_, held, *, checked):
+    """The form; `checked` False shows saved answers as typed, their gaps not yet errors."""
+    hours = weekly_hours(VisitFormSet(forms_["visit_formset"].data, prefix="visits"))
+    if not checked:
+        for form in forms_.values():
+            _unjudged(form)
+    errors = error_summary(
+        *(form for key, form in forms_.items() if key != "visit_formset"),
+        formset=forms_["visit_formset"],
+    )
     return render(
         request,
         "packages/package_create.html",
         {
-            "person_form": person_form,
-            "referral_form": referral_form,
-            "visit_formset": visit_formset,
-            "plan_form": plan_form,
-            "errors": error_summary(person_form, referral_form, plan_form, formset=visit_formset),
-            "weekly_hours": weekly_hours(visit_formset),
-            **_live_answers(request, person_form),
+            "held": held,
+            **forms_,
+            "errors": errors,
+            "weekly_hours": hours,
+            **(_live_answers(request, forms_["person_form"]) if checked else {}),
         },
     )
+
+
+def _unjudged(form) -> None:
+    """Bound to saved answers without checking them: they show as typed, with no errors
+    (Django checks a bound form when its errors are first asked for, unless already set)."""
+    if isinstance(form, forms.BaseFormSet):
+        form._errors, form._non_form_errors = [], form.error_class()
+        for each in form.forms:
+            _unjudged(each)
+    elif form.is_bound:
+        form._errors = ErrorDict()
+
+
+def _only_errors_of(forms_, fields) -> None:
+    """Only the errors of `fields` (the person form's) show: the rest may wait."""
+    person_form = forms_["person_form"]
+    person_form.is_valid()
+    for field in [f for f in person_form.errors if f not in fields]:
+        del person_form.errors[field]
+    for key, form in forms_.items():
+        if key != "person_form":
+            _unjudged(form)
+
+
+def _kept_answers_hold(person_form) -> bool:
+    person_form.is_valid()
+    return not set(person_form.errors) & set(KEEP_WITH)
+
+
+def _every_rule_holds(request, forms_) -> bool:
+    """Each form's fields, then every rule of the service (`check_referral`, as the API's
+    POST): each problem shown at its field."""
+    # Every form is checked (a list, not a short-circuit) so that every problem shows at once.
+    if not all([form.is_valid() for form in forms_.values()]):
+        return False
+    try:
+        services.check_referral(by=request.user, **_referral(forms_))
+    except ValidationError as error:
+        show_refusal(
+            error,
+            [forms_["person_form"], forms_["referral_form"]],
+            person_form=forms_["person_form"],
+        )
+        return False
+    return True
+
+
+def _referral(forms_) -> dict:
+    person_form = forms_["person_form"]
+    return {
+        "person": person_form.cleaned_data,
+        "package": forms_["referral_form"].referral(),
+        "visits": forms_["visit_formset"].visits(),
+        "flexible_plan": forms_["plan_form"].plan(),
+        "update_person": person_form.cleaned_data.get("update_person", False),
+    }
+
+
+def _hold(request, forms_, held):
+    person = forms_["person_form"].cleaned_data
+    answers = {key: request.POST.getlist(key) for key in request.POST if key not in NOT_ANSWERS}
+    return services.hold_referral(
+        by=request.user,
+        answers=answers,
+        referral_id=held and held.pk,
+        postcode=request.POST.get("postcode", ""),
+        **{field: person[field] for field in KEEP_WITH},
+    )
+
+
+def _as_posted(answers) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for key, values in answers.items():
+        data.setlist(key, values)
+    return data
 
 
 def _live_answers(request, person_form):
@@ -73,25 +316,24 @@ def _live_answers(request, person_form):
     return answers
 
 
-def _create(request, person_form, referral_form, visit_formset, plan_form):
-    """Save (and, if asked, submit) the referral in one go; None when the service refuses it."""
-    submit = request.POST.get("action") == "submit"
+def _record(request, forms_, held, *, submit):
+    """Record the referral (and, if asked, submit it) in one go, its answers in progress
+    dropped; None when the service refuses it."""
     try:
         with transaction.atomic():
-            package = services.create_package(
-                by=request.user,
-                person=person_form.cleaned_data,
-                package=referral_form.referral(),
-                visits=visit_formset.visits(),
-                flexible_plan=plan_form.plan(),
-                update_person=person_form.cleaned_data.get("update_person", False),
-            )
+            package = services.create_package(by=request.user, **_referral(forms_))
             if submit:
                 services.submit_package(package_id=package.pk, by=request.user)
+            if held is not None:
+                services.drop_referral(by=request.user, referral_id=held.pk)
     except ValidationError as error:
         # Rules that need the person's record (same person? needs free of their identity?)
         # are the service's: each problem goes to the form with its field.
-        show_refusal(error, [person_form, referral_form], person_form=person_form)
+        show_refusal(
+            error,
+            [forms_["person_form"], forms_["referral_form"]],
+            person_form=forms_["person_form"],
+        )
         return None
     messages.success(
         request,

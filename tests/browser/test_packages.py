@@ -77,14 +77,16 @@ def test_broker_records_and_submits_a_hospital_discharge(browser_page):
     screenshot(tab, "packages_referral_form")
 
     # The record has another address for this NHS number: the broker is asked to confirm.
-    tab.get_by_role("button", name="Save and submit for brokering").click()
+    tab.get_by_role("button", name="Continue").click()
     expect(tab.locator(".govuk-error-summary")).to_contain_text(
         "The address differs from the record of the person with this NHS number"
     )
     expect(tab.locator("[data-confirm-person]")).to_be_visible()
     screenshot(tab, "packages_referral_confirm_person")
     tab.get_by_label("This is the same person: update their record").check()
-    tab.get_by_role("button", name="Save and submit for brokering").click()
+    tab.get_by_role("button", name="Continue").click()
+    expect(tab.get_by_role("heading", name="Check your answers")).to_be_visible()
+    tab.get_by_role("button", name="Submit for brokering").click()
     expect(tab.get_by_role("heading", name=re.compile(r"^Package \d+"))).to_contain_text("Open")
     expect(tab.locator(".govuk-notification-banner")).to_contain_text("submitted for brokering")
     grid = tab.locator("table.app-visit-grid")
@@ -122,7 +124,7 @@ def test_broker_sees_every_problem_at_its_field(browser_page):
     first.get_by_label("Monday").check()
     first.get_by_label("Minutes").fill("20")
     first.get_by_label("Purpose").select_option("meal")
-    tab.get_by_role("button", name="Save as a draft").click()
+    tab.get_by_role("button", name="Continue").click()
     summary = tab.locator(".govuk-error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("Enter a valid 10-digit NHS number")

@@ -91,7 +91,9 @@ def test_the_api_refuses_needs_that_identify_the_person(api, broker, referral):
 def test_the_page_says_what_not_to_write_and_asks_to_rephrase(page, broker, zone):
     client = page(broker)
     assert html.escape(WHAT_NOT_TO_WRITE) in client.get("/packages/new/").content.decode()
-    response = client.post("/packages/new/", referral_form(needs="Ada needs help, EX2 4QD"))
+    response = client.post(
+        "/packages/new/", referral_form(action="check", needs="Ada needs help, EX2 4QD")
+    )
     shown = response.content.decode()
     assert "Take out the given name and postcode" in shown
     assert 'href="#id_needs"' in shown

@@ -170,7 +170,7 @@ def test_a_zone_limited_broker_works_only_in_its_zones(page, zone, other_zone):
     assert list(client.get("/packages/all/").context["page"]) == [mine]
     assert client.get(f"/packages/{theirs.pk}/").status_code == 404
     assert client.post(f"/packages/{theirs.pk}/submit/").status_code == 404
-    response = client.post("/packages/new/", referral_form())
+    response = client.post("/packages/new/", referral_form(action="check"))
     assert "outside the zones you broker" in response.content.decode()
     assert not Package.objects.filter(person__nhs_number="9434765919").exists()
 
@@ -196,7 +196,7 @@ def test_record_a_referral_as_a_draft(page, broker, zone):
 
 
 def test_record_and_submit_with_a_flexible_plan(page, broker, zone):
-    data = referral_form(action="submit")
+    data = referral_form(action="check")
     data.update(
         {
             "plan-use_plan": "on",
@@ -207,7 +207,10 @@ def test_record_and_submit_with_a_flexible_plan(page, broker, zone):
             "plan-contingency_hours": "3",
         }
     )
-    page(broker).post("/packages/new/", data)
+    client = page(broker)
+    check = client.post("/packages/new/", data)["Location"]  # the answers, to check first
+    assert not Package.objects.exists()
+    client.post(check, {"action": "submit"})
     package = Package.objects.get()
     assert package.status == PackageStatus.OPEN
     assert [str(h) for h in package.current_plan.week_hours] == [
@@ -256,7 +259,7 @@ def test_a_removed_visit_is_not_saved(page, broker, zone):
 def test_each_problem_is_shown_in_the_summary_and_nothing_is_saved(
     page, broker, zone, changes, message
 ):
-    response = page(broker).post("/packages/new/", referral_form(**changes))
+    response = page(broker).post("/packages/new/", referral_form(action="check", **changes))
     assert response.status_code == 200
     html = response.content.decode()
     assert "There is a problem" in html
@@ -611,7 +614,8 @@ def test_the_summary_says_which_visit_and_links_to_the_box_to_fix(page, broker, 
     response = page(broker).post(
         "/packages/new/",
         referral_form(
-            **{"visits-1-duration_minutes": "14", "date_of_birth_0": "31", "date_of_birth_1": "2"}
+            action="check",
+            **{"visits-1-duration_minutes": "14", "date_of_birth_0": "31", "date_of_birth_1": "2"},
         ),
     )
     summary = response.context["errors"]

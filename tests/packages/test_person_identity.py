@@ -130,7 +130,7 @@ def test_a_zone_limited_broker_may_update_a_person_whose_live_packages_it_sees(
 
 def test_the_page_asks_the_broker_to_confirm_the_same_person(page, broker, ada):
     client = page(broker)
-    response = client.post("/packages/new/", referral_form(given_name="Mary"))
+    response = client.post("/packages/new/", referral_form(action="check", given_name="Mary"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "The given name differs from the record" in html
@@ -151,7 +151,7 @@ def test_the_page_tells_a_limited_broker_it_may_not_change_the_record(page, ada,
     limited = BrokerFactory(username="exeter-only")
     limited.zones.add(zone)
     response = page(limited).post(
-        "/packages/new/", referral_form(given_name="Mary", update_person="on")
+        "/packages/new/", referral_form(action="check", given_name="Mary", update_person="on")
     )
     assert "You cannot change this person&#x27;s record" in response.content.decode()
     ada.refresh_from_db()

@@ -74,7 +74,7 @@ def test_a_hospital_ready_date_far_off_is_refused(api, broker, referral):
 
 def test_the_page_refuses_an_implausible_start_date(page, broker, zone):
     response = page(broker).post(
-        "/packages/new/", referral_form(start_date_2="9999", date_of_birth_2="1066")
+        "/packages/new/", referral_form(action="check", start_date_2="9999", date_of_birth_2="1066")
     )
     html = response.content.decode()
     assert "The start date must be within a year of today" in html
