@@ -65,9 +65,9 @@ class NextOfKinSerializer(serializers.Serializer):
             {
                 "type": "object",
                 "properties": {
-                    "name": {"type": "string"},
-                    "relationship": {"type": "string"},
-                    "phone": {"type": "string"},
+                    "name": {"type": "string", "maxLength": 200},
+                    "relationship": {"type": "string", "maxLength": 100},
+                    "phone": {"type": "string", "maxLength": 30},
                 },
                 "additionalProperties": False,
             },
