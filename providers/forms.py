@@ -1,13 +1,16 @@
 """Forms of the provider pages: a provider, a contract in a zone, declared capacity."""
 
 import datetime
+from dataclasses import dataclass
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 
 from accounts.models import Role
 from core import clock
-from core.forms import DateField, FieldNamedErrors, choose_by_code
+from core.formats import date_text, hours_text
+from core.forms import DateField, FieldNamedErrors, choose_by_code, name_errors
 from zones.forms import run_service
 from zones.models import code_validator
 from zones.permissions import zones_for
@@ -147,11 +150,18 @@ class ContractForm(FieldNamedErrors, forms.Form):
         return run_service(self, services.add_contract, by=by, zone=self.zone, **self.cleaned_data)
 
 
+def weeks_ahead(today=None) -> list[datetime.date]:
+    """The Mondays of this week and the next few: the weeks capacity is declared for."""
+    first = clock.week_start(today or clock.today())
+    return [first + datetime.timedelta(weeks=n) for n in range(WEEKS_AHEAD + 1)]
+
+
 def week_choices(today=None):
     """This week and the next few, as (Monday, "w/c 5 Jan 2026") choices."""
-    first = clock.week_start(today or clock.today())
-    weeks = [first + datetime.timedelta(weeks=n) for n in range(WEEKS_AHEAD + 1)]
-    return [(monday.isoformat(), f"Week starting {monday.day} {monday:%b %Y}") for monday in weeks]
+    return [
+        (monday.isoformat(), f"Week starting {monday.day} {monday:%b %Y}")
+        for monday in weeks_ahead(today)
+    ]
 
 
 class CapacityForm(FieldNamedErrors, forms.Form):
@@ -195,6 +205,114 @@ class CapacityForm(FieldNamedErrors, forms.Form):
         data = dict(self.cleaned_data)
         data.setdefault("provider", self.user.provider)
         return run_service(self, services.declare_capacity, by=by, **data)
+
+
+@dataclass
+class GridCell:
+    """One box of the capacity grid: a zone and week, its field and what is declared now."""
+
+    zone: object
+    week_start: datetime.date
+    name: str
+    declared: object  # the Capacity (with remaining_hours) or None
+    field: object = None  # the bound field, once the form has its data
+
+
+class CapacityGridForm(forms.Form):
+    """A provider's spare hours for several zones and weeks on one form: a box for each zone
+    (row) and week (column), filled with what is declared. Only boxes whose figure changed
+    are declared again: a declaration's remaining hours count placements from when it was
+    made, so declaring the same figure again would forget them. Every message names its
+    box's zone and week."""
+
+    def __init__(self, *args, zones, weeks, declared, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for zone in zones:
+            cells = []
+            for monday in weeks:
+                cell = GridCell(
+                    zone,
+                    monday,
+                    f"hours-{zone.code}-{monday:%Y%m%d}",
+                    declared.get((zone.pk, monday)),
+                )
+                self.fields[cell.name] = self._box(cell)
+                cells.append(cell)
+            self.rows.append((zone, cells))
+        for _, cells in self.rows:
+            for cell in cells:
+                cell.field = self[cell.name]
+
+    @staticmethod
+    def _box(cell) -> forms.DecimalField:
+        label = f"{cell.zone.name}, week starting {date_text(cell.week_start)}"
+        field = forms.DecimalField(
+            label=label,
+            required=False,
+            min_value=0,
+            max_digits=7,
+            decimal_places=2,
+            initial=hours_text(cell.declared.hours) if cell.declared else None,
+            widget=forms.TextInput(
+                attrs={"class": "govuk-input govuk-input--width-3", "inputmode": "decimal"}
+            ),
+        )
+        name_errors(field, label)
+        return field
+
+    def clean(self):
+        data = super().clean()
+        for cell in self.cells():
+            if data.get(cell.name) is None and cell.declared and cell.name not in self.errors:
+                self.add_error(
+                    cell.name,
+                    f"{cell.field.label}: enter the spare hours, or 0 if none (a figure "
+                    "declared cannot be left blank).",
+                )
+        return data
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " govuk-input--error"
+
+    def cells(self):
+        return [cell for _, cells in self.rows for cell in cells]
+
+    def changed_cells(self) -> dict:
+        """(zone, Monday) -> hours for each box whose figure is new or differs."""
+        changed = {}
+        for cell in self.cells():
+            hours = self.cleaned_data.get(cell.name)
+            if hours is not None and (cell.declared is None or cell.declared.hours != hours):
+                changed[(cell.zone, cell.week_start)] = hours
+        return changed
+
+    def save(self, *, by, provider) -> int | None:
+        """Declare the changed boxes; None with the service's errors (each naming its box's
+        zone and week) on the form."""
+        try:
+            return services.declare_capacities(
+                by=by, provider=provider, hours_by_cell=self.changed_cells()
+            )
+        except ValidationError as error:
+            self.add_error(None, [m for ms in error.message_dict.values() for m in ms])
+            return None
+
+
+class GridProviderForm(forms.Form):
+    """Staff declaring for a provider choose it first."""
+
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.none(), to_field_name="code", empty_label="Choose a provider"
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = providers_for(user).order_by("name")
+        choose_by_code(self.fields["provider"], "provider")
 
 
 class ContractEditForm(FieldNamedErrors, forms.Form):

@@ -11,6 +11,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Q,
     Subquery,
     Sum,
     Value,
@@ -20,7 +21,7 @@ from django.db.models.functions import Coalesce
 
 from core import clock
 from core.queries import related_count
-from zones.models import AllocationMode
+from zones.models import AllocationMode, Zone
 
 from .models import Capacity, Contract, ContractRole, Provider
 from .rates import with_rate_today
@@ -146,3 +147,21 @@ def recent_and_coming_capacity(provider, *, weeks_back: int = 4):
     """A provider's declared capacity from a few weeks ago onwards, newest week first."""
     since = clock.week_start(clock.today()) - datetime.timedelta(weeks=weeks_back)
     return capacity_list(Capacity.objects.filter(provider=provider, week_start__gte=since))
+
+
+def capacity_grid(provider, weeks):
+    """The rows and boxes of a provider's capacity grid: the zones it has a contract in or
+    has declared for in `weeks` (by name), and its declarations then, keyed (zone id,
+    Monday), with their remaining hours. Two queries, however many zones and weeks."""
+    declared = {
+        (c.zone_id, c.week_start): c
+        for c in with_remaining(Capacity.objects.filter(provider=provider, week_start__in=weeks))
+    }
+    zones = (
+        Zone.objects.filter(
+            Q(contracts__provider=provider) | Q(pk__in={zone_id for zone_id, _ in declared})
+        )
+        .distinct()
+        .order_by("name")
+    )
+    return list(zones), declared

@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.models import Role
 from core import audit, clock
 from core.errors import constraint_errors
+from core.formats import date_text
 from zones.models import AllocationMode, Zone
 
 from . import rates, signals
@@ -207,6 +208,32 @@ def declare_capacity(
 
     Returns the capacity and whether it was new.
     """
+    with transaction.atomic():
+        declared = _declare(by=by, provider=provider, zone=zone, week_start=week_start, hours=hours)
+        signals.market_opened.send(sender=Provider, zone_ids=[zone.pk])
+    return declared
+
+
+def declare_capacities(*, by, provider: Provider, hours_by_cell: dict) -> int:
+    """Declare a provider's spare hours for several zones and weeks at once, all or none:
+    `hours_by_cell` maps (zone, Monday) to hours. A cell's error names its zone and week.
+    Brokering hears of the zones once. Answers how many were declared."""
+    with transaction.atomic():
+        for (zone, week_start), hours in hours_by_cell.items():
+            try:
+                _declare(by=by, provider=provider, zone=zone, week_start=week_start, hours=hours)
+            except ValidationError as error:
+                cell = f"{zone.name}, week starting {date_text(week_start)}"
+                raise ValidationError(
+                    {f: [f"{cell}: {m}" for m in ms] for f, ms in error.message_dict.items()}
+                ) from error
+        zone_ids = sorted({zone.pk for zone, _ in hours_by_cell})
+        if zone_ids:
+            signals.market_opened.send(sender=Provider, zone_ids=zone_ids)
+    return len(hours_by_cell)
+
+
+def _declare(*, by, provider, zone, week_start, hours) -> tuple[Capacity, bool]:
     if by is not None and by.role == Role.PROVIDER and by.provider_id != provider.pk:
         raise ValidationError(
             {"provider": ["You can declare capacity only for your own organisation."]}
@@ -223,13 +250,11 @@ def declare_capacity(
         )
     candidate = Capacity(provider=provider, zone=zone, week_start=week_start, hours=hours)
     candidate.full_clean(validate_unique=False, validate_constraints=False)
-    with transaction.atomic():
-        capacity, created = Capacity.objects.update_or_create(
-            provider=provider, zone=zone, week_start=week_start, defaults={"hours": hours}
-        )
-        action = audit.CREATE if created else audit.UPDATE
-        audit.record(by=by, obj=capacity, action=action, changes={"hours": [None, str(hours)]})
-        signals.market_opened.send(sender=Provider, zone_ids=[zone.pk])
+    capacity, created = Capacity.objects.update_or_create(
+        provider=provider, zone=zone, week_start=week_start, defaults={"hours": hours}
+    )
+    action = audit.CREATE if created else audit.UPDATE
+    audit.record(by=by, obj=capacity, action=action, changes={"hours": [None, str(hours)]})
     return capacity, created
 
 

@@ -14,7 +14,16 @@ from zones.permissions import MARKET_READERS, zones_for
 
 from . import selectors, services
 from .filters import CapacityFilter, ProviderFilter, RateFilter
-from .forms import CapacityForm, ContractEditForm, ContractForm, ProviderForm, RateForm
+from .forms import (
+    CapacityForm,
+    CapacityGridForm,
+    ContractEditForm,
+    ContractForm,
+    GridProviderForm,
+    ProviderForm,
+    RateForm,
+    weeks_ahead,
+)
 from .permissions import (
     CAPACITY_DECLARERS,
     capacity_for,
@@ -49,6 +58,7 @@ CAPACITY_COLUMNS = [
     Column("zone", lambda c: c.zone.code),
     Column("week_start", lambda c: c.week_start),
     Column("hours", lambda c: c.hours),
+    Column("remaining_hours", lambda c: c.remaining_hours),
     Column("declared_at", lambda c: c.declared_at),
 ]
 
@@ -227,3 +237,34 @@ def capacity(request):
         "providers/capacity_list.html",
         {"form": form, "filters": filters, "page": page, "query": query},
     )
+
+
+@login_required
+def capacity_grid(request):
+    """Spare hours for every zone a provider works in and the coming weeks, on one form.
+    A provider user declares for its own organisation; staff choose the provider first."""
+    require_role(request.user, *CAPACITY_DECLARERS)
+    chooser = None
+    if request.user.role == Role.PROVIDER:
+        provider = request.user.provider
+    else:
+        chooser = GridProviderForm(request.GET or None, user=request.user)
+        provider = chooser.cleaned_data["provider"] if chooser.is_valid() else None
+    context = {"chooser": chooser, "provider": provider, "form": None}
+    if provider is not None:
+        weeks = weeks_ahead()
+        zones, declared = selectors.capacity_grid(provider, weeks)
+        form = CapacityGridForm(request.POST or None, zones=zones, weeks=weeks, declared=declared)
+        if request.method == "POST" and form.is_valid():
+            count = form.save(by=request.user, provider=provider)
+            if count is not None:
+                messages.success(request, _declared_message(provider, count))
+                return redirect(request.get_full_path())
+        context |= {"form": form, "weeks": weeks}
+    return render(request, "providers/capacity_grid.html", context)
+
+
+def _declared_message(provider, count) -> str:
+    if not count:
+        return f"Nothing changed: {provider.name}'s spare hours are as they were."
+    return f"{provider.name}: {count} figure{'s' if count != 1 else ''} of spare hours declared."

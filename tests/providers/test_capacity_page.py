@@ -148,7 +148,7 @@ def test_csv_and_query_count(page, users, exeter, django_assert_max_num_queries)
             io.StringIO(b"".join(client.get(URL, {"format": "csv"}).streaming_content).decode())
         )
     )
-    assert rows[0] == ["provider", "zone", "week_start", "hours", "declared_at"]
+    assert rows[0] == ["provider", "zone", "week_start", "hours", "remaining_hours", "declared_at"]
     assert rows[1][:2] == ["PROV-A", "EXETER"]
     with django_assert_max_num_queries(20) as few:
         client.get(URL)
