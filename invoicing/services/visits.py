@@ -61,9 +61,11 @@ INSERT_ROWS = 5_000  # rows a statement: PostgreSQL would take a file in one, at
 
 
 @dataclass(slots=True)
-class NewVisit:
-    """A delivered visit about to be recorded: its columns, no model instance (a file's
-    50,000 of them would cost more than everything else the import does)."""
+class VisitRow:
+    """A delivered visit as plain values, no model instance (50,000 of them, a file's or an
+    invoice's, would cost more than everything else the import or the build does): one
+    about to be recorded (`id` None), or one an invoice reads and prices (`paid_minutes`,
+    `rate`)."""
 
     package_id: int
     provider_id: int
@@ -74,7 +76,7 @@ class NewVisit:
     actual_end: object
     carers: int
     recorded_at: object
-    recorded_by_id: int
+    recorded_by_id: int | None
     actual_minutes: int = 0
     payable_minutes: int = 0
     planned_visit_id: int | None = None
@@ -85,9 +87,9 @@ class NewVisit:
     short: bool = False
     late: bool = False
     unplanned: bool = False
-    # Not priced yet (what the rollup reads of an invoiced visit).
-    paid_minutes = None
-    rate = None
+    id: int | None = None
+    paid_minutes: int | None = None  # priced by an invoice
+    rate: object = None
 
     @property
     def delivered_minutes(self):
@@ -129,7 +131,7 @@ def import_visits(
 
 
 def _record(*, by, records, progress=None, want_ids=True):
-    """[(NewVisit, its id)] for the records, all recorded, or VisitImportRejected. A file
+    """[(VisitRow, its id)] for the records, all recorded, or VisitImportRejected. A file
     has no use for the ids (want_ids=False): on PostgreSQL it is copied in, not inserted."""
     if not (by and by.is_authenticated and by.role in VISIT_RECORDERS):
         raise PermissionDenied
@@ -142,7 +144,7 @@ def _record(*, by, records, progress=None, want_ids=True):
         visits = _priced(by, checked, care)
         report = _reporter(progress, "recorded", len(visits))
         if want_ids:
-            ids = _insert(visits, report)
+            ids = insert_rows(visits, report)
         else:
             ids = [None] * len(visits)
             _copy(visits, report)
@@ -264,7 +266,7 @@ def _errors(by, clean, package, today, seen, care):
 
 
 def _priced(by, checked, care):
-    """NewVisits: each matched to the nearest planned visit of its day not yet fulfilled,
+    """VisitRows: each matched to the nearest planned visit of its day not yet fulfilled,
     flagged, and priced by its provider's pay rule. What a package's day needs (its
     planned visits, who cared, the rate) is found once for all the day's visits."""
     fulfilled = _fulfilled(checked)
@@ -280,7 +282,7 @@ def _priced(by, checked, care):
         planned = _match(planned_on, clean, fulfilled[key])
         if planned is not None:
             fulfilled[key].add(planned.id)
-        visit = NewVisit(
+        visit = VisitRow(
             package_id=key[0],
             provider_id=provider.id,
             zone_id=package.zone_id,
@@ -309,8 +311,8 @@ def _day_of(care, key, book, terms):
     return package, provider, base_rate, schedule.planned_visits_on(package, day)
 
 
-def _insert(visits, report):
-    """Write the visits in multi-row INSERTs; their ids, in order."""
+def insert_rows(visits, report=lambda done: None):
+    """Write the visits (VisitRows) in multi-row INSERTs; their ids, in order."""
     if not visits:
         return []
     table = connection.ops.quote_name(DeliveredVisit._meta.db_table)
@@ -345,7 +347,7 @@ def _copy(visits, report):
     time multi-row INSERTs take), INSERT_ROWS a statement so that progress is told; by
     multi-row INSERTs elsewhere."""
     if connection.vendor != "postgresql":
-        _insert(visits, report)
+        insert_rows(visits, report)
         return
     table = connection.ops.quote_name(DeliveredVisit._meta.db_table)
     # No column is text, so each value is written as Python writes it: PostgreSQL reads
