@@ -14,6 +14,8 @@ from functools import lru_cache
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.formats import date_text
+
 from . import pay
 
 FIELDS = ("package", "date", "actual_start", "actual_end", "carers")
@@ -64,7 +66,7 @@ class VisitRecordForm(forms.Form):
         if not pay.exists_in_uk(day, value):
             self.add_error(
                 name,
-                f"{value:%H:%M} does not exist on {day:%Y-%m-%d} in the UK: the clocks went "
+                f"{value:%H:%M} does not exist on {date_text(day)} in the UK: the clocks went "
                 "forward an hour at 01:00.",
             )
 

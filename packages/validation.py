@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from core import clock
+from core.formats import date_text
 
 from .models import (
     DAYS,
@@ -77,7 +78,7 @@ def check_date_of_birth(born) -> None:
         raise ValidationError("Date of birth must be in the past.", code="future_birth")
     if born < EARLIEST_BIRTH:
         raise ValidationError(
-            f"Date of birth must be on or after {EARLIEST_BIRTH:%-d %B %Y}.", code="early_birth"
+            f"Date of birth must be on or after {date_text(EARLIEST_BIRTH)}.", code="early_birth"
         )
 
 
@@ -88,7 +89,7 @@ def check_near_today(day, *, what: str) -> None:
     if not earliest <= day <= latest:
         raise ValidationError(
             f"The {what} must be within a year of today: "
-            f"between {earliest:%-d %B %Y} and {latest:%-d %B %Y}.",
+            f"between {date_text(earliest)} and {date_text(latest)}.",
             code="implausible_date",
         )
 

@@ -243,8 +243,8 @@ def _declare(*, by, provider, zone, week_start, hours) -> tuple[Capacity, bool]:
         raise ValidationError(
             {
                 "week_start": [
-                    f"{week_start:%Y-%m-%d} is a {week_start:%A}: a week starts on a Monday "
-                    f"(that week's is {monday:%Y-%m-%d})."
+                    f"{date_text(week_start)} is a {week_start:%A}: a week starts on a Monday "
+                    f"(that week's is {date_text(monday)})."
                 ]
             }
         )
@@ -276,7 +276,7 @@ def _check_dates(contract):
             {
                 "ends_on": [
                     "The end date must be on or after the start date "
-                    f"({contract.starts_on:%-d %B %Y}): a contract cannot end before it starts."
+                    f"({date_text(contract.starts_on)}): a contract cannot end before it starts."
                 ]
             }
         )

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.models import Role
 from core import clock
+from core.formats import date_text
 from core.pages import paginate, wants_csv
 from core.permissions import MARKET_MANAGERS, has_role, require_role
 from core.tables import Column, table_csv
@@ -179,7 +180,7 @@ def rates(request):
             messages.success(
                 request,
                 f"{rate.provider.name}: £{rate.hourly_rate} an hour in {where} "
-                f"from {rate.effective_from:%-d %B %Y}.",
+                f"from {date_text(rate.effective_from)}.",
             )
             return redirect("providers:rates")
     filters = RateFilter(request.GET, queryset=rates_for(request.user))
@@ -224,7 +225,7 @@ def capacity(request):
                 messages.success(
                     request,
                     f"{declared.provider.name}: {declared.hours.normalize():f} spare hours in "
-                    f"{declared.zone.name} in the week starting {declared.week_start:%d %b %Y}.",
+                    f"{declared.zone.name} in the week starting {date_text(declared.week_start)}.",
                 )
                 return redirect("providers:capacity")
     filters = CapacityFilter(request.GET, queryset=capacity_for(request.user))

@@ -22,6 +22,7 @@ from django.db.models import Q
 from accounts.models import Role
 from core import audit, clock
 from core.errors import Conflict
+from core.formats import date_text
 from packages.models import Package, PackageStatus
 from providers.models import Provider
 from providers.rates import RateBook
@@ -225,7 +226,7 @@ def _check_invoice_input(provider, period_start, period_end, reference, received
     elif period_end is not None and received_on < period_end:
         # Invoiced in arrears: an invoice cannot arrive before the care it bills for ends.
         errors["received_on"] = [
-            f"The date received cannot be before the period ends ({period_end:%-d %B %Y})."
+            f"The date received cannot be before the period ends ({date_text(period_end)})."
         ]
     if errors:
         raise ValidationError(errors)

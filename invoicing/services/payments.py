@@ -16,6 +16,7 @@ from django.db.models import Sum
 
 from core import audit, clock
 from core.errors import Conflict
+from core.formats import date_text
 
 from .. import rollup
 from ..models import CreditNote, Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentRun
@@ -130,7 +131,7 @@ def pay_invoice(*, invoice_id, by, paid_on: datetime.date, payment_reference: st
         invoice = _locked(invoice_id, "pay")
         if paid_on < invoice.received_on:
             raise ValidationError(
-                {"paid_on": [f"The invoice was received on {invoice.received_on:%Y-%m-%d}."]}
+                {"paid_on": [f"The invoice was received on {date_text(invoice.received_on)}."]}
             )
         due = outstanding(invoice, _paid_so_far([invoice.pk])[invoice.pk])
         if not _payable(invoice, due):

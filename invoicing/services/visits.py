@@ -25,6 +25,7 @@ from django.db import connection, transaction
 
 from accounts.models import Role
 from core import clock
+from core.formats import date_text
 from providers.models import Provider
 from providers.rates import RateBook
 
@@ -246,19 +247,19 @@ def _errors(by, clean, package, today, seen, care):
         return {"package": [f"Package {clean['package']} is not placed with {whose}."]}
     day = clean["date"]
     if day < package.start_date:
-        return {"date": [f"Before the package started on {package.start_date:%Y-%m-%d}."]}
+        return {"date": [f"Before the package started on {date_text(package.start_date)}."]}
     if day > today:
-        return {"date": [f"After today ({today:%Y-%m-%d}): record visits once delivered."]}
+        return {"date": [f"After today ({date_text(today)}): record visits once delivered."]}
     if package.ended_on and day > package.ended_on:
-        return {"date": [f"After the package ended on {package.ended_on:%Y-%m-%d}."]}
+        return {"date": [f"After the package ended on {date_text(package.ended_on)}."]}
     placement = care.placement_on(package.pk, day)
     if placement is None or (by.role == Role.PROVIDER and placement.provider_id != by.provider_id):
         whose = "a provider" if by.role == Role.ADMIN else "your organisation"
-        return {"date": [f"Package {package.pk} is not placed with {whose} on {day:%Y-%m-%d}."]}
+        return {"date": [f"Package {package.pk} is not placed with {whose} on {date_text(day)}."]}
     if (package.pk, day, clean["actual_start"]) in seen:
         return {
             "actual_start": [
-                f"A visit to package {package.pk} on {day:%Y-%m-%d} at "
+                f"A visit to package {package.pk} on {date_text(day)} at "
                 f"{clean['actual_start']:%H:%M} is already recorded."
             ]
         }

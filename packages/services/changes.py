@@ -16,7 +16,7 @@ from django.db.models import Max
 
 from core import audit, clock
 from core.errors import Conflict
-from core.formats import hours_text
+from core.formats import date_text, hours_text
 from core.permissions import may_broker_zone
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
@@ -275,7 +275,7 @@ def change_package(*, by, package_id, effective_from, visits, flexible_plan=None
             package_id=package.pk,
             kind=EventKind.CHANGED,
             by=by,
-            detail=f"From {effective_from:%-d %B %Y}: {hours_text(version.weekly_hours)} hours "
+            detail=f"From {date_text(effective_from)}: {hours_text(version.weekly_hours)} hours "
             f"a week (was {hours_text(hours_before)}). {reason}",
         )
         notices.package_changed(package, version, hours_before)
@@ -289,6 +289,6 @@ def _check_effective_from(package, effective_from):
     if not package.start_date <= effective_from <= latest:
         raise ValidationError(
             f"The change must start between the package's start date "
-            f"({package.start_date:%-d %B %Y}) and {CHANGE_AHEAD_DAYS} days ahead "
-            f"({latest:%-d %B %Y})."
+            f"({date_text(package.start_date)}) and {CHANGE_AHEAD_DAYS} days ahead "
+            f"({date_text(latest)})."
         )

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from core import audit, clock
 from core.errors import Conflict
+from core.formats import date_text
 
 from .. import notices, signals
 from ..commissioned import keeps_step
@@ -135,7 +136,7 @@ def hand_back_package(*, package_id, by, reason, last_day=None) -> Package:
     if package.under_notice:
         raise Conflict(
             f"This package is already handed back: its provider's last day is "
-            f"{package.handed_back_until:%d/%m/%Y}."
+            f"{date_text(package.handed_back_until)}."
         )
     provider = package.provider
     now = clock.now()
@@ -148,7 +149,7 @@ def hand_back_package(*, package_id, by, reason, last_day=None) -> Package:
         _move(package, "hand_back", by=by, provider=None, placed_at=None, **_new_round(package))
     else:
         _give_notice(by, package, last_day)
-    detail = reason if last_day is None else f"Last day {last_day:%d/%m/%Y}: {reason}"
+    detail = reason if last_day is None else f"Last day {date_text(last_day)}: {reason}"
     record_event(
         package_id=package.pk, kind=EventKind.HANDED_BACK, by=by, provider=provider, detail=detail
     )
@@ -225,7 +226,7 @@ def _reopen(package) -> None:
     record_event(
         package_id=package.pk,
         kind=EventKind.HANDED_BACK,
-        detail=f"The last day, {last_day:%d/%m/%Y}, passed with no provider to follow: open.",
+        detail=f"The last day, {date_text(last_day)}, passed with no provider to follow: open.",
     )
 
 
@@ -247,7 +248,7 @@ def end_package(*, package_id, by, ended_on=None) -> Package:
         # Brokering for a provider to follow stops: its pending offers are withdrawn.
         signals.package_cancelled.send(sender=Package, package_id=package.pk)
     record_event(
-        package_id=package.pk, kind=EventKind.ENDED, by=by, detail=f"Last day {ended_on:%d/%m/%Y}"
+        package_id=package.pk, kind=EventKind.ENDED, by=by, detail=f"Last day {date_text(ended_on)}"
     )
     return package
 
@@ -288,7 +289,7 @@ def _place_next(package, provider_id, *, by, kind, detail) -> Package:
     package.next_provider_id, package.escalated, package.escalated_at = provider_id, False, None
     package.save(update_fields=["next_provider", "escalated", "escalated_at", "updated_at"])
     audit.record(by=by, obj=package, changes=audit.changed(before, package))
-    detail = " ".join(filter(None, [detail, f"Takes over on {starts_on:%d/%m/%Y}."]))
+    detail = " ".join(filter(None, [detail, f"Takes over on {date_text(starts_on)}."]))
     record_event(package_id=package.pk, kind=kind, by=by, provider=provider_id, detail=detail)
     return package
 

@@ -13,6 +13,7 @@ from django.db.models import F
 
 from core import audit, clock
 from core.errors import Conflict
+from core.formats import date_text
 
 from .. import notices
 from ..models import EventKind, Package, PackageStatus, Review, ReviewOutcome
@@ -47,7 +48,7 @@ def record_review(
         package_id=package.pk,
         kind=EventKind.REVIEWED,
         by=by,
-        detail=f"Held {held_on:%d/%m/%Y}: {ReviewOutcome(outcome).label.lower()}",
+        detail=f"Held {date_text(held_on)}: {ReviewOutcome(outcome).label.lower()}",
     )
     if outcome == ReviewOutcome.END:
         end_package(package_id=package.pk, by=by, ended_on=held_on)

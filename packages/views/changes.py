@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core.formats import date_text
 from core.permissions import require_role
 
 from .. import services
@@ -64,7 +65,7 @@ def package_change(request, pk):
         else:
             messages.success(
                 request,
-                f"Package {pk} changes from {version.effective_from:%-d %B %Y}: "
+                f"Package {pk} changes from {date_text(version.effective_from)}: "
                 "its provider has been told",
             )
             return redirect(reverse("packages:detail", args=[pk]) + "#versions")

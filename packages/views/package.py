@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from core import clock, panels
+from core.formats import date_text
 from core.permissions import has_role, require_role
 
 from .. import selectors, services
@@ -188,6 +189,6 @@ def _handed_back(pk, last_day) -> str:
     if last_day is None:
         return f"Package {pk} handed back: brokering starts again"
     return (
-        f"Package {pk} handed back: you care for it until {last_day:%-d %B %Y}, "
+        f"Package {pk} handed back: you care for it until {date_text(last_day)}, "
         "while brokering finds the next provider"
     )

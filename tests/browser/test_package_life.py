@@ -113,7 +113,7 @@ def test_a_provider_hands_a_package_back_with_notice_and_the_worklist_shows_it(
     last_day = clock.today() + datetime.timedelta(days=14)
     fill_date(tab, "Your last day of care", last_day)
     hand_back.get_by_role("button", name="Hand back").click()
-    expect(tab.locator(".govuk-notification-banner")).to_contain_text(f"{last_day:%-d %B %Y}")
+    expect(tab.locator(".govuk-notification-banner")).to_contain_text(f"{last_day:%-d %b %Y}")
     # Still theirs until the last day: the page stays open to them, marked handed back.
     expect(tab.get_by_text("Handed back", exact=True).first).to_be_visible()
     screenshot(tab, "life_hand_back_provider")

@@ -111,7 +111,7 @@ def test_a_time_the_clocks_skip_is_refused_naming_it(
     response = api(provider_user).post(VISITS, body, format="json")
     assert response.status_code == 400
     assert list(response.json()) == [field]
-    assert "does not exist on 2027-03-28" in response.json()[field][0]
+    assert "does not exist on 28 Mar 2027" in response.json()[field][0]
     assert package.delivered_visits.count() == 0
 
 

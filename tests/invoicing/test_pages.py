@@ -174,7 +174,7 @@ def test_finance_records_an_invoice_received_by_post(page, users, package):
 def test_an_invoice_cannot_be_received_before_its_period_ends(page, users, package):
     deliver(users["provider"], package)
     response = _by_post(page(users["finance"]), period_end="2025-03-11", received_on="2025-03-03")
-    assert "The date received cannot be before the period ends (11 March 2025)" in (
+    assert "The date received cannot be before the period ends (11 Mar 2025)" in (
         response.content.decode()
     )
     assert not Invoice.objects.exists()

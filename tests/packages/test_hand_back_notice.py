@@ -196,7 +196,7 @@ def test_a_provider_hands_back_with_notice_on_the_package_page(page, placed):
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "you care for it until 9 March 2026" in body
+    assert "you care for it until 9 Mar 2026" in body
     assert "last day 9 Mar 2026" in body  # dates shown as govuk_date writes them
     assert "Hand this package back" not in body  # once is enough
     package.refresh_from_db()

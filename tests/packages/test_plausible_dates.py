@@ -78,7 +78,7 @@ def test_the_page_refuses_an_implausible_start_date(page, broker, zone):
     )
     html = response.content.decode()
     assert "The start date must be within a year of today" in html
-    assert "Date of birth must be on or after 1 January 1900" in html
+    assert "Date of birth must be on or after 1 Jan 1900" in html
     assert not Package.objects.exists()
 
 

@@ -115,7 +115,7 @@ def test_a_week_that_is_not_a_monday_names_the_monday(api, users, exeter):
         CAPACITY, declaration(week_start="2026-03-04"), format="json"
     )
     assert response.json()["week_start"] == [
-        "2026-03-04 is a Wednesday: a week starts on a Monday (that week's is 2026-03-02)."
+        "4 Mar 2026 is a Wednesday: a week starts on a Monday (that week's is 2 Mar 2026)."
     ]
 
 
