@@ -52,6 +52,16 @@ WORKLIST_COLUMNS = [
     Column("waiting_minutes", lambda p: int((clock.now() - p.waiting_from).total_seconds() // 60)),
     Column("escalated", lambda p: "yes" if p.escalated else "no"),
     Column("hospital_ready_on", lambda p: p.hospital_ready_on or ""),
+    # What the worklist shows of its brokering (selectors.with_brokering_facts).
+    Column("fill_overdue", lambda p: "yes" if p.fill_overdue else "no"),
+    Column("offer_held_by", lambda p: " ".join(o.provider.code for o in p.current_offers)),
+    Column(
+        "answer_by", lambda p: _iso(min((o.expires_at for o in p.current_offers), default=None))
+    ),
+    Column("round", lambda p: p.brokering_round),
+    Column("declined", lambda p: p.declines),
+    Column("expired", lambda p: p.expiries),
+    Column("handed_back", lambda p: "yes" if p.handed_back else "no"),
 ]
 # A provider's own packages carry the people's identity (and are logged).
 PROVIDER_COLUMNS = [
@@ -91,10 +101,10 @@ def worklist(request):
     """Open packages, urgent first, then longest waiting; the table refreshes itself."""
     require_role(request.user, *PACKAGE_WRITERS)
     filters, packages = _filtered(request, packages_for(request.user))
-    packages = selectors.worklist(packages).select_related("person")
+    packages = selectors.with_brokering_facts(selectors.worklist(packages).select_related("person"))
     if wants_csv(request):
         return table_csv("worklist", WORKLIST_COLUMNS, packages)
-    page, _ = paginate(request, selectors.with_brokering_facts(packages))
+    page, _ = paginate(request, packages)
     selectors.show_zone_capacity(page)
     search = _searched(request)
     if search:

@@ -1,11 +1,14 @@
 """The package pages: who may open them, recording a referral, the lists and the actions."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.utils import timezone
 
 from packages.models import EventKind, Package, PackageStatus, Person, PersonAccess
+from tests.brokering.factories import OfferFactory
 from tests.factories import (
     BrokerFactory,
     FlexiblePlanFactory,
@@ -430,6 +433,41 @@ def test_worklist_csv(page, broker, zone):
     header, row = body.strip().splitlines()
     assert "waiting_minutes" in header
     assert row.startswith(f"{package.pk},EXE,") and ",90," in row
+
+
+def test_worklist_csv_has_the_brokering_facts_the_table_shows(page, broker, zone):
+    package = OpenPackageFactory(
+        zone=zone, submitted_at=timezone.now() - datetime.timedelta(hours=5), brokering_round=2
+    )
+    holder = ProviderFactory(code="HOLDER")
+    OfferFactory(package=package, provider=holder, round=2)
+    OfferFactory(
+        package=package,
+        round=1,
+        status="declined",
+        answered_at=timezone.now(),
+        decline_reason="no_capacity",
+    )
+    OfferFactory(package=package, round=1, status="expired")
+
+    body = b"".join(page(broker).get("/packages/worklist/?format=csv").streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+
+    assert len(rows) == 1
+    facts = {
+        k: rows[0][k]
+        for k in ("fill_overdue", "offer_held_by", "round", "declined", "expired", "handed_back")
+    }
+    # Standard, 5 hours since submit: past the zone's 4-hour target.
+    assert facts == {
+        "fill_overdue": "yes",
+        "offer_held_by": "HOLDER",
+        "round": "2",
+        "declined": "1",
+        "expired": "1",
+        "handed_back": "no",
+    }
+    assert rows[0]["answer_by"]
 
 
 def test_provider_sees_its_packages_with_identity_and_each_view_is_logged(
