@@ -163,7 +163,8 @@ def answer_sections(forms_) -> list[dict]:
                     (f"Visit {number}", visit_in_words(**_spoken(visit)))
                     for number, visit in enumerate(visits, start=1)
                 ),
-                ("Weekly carer hours", hours_text(validation.weekly_carer_hours(visits))),
+                # Worked out from the visits: nothing to change here itself.
+                ("Weekly carer hours", hours_text(validation.weekly_carer_hours(visits)), False),
                 ("Flexible 4-week plan", _plan_text(plan)),
             ],
         ),
@@ -171,7 +172,9 @@ def answer_sections(forms_) -> list[dict]:
 
 
 def _section(title, anchor, rows):
-    return {"title": title, "anchor": anchor, "rows": [(q, a or "Not given") for q, a in rows]}
+    """Each row (question, answer[, changeable]): an answer not given says so."""
+    rows = [(row[0], row[1] or "Not given", row[2] if len(row) > 2 else True) for row in rows]
+    return {"title": title, "anchor": anchor, "rows": rows}
 
 
 def _spoken(visit) -> dict:

@@ -176,6 +176,7 @@ def test_a_broker_takes_a_referral_on_the_phone_and_checks_the_answers(browser_p
     tab.get_by_label("Community", exact=True).check()
     fill_date(tab, "Start date", clock.today())
     tab.get_by_label("Independence").check()
+    tab.get_by_label("Daily living").check()
     visit = tab.locator("[data-visit]").nth(0)
     visit.get_by_label("Monday").check()
     visit.get_by_label("Time").fill("09:00")
@@ -188,6 +189,7 @@ def test_a_broker_takes_a_referral_on_the_phone_and_checks_the_answers(browser_p
     contact = tab.locator("[data-section=contact]")
     expect(contact).to_contain_text("code 4321")
     expect(tab.locator("[data-section=referrer]")).to_contain_text("RD&E Ward A5")
+    expect(tab.locator("[data-section=referral]")).to_contain_text("Daily living, Independence")
     screenshot(tab, "life_check_answers")
     # A wrong digit read back over the phone: Change leads to the answer, then back here.
     contact.get_by_role("link", name="Change phone").click()

@@ -126,3 +126,9 @@ def test_another_brokers_referral_in_progress_is_404_outside_its_zone(page, zone
     assert page(north).get(f"/packages/new/{held.pk}/check/").status_code == 404
     assert "943 476 5919" not in page(north).get("/packages/drafts/").content.decode()
     assert page(BrokerFactory(username="all")).get(f"/packages/new/{held.pk}/").status_code == 200
+
+
+def test_more_than_one_goal_can_be_chosen(page, broker, zone):
+    html = page(broker).get("/packages/new/").content.decode()
+    assert 'name="goals" type="checkbox" value="independence"' in html
+    assert 'name="goals" type="radio"' not in html
