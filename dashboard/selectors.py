@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from brokering.models import Offer, OfferStatus
 from core import clock
 from invoicing.selectors import on_time_payment_rates, spend_by_zone_per_period
+from packages import commissioned
 from packages.models import (
     HandBack,
     Package,
@@ -36,7 +37,6 @@ from packages.models import (
     Source,
 )
 from providers.models import Capacity, Contract, Provider, contracts_in_force
-from zones.models import ROTATION_EPOCH
 
 from .aggregates import Minutes, Percentile
 
@@ -386,12 +386,9 @@ def placed_hours_by_zone(scope):
 
 # --- Spend ---------------------------------------------------------------------
 
-PERIOD_DAYS = 28
-
-
-def period_start(day: datetime.date) -> datetime.date:
-    """The first day of the 4-week period `day` falls in (periods run from ROTATION_EPOCH)."""
-    return day - datetime.timedelta(days=(day - ROTATION_EPOCH).days % PERIOD_DAYS)
+# The spend rollups' periods (their rows per zone and period serve whole ones).
+PERIOD_DAYS = commissioned.PERIOD_DAYS
+period_start = commissioned.spend_period_start
 
 
 def spend_by_zone_and_period(scope):

@@ -179,6 +179,33 @@ class DailyDelivery(models.Model):
         return f"Delivery in zone {self.zone_id} on {self.date}"
 
 
+class PeriodDelivery(models.Model):
+    """DailyDelivery summed per zone and 4-week spend period (`period_start`, see
+    packages.commissioned.spend_period_start), kept in step with it by the same changes
+    (invoicing.rollup), so that spend over whole periods reads a row per zone and period,
+    not 28. Rebuilt from DailyDelivery by `rollup.rebuild()`."""
+
+    # Defaults in the database too: each change adds only the measures it moves.
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField()
+    delivered_minutes = models.BigIntegerField(default=0, db_default=0)
+    delivered_minute_pounds = models.DecimalField(**MINUTE_POUNDS, db_default=0)
+    payable_minutes = models.BigIntegerField(default=0, db_default=0)
+    payable_minute_pounds = models.DecimalField(**MINUTE_POUNDS, db_default=0)
+    paid_minute_pounds = models.DecimalField(**MINUTE_POUNDS, db_default=0)
+
+    class Meta:
+        ordering = ["period_start", "zone_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "zone"], name="delivery_per_zone_and_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"Delivery in zone {self.zone_id} in the period from {self.period_start}"
+
+
 class InvoiceStatus(models.TextChoices):
     RECEIVED = "received", "Received"
     APPROVED = "approved", "Approved"

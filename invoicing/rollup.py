@@ -1,5 +1,7 @@
 """The daily delivery rollup (DailyDelivery): what each delivered visit adds to its zone
-and day, kept in step by the services that write visits, in their own transaction.
+and day, kept in step by the services that write visits, in their own transaction; and
+the same sums per zone and 4-week spend period (PeriodDelivery), added by every change
+with its days, so that spend over whole periods reads a row per zone and period.
 
 - `add_visits(visits)`: visits just recorded (by call monitoring, a file, the demo).
 - `apply_pricing(priced, added=...)`: an invoice has just priced visits (and recorded
@@ -25,7 +27,10 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import Coalesce
 
-from .models import MINUTE_POUNDS, DailyDelivery, DeliveredVisit
+from core.rollups import add_up
+from packages.commissioned import PERIOD_DAYS, spend_period_start
+
+from .models import MINUTE_POUNDS, DailyDelivery, DeliveredVisit, PeriodDelivery
 
 MEASURES = (
     "delivered_minutes",
@@ -89,6 +94,26 @@ def _add(totals) -> None:
     rows = [(zone_id, day, *sums) for (day, zone_id), sums in sorted(totals.items()) if any(sums)]
     if not rows:
         return
+    _add_days(rows)
+    _add_periods(rows, MEASURES)
+
+
+def _add_periods(rows, measures) -> None:
+    """(zone id, day, *measures) rows added to their zone's spend period."""
+    periods = defaultdict(lambda: [0] * len(measures))
+    for zone_id, day, *values in rows:
+        sums = periods[(spend_period_start(day), zone_id)]
+        for index, value in enumerate(values):
+            sums[index] += value
+    add_up(
+        PeriodDelivery,
+        ("period_start", "zone_id"),
+        measures,
+        [(*key, *sums) for key, sums in periods.items()],
+    )
+
+
+def _add_days(rows) -> None:
     table = connection.ops.quote_name(DailyDelivery._meta.db_table)
     columns = ", ".join(("zone_id", "date", *MEASURES))
     additions = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in MEASURES)
@@ -124,7 +149,9 @@ def _paid_sums(visits):
     )
 
 
-def _add_paid(visits) -> None:
+def _add_paid(visits, *, periods=True) -> None:
+    """What `visits` pay, added to their days' paid (and, unless a rebuild sums them from
+    the days afterwards, to their periods')."""
     table = connection.ops.quote_name(DailyDelivery._meta.db_table)
     select, params = _paid_sums(visits).query.sql_with_params()
     zeros = ", ".join(f"0 AS {m}" for m in MEASURES)
@@ -136,6 +163,8 @@ def _add_paid(visits) -> None:
             f"paid_minute_pounds = {table}.paid_minute_pounds + excluded.paid_minute_pounds",
             params,
         )
+    if periods:
+        _add_periods(list(_paid_sums(visits)), ("paid_minute_pounds",))
 
 
 def recomputed(visits=None):
@@ -184,8 +213,26 @@ def rebuild(
         columns = ", ".join(("zone_id", "date", *MEASURES))
         cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
         rows = cursor.rowcount
-        _add_paid(visits.filter(invoice_line__payment__isnull=False))
+        _add_paid(visits.filter(invoice_line__payment__isnull=False), periods=False)
+        _rebuild_periods(zone_ids, first, last)
         return rows
+
+
+def _rebuild_periods(zone_ids, first, last) -> None:
+    """Sum the period rows of the periods that `first`..`last` touches again from their
+    days' rows (in the rebuild's transaction, the day rows locked)."""
+    periods, days = PeriodDelivery.objects.all(), DailyDelivery.objects.all()
+    if zone_ids is not None:
+        periods, days = periods.filter(zone_id__in=zone_ids), days.filter(zone_id__in=zone_ids)
+    if first is not None:
+        first = spend_period_start(first)
+        periods, days = periods.filter(period_start__gte=first), days.filter(date__gte=first)
+    if last is not None:
+        last = spend_period_start(last) + datetime.timedelta(days=PERIOD_DAYS - 1)
+        periods, days = periods.filter(period_start__lte=last), days.filter(date__lte=last)
+    periods.delete()
+    measures = (*MEASURES, "paid_minute_pounds")
+    _add_periods(days.values_list("zone_id", "date", *measures).iterator(), measures)
 
 
 def undo_pricing(priced: Iterable[DeliveredVisit], *, removed: Iterable[DeliveredVisit] = ()):

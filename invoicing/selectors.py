@@ -38,6 +38,7 @@ from .models import (
     LineKind,
     Payment,
     PaymentRun,
+    PeriodDelivery,
 )
 
 ZERO = Decimal("0.00")
@@ -306,23 +307,42 @@ def _period_of_day(periods, field="date"):
 
 
 def _add_delivered(rows, periods):
-    """Delivered and payable from the daily delivery rollup: a row per zone and day,
-    however many visits (see DailyDelivery)."""
-    sums = (
-        DailyDelivery.objects.filter(date__range=(periods[0][0], periods[-1][1]))
-        .annotate(period=_period_of_day(periods))
-        .values("zone_id", "period")
-        .annotate(
-            delivered=Sum("delivered_minutes"),
-            delivered_money=Sum("delivered_minute_pounds"),
-            payable=Sum("payable_minutes"),
-            payable_money=Sum("payable_minute_pounds"),
-            paid_money=Sum("paid_minute_pounds"),
+    """Delivered and payable from the delivery rollups: a row per zone and whole spend
+    period that has passed (PeriodDelivery), a row per zone and day for other days
+    (DailyDelivery), however many visits."""
+    today = clock.today()
+    whole = {
+        start: index
+        for index, (start, end) in enumerate(periods)
+        if end < today and commissioned.whole_period(start, end)
+    }
+    measures = {
+        "delivered": Sum("delivered_minutes"),
+        "delivered_money": Sum("delivered_minute_pounds"),
+        "payable": Sum("payable_minutes"),
+        "payable_money": Sum("payable_minute_pounds"),
+        "paid_money": Sum("paid_minute_pounds"),
+    }
+    sums = []
+    if whole:
+        sums += (
+            PeriodDelivery.objects.filter(period_start__in=list(whole))
+            .values("zone_id", "period_start")
+            .annotate(**measures)
+            .order_by()
         )
-        .order_by()
-    )
+    days = [period for index, period in enumerate(periods) if index not in whole.values()]
+    if days:
+        sums += (
+            DailyDelivery.objects.filter(commissioned.any_range(days))
+            .annotate(period=_period_of_day(periods))
+            .values("zone_id", "period")
+            .annotate(**measures)
+            .order_by()
+        )
     for row in sums:
-        zone = rows[row["period"]][row["zone_id"]]
+        index = row["period"] if "period" in row else whole[row["period_start"]]
+        zone = rows[index][row["zone_id"]]
         zone["delivered_hours"] = pay.hours(row["delivered"])
         zone["delivered_pounds"] = _pounds(row["delivered_money"])
         zone["payable_hours"] = pay.hours(row["payable"])

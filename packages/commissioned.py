@@ -7,8 +7,10 @@ day, for the days that have passed, kept in step in the same transaction as the 
 - `close_days()`: the periodic job; rolls up every day that has passed since the last
   run (looking at state: a missed run is caught by the next).
 - `rebuild()`: recompute every row (the `rebuild_commissioned_rollup` command).
-- `commissioned_by_zone_and_period(periods)`: what spend reads: the rows, and for the
-  days not rolled up yet, the same sums worked out from the placements.
+- `commissioned_by_zone_and_period(periods)`: what spend reads: the rows (a whole spend
+  period's from CommissionedPeriod, the same rows summed per zone and 4-week period by
+  every change), and for the days not rolled up yet, the same sums worked out from the
+  placements.
 
 A package's care is its placements (each provider from its first to its last day, never
 past the package's end) and its versions (the weekly hours in force each day), priced by
@@ -34,13 +36,34 @@ from django.db import connection, transaction
 from django.db.models import Case, Min, Q, Sum, Value, When
 
 from core import clock
+from core.rollups import add_up
 from providers.rates import RateBook
+from zones.models import ROTATION_EPOCH
 
-from .models import CommissionedDay, CommissionedHorizon, Package, PackageVersion, Placement
+from .models import (
+    CommissionedDay,
+    CommissionedHorizon,
+    CommissionedPeriod,
+    Package,
+    PackageVersion,
+    Placement,
+)
 
 ONE_DAY = datetime.timedelta(days=1)
 ZERO = Decimal(0)
 BATCH = 5000
+# Spend is shown by 4-week period, the periods running from ROTATION_EPOCH (a Monday).
+PERIOD_DAYS = 28
+
+
+def spend_period_start(day: datetime.date) -> datetime.date:
+    """The first day of the 4-week spend period `day` falls in."""
+    return day - datetime.timedelta(days=(day - ROTATION_EPOCH).days % PERIOD_DAYS)
+
+
+def whole_period(first: datetime.date, last: datetime.date) -> bool:
+    """`first`..`last` is exactly one spend period, which a period rollup row sums."""
+    return spend_period_start(first) == first and (last - first).days == PERIOD_DAYS - 1
 
 
 @dataclass(frozen=True)
@@ -228,6 +251,25 @@ def _add(changes) -> None:
     rows = [(zone_id, day, *sums) for (zone_id, day), sums in sorted(changes.items())]
     if not rows:
         return
+    _add_days(rows)
+    _add_periods(rows)
+
+
+def _add_periods(rows) -> None:
+    """The same (zone id, day, hours, pounds) rows added to their zone's spend period."""
+    periods = defaultdict(lambda: [ZERO, ZERO])
+    for zone_id, day, hours, pounds in rows:
+        sums = periods[(spend_period_start(day), zone_id)]
+        sums[0], sums[1] = sums[0] + hours, sums[1] + pounds
+    add_up(
+        CommissionedPeriod,
+        ("period_start", "zone_id"),
+        ("weekly_hours", "weekly_pounds"),
+        [(*key, *sums) for key, sums in periods.items()],
+    )
+
+
+def _add_days(rows) -> None:
     table = connection.ops.quote_name(CommissionedDay._meta.db_table)
     columns = "zone_id, date, weekly_hours, weekly_pounds"
     additions = ", ".join(
@@ -284,6 +326,7 @@ def rebuild() -> int:
     with transaction.atomic():
         _horizon_for_update()
         CommissionedDay.objects.all().delete()
+        CommissionedPeriod.objects.all().delete()
         rows = recomputed()
         _add(rows)
     return len(rows)
@@ -291,15 +334,32 @@ def rebuild() -> int:
 
 def commissioned_by_zone_and_period(periods) -> dict:
     """{(zone id, period index): [weekly hours x days, weekly pounds x days]} for the
-    consecutive (first, last) `periods`: from the rollup's rows up to its horizon (summed
-    in the database, a row per zone and period), the days after it worked out from the
+    consecutive (first, last) `periods`: a whole spend period rolled up to its end from
+    its period row; other days from the rollup's rows up to its horizon (summed in the
+    database, a row per zone and period); the days after it worked out from the
     placements."""
     first, last = periods[0][0], periods[-1][1]
     closed = _horizon_for_share()
     totals = defaultdict(lambda: [ZERO, ZERO])
-    if closed is not None and first <= closed:
+    whole = {
+        start: index
+        for index, (start, end) in enumerate(periods)
+        if closed is not None and end <= closed and whole_period(start, end)
+    }
+    if whole:
+        rows = CommissionedPeriod.objects.filter(period_start__in=list(whole)).values_list(
+            "zone_id", "period_start", "weekly_hours", "weekly_pounds"
+        )
+        for zone_id, start, hours, pounds in rows:
+            totals[(zone_id, whole[start])] = [hours, pounds]
+    days = [
+        (start, min(end, closed))
+        for index, (start, end) in enumerate(periods)
+        if index not in whole.values() and closed is not None and start <= closed
+    ]
+    if days:
         rows = (
-            CommissionedDay.objects.filter(date__range=(first, min(last, closed)))
+            CommissionedDay.objects.filter(any_range(days))
             .annotate(period=_period_of_day(periods))
             .values("zone_id", "period")
             .annotate(hours=Sum("weekly_hours"), pounds=Sum("weekly_pounds"))
@@ -315,6 +375,14 @@ def commissioned_by_zone_and_period(periods) -> dict:
             sums_of = totals[(zone_id, bisect.bisect_left(ends, day))]
             sums_of[0], sums_of[1] = sums_of[0] + hours, sums_of[1] + pounds
     return totals
+
+
+def any_range(ranges, field="date"):
+    """Rows whose `field` lies in any of the (first, last) ranges."""
+    condition = Q()
+    for first, last in ranges:
+        condition |= Q(**{f"{field}__range": (first, last)})
+    return condition
 
 
 def _period_of_day(periods):
@@ -336,11 +404,29 @@ def kept() -> dict:
 
 
 def differences() -> dict:
-    """The zone-days whose row differs from a full recomputation: {key: (kept, recomputed)}."""
-    rows, expected = kept(), recomputed()
+    """The zone-days whose row differs from a full recomputation, and the zone-periods
+    whose period row differs from its days' rows: {key: (kept, recomputed)}."""
+    days = kept()
+    periods = {
+        ("period", zone_id, start): [hours, pounds]
+        for zone_id, start, hours, pounds in CommissionedPeriod.objects.values_list(
+            "zone_id", "period_start", "weekly_hours", "weekly_pounds"
+        )
+    }
+    rows, expected = {**days, **periods}, {**recomputed(), **_periods_of(days)}
     nothing = [ZERO, ZERO]
     return {
         key: (rows.get(key, nothing), expected.get(key, nothing))
         for key in rows.keys() | expected.keys()
         if rows.get(key, nothing) != expected.get(key, nothing)
     }
+
+
+def _periods_of(days) -> dict:
+    """{("period", zone id, period start): [hours, pounds]} summed from day rows."""
+    periods = defaultdict(lambda: [ZERO, ZERO])
+    for (zone_id, day), (hours, pounds) in days.items():
+        if hours or pounds:
+            sums = periods[("period", zone_id, spend_period_start(day))]
+            sums[0], sums[1] = sums[0] + hours, sums[1] + pounds
+    return dict(periods)

@@ -882,6 +882,28 @@ class CommissionedDay(models.Model):
         return f"Commissioned in zone {self.zone_id} on {self.date}"
 
 
+class CommissionedPeriod(models.Model):
+    """CommissionedDay summed per zone and 4-week spend period (`period_start`, see
+    packages.commissioned.spend_period_start), kept in step with it by the same upserts,
+    so that spend over whole periods reads a row per zone and period, not 28."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField()
+    weekly_hours = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    weekly_pounds = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["period_start", "zone_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "zone"], name="commissioned_per_zone_and_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"Commissioned in zone {self.zone_id} in the period from {self.period_start}"
+
+
 class CommissionedHorizon(models.Model):
     """The one row saying up to which day CommissionedDay is kept (None: no day yet)."""
 

@@ -5,6 +5,7 @@ it and gives what the visits give."""
 import contextlib
 import datetime
 import threading
+from collections import defaultdict
 from decimal import Decimal
 from functools import partial
 
@@ -21,7 +22,8 @@ from hypothesis import strategies as st
 
 from core.clock import today
 from invoicing import pay, rollup, selectors, services
-from invoicing.models import DailyDelivery, DeliveredVisit
+from invoicing.models import DailyDelivery, DeliveredVisit, PeriodDelivery
+from packages import commissioned
 from providers.services import add_rate
 from tests.factories import (
     FlexiblePlanFactory,
@@ -55,9 +57,26 @@ def kept():
     }
 
 
+PERIOD_MEASURES = (*rollup.MEASURES, "paid_minute_pounds")
+
+
 def assert_in_step():
-    """The rollup equals its recomputation from the visits (what rebuild() writes)."""
+    """The rollup equals its recomputation from the visits (what rebuild() writes), and each
+    zone's period row the sum of its days' rows."""
     assert kept() == {(zone, day): tuple(sums) for zone, day, *sums in rollup.recomputed()}
+    from_days = defaultdict(lambda: [0] * len(PERIOD_MEASURES))
+    for zone, day, *sums in DailyDelivery.objects.values_list("zone_id", "date", *PERIOD_MEASURES):
+        period = from_days[(zone, commissioned.spend_period_start(day))]
+        for index, value in enumerate(sums):
+            period[index] += value
+    periods = {
+        (zone, start): list(sums)
+        for zone, start, *sums in PeriodDelivery.objects.values_list(
+            "zone_id", "period_start", *PERIOD_MEASURES
+        )
+        if any(sums)
+    }
+    assert periods == {key: sums for key, sums in from_days.items() if any(sums)}
 
 
 def spend(start, end):
@@ -458,3 +477,50 @@ def test_spend_queries_do_not_grow_with_visits_or_periods(provider_user, provide
         package = PlacedPackageFactory(provider=provider_org, start_date=MARCH_1)
         services.import_visits(by=provider_user, records=_file(package, range(1, 12)))
     assert queries([(MARCH_1, march(4)), (march(5), march(8)), (march(9), march(11))]) == first
+
+
+def test_a_whole_period_that_has_passed_is_read_from_its_period_row(
+    provider_user, provider_org, finance, now
+):
+    """27 January to 23 February 2025 is a whole spend period (from 1 January 2024): its
+    numbers come from the zone's period row, kept with the days by recording, pricing and
+    paying, and repaired by a rebuild; the same days read one by one agree."""
+    first, last = datetime.date(2025, 1, 27), datetime.date(2025, 2, 23)
+    assert commissioned.whole_period(first, last)
+    package = PlacedPackageFactory(provider=provider_org, start_date=first)
+    records = [
+        (row, {"package": package.pk, "date": (first + datetime.timedelta(days=n)).isoformat(),
+               "actual_start": "08:00", "actual_end": "08:45", "carers": 1})
+        for row, n in enumerate(range(0, 28, 3), 2)
+    ]  # fmt: skip
+    services.import_visits(by=provider_user, records=records)
+    invoice = services.build_invoice(
+        by=provider_user, period_start=first, period_end=last, reference="FEB"
+    )
+    services.approve_invoice(invoice_id=invoice.pk, by=finance)
+    services.pay_invoice(
+        invoice_id=invoice.pk, by=finance, paid_on=now.date(), payment_reference="BACS-FEB"
+    )
+    assert_in_step()
+    whole = selectors.spend_by_zone(start=first, end=last)
+    halves = selectors.spend_by_zone_per_period(
+        [(first, datetime.date(2025, 2, 9)), (datetime.date(2025, 2, 10), last)]
+    )
+    [row] = [r for r in whole if r["zone"] == package.zone.code]
+    parts = [r for rows in halves for r in rows if r["zone"] == package.zone.code]
+    for measure in ("delivered_pounds", "payable_pounds", "paid_pounds", "payable_hours"):
+        assert row[measure] == sum(part[measure] for part in parts) > 0, measure
+    # Read from the period row: a drifted row shows, and a rebuild repairs it.
+    PeriodDelivery.objects.filter(zone=package.zone, period_start=first).update(
+        paid_minute_pounds=0
+    )
+    [drifted] = [
+        r for r in selectors.spend_by_zone(start=first, end=last) if r["zone"] == package.zone.code
+    ]
+    assert drifted["paid_pounds"] == 0
+    rollup.rebuild(first=datetime.date(2025, 2, 1), last=datetime.date(2025, 2, 2))
+    assert_in_step()
+    [repaired] = [
+        r for r in selectors.spend_by_zone(start=first, end=last) if r["zone"] == package.zone.code
+    ]
+    assert repaired == row
