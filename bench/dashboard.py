@@ -321,32 +321,45 @@ def raw_shares(scope):
 
 def raw_spend(scope):
     """Commissioned, delivered and payable hours and pounds per zone and 4-week period, in
-    one statement, formulated as the selectors do at their best: each from its rollup (a
-    row per zone and day, which the services keep in step: commissioned care from the
-    placements, delivered and payable from the visits) in one scan grouped by zone and
-    period. The last period stops at yesterday, as the selector's does."""
+    one statement, formulated as the selectors do at their best: each from its rollups
+    (kept in step by the services: commissioned care from the placements, delivered and
+    payable from the visits), a row per zone for each whole period that has passed, a row
+    per zone and day for the rest of the window, grouped by zone and period. The last
+    period stops at yesterday, as the selector's does."""
     from dashboard.selectors import PERIOD_DAYS, period_start
 
     last = min(scope.until, scope.today - datetime.timedelta(days=1))
     first = period_start(scope.since)
+    days = (last - first).days + 1
+    whole = [first + datetime.timedelta(days=PERIOD_DAYS * k) for k in range(days // PERIOD_DAYS)]
+    rest = first + datetime.timedelta(days=PERIOD_DAYS * len(whole))
     zones = _zone_condition(scope, "zone_id")
     sql = f"""
         WITH commissioned AS (
-            SELECT zone_id, (date - %(first)s) / {PERIOD_DAYS} AS k,
-                   sum(weekly_hours) AS hours, sum(weekly_pounds) AS pounds
+            SELECT zone_id, (period_start - %(first)s) / {PERIOD_DAYS} AS k,
+                   weekly_hours AS hours, weekly_pounds AS pounds
+            FROM packages_commissionedperiod
+            WHERE period_start = ANY(%(whole)s) {zones}
+            UNION ALL
+            SELECT zone_id, (date - %(first)s) / {PERIOD_DAYS}, sum(weekly_hours),
+                   sum(weekly_pounds)
             FROM packages_commissionedday
-            WHERE date BETWEEN %(first)s AND %(last)s {zones}
+            WHERE date BETWEEN %(rest)s AND %(last)s {zones}
             GROUP BY 1, 2
         ),
         delivered AS (
-            SELECT zone_id, (date - %(first)s) / {PERIOD_DAYS} AS k,
-                   sum(delivered_minutes) AS minutes,
-                   sum(delivered_minute_pounds) AS pounds,
-                   sum(payable_minutes) AS payable,
-                   sum(payable_minute_pounds) AS payable_pounds,
-                   sum(paid_minute_pounds) AS paid_pounds
+            SELECT zone_id, (period_start - %(first)s) / {PERIOD_DAYS} AS k,
+                   delivered_minutes AS minutes, delivered_minute_pounds AS pounds,
+                   payable_minutes AS payable, payable_minute_pounds AS payable_pounds,
+                   paid_minute_pounds AS paid_pounds
+            FROM invoicing_perioddelivery
+            WHERE period_start = ANY(%(whole)s) {zones}
+            UNION ALL
+            SELECT zone_id, (date - %(first)s) / {PERIOD_DAYS},
+                   sum(delivered_minutes), sum(delivered_minute_pounds),
+                   sum(payable_minutes), sum(payable_minute_pounds), sum(paid_minute_pounds)
             FROM invoicing_dailydelivery
-            WHERE date BETWEEN %(first)s AND %(last)s {zones}
+            WHERE date BETWEEN %(rest)s AND %(last)s {zones}
             GROUP BY 1, 2
         )
         SELECT zone_id, k, hours, pounds, NULL::numeric, NULL::numeric, NULL::numeric
@@ -355,6 +368,8 @@ def raw_spend(scope):
         FROM delivered"""
     return sql, {
         "first": first,
+        "whole": whole,
+        "rest": rest,
         "last": last,
         "zones": list(scope.zone_ids or []),
     }

@@ -10,16 +10,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from providers.models import Contract, Rate
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import fill_date, screenshot, sign_in
 from tests.factories import CommissionerFactory, ContractFactory, ProviderFactory, ZoneFactory
 
 SHOTS = Path("/work/coord/shots/14")
-
-
-def fill_date(tab, field_id, day):
-    """GOV.UK's date input: day, month and year in their own boxes."""
-    for box, part in enumerate((day.day, day.month, day.year)):
-        tab.fill(f"#{field_id}_{box}", str(part))
 
 
 def keep(path, name):
@@ -58,14 +52,14 @@ def test_commissioner_changes_a_rate_from_next_month_and_a_contracts_share(brows
     choose(tab, "#rate_provider", "EXE-VALLEY")
     choose(tab, "#rate_zone", "TORRIDGE")
     tab.fill("#rate_hourly_rate", "27.68")
-    fill_date(tab, "rate_effective_from", timezone.localdate() - datetime.timedelta(days=1))
+    fill_date(tab, "Date it starts", timezone.localdate() - datetime.timedelta(days=1))
     tab.get_by_role("button", name="Add rate").click()
     expect(tab.get_by_text("There is a problem")).to_be_visible()
     # The summary names the field and leads to its first box.
     summary = tab.locator(".govuk-error-summary a", has_text="The date the rate starts")
     expect(summary).to_have_attribute("href", "#rate_effective_from_0")
     keep(screenshot(tab, "rates_past_date_refused"), "past-date-refused")
-    fill_date(tab, "rate_effective_from", next_month)
+    fill_date(tab, "Date it starts", next_month)
     tab.get_by_role("button", name="Add rate").click()
     expect(tab.get_by_text("£27.68 an hour in Torridge")).to_be_visible()
     expect(tab.get_by_text("From a later date")).to_be_visible()

@@ -37,7 +37,7 @@ def periods_from_days(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('packages', '0014_review_due_on_filled'),
+        ('packages', '0015_referral_call'),
         ('zones', '0006_zone_review_after_days'),
     ]
 
