@@ -1,11 +1,14 @@
 """Changing a package: a draft or an open package edited, a placed one changed from a date."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core import clock
 from core.formats import date_text
 from core.permissions import require_role
 
@@ -39,14 +42,17 @@ REFERRAL_FIELDS = (
 
 @login_required
 def package_change(request, pk):
-    """A placed package's visits from a date: the form starts from today's visits."""
+    """A placed package's visits from a date: the form starts from its latest visits."""
     require_role(request.user, *PACKAGE_WRITERS)
     package = package_or_404(request, pk)
     if package.status != PackageStatus.PLACED:
         messages.error(request, f"Package {pk} is not placed: edit it instead.")
         return redirect("packages:detail", pk=pk)
     data = request.POST if request.method == "POST" else None
-    visits, plan = schedule_initial(package.current_version)
+    # From the visits as every change already made leaves them: a change after one still
+    # to come builds on it rather than silently undoing it.
+    latest = package.version_on(datetime.date.max)
+    visits, plan = schedule_initial(latest)
     change_form = ChangeForm(data, prefix="change")
     visit_formset = VisitFormSet(data, prefix="visits", initial=visits)
     plan_form = FlexiblePlanForm(data, prefix="plan", initial=plan)
@@ -78,7 +84,10 @@ def package_change(request, pk):
             "visit_formset": visit_formset,
             "plan_form": plan_form,
             "errors": error_summary(change_form, plan_form, formset=visit_formset),
-            "weekly_hours": weekly_hours(visit_formset) or package.current_version.weekly_hours,
+            "weekly_hours": weekly_hours(visit_formset) or latest.weekly_hours,
+            "builds_on": latest
+            if latest.effective_from and latest.effective_from > clock.today()
+            else None,
         },
     )
 

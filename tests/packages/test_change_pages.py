@@ -7,6 +7,7 @@ import pytest
 
 from brokering.models import OfferStatus
 from notifications.models import Notification, NotificationKind
+from packages import services
 from packages.models import Package, PackageStatus
 from tests.brokering.factories import OfferFactory
 from tests.factories import (
@@ -64,6 +65,25 @@ def test_the_change_page_starts_from_todays_visits(page, broker, zone, provider_
     assert response.status_code == 200
     (form,) = response.context["visit_formset"].forms
     assert form.initial["duration_minutes"] == 45
+
+
+def test_a_change_after_one_still_to_come_starts_from_it(page, broker, zone, provider_org):
+    package = placed(zone, provider_org)
+    lunch = {"days": ["mon"], "time": datetime.time(12, 30), "duration_minutes": 30}
+    services.change_package(
+        by=broker,
+        package_id=package.pk,
+        effective_from=datetime.date(2025, 3, 17),
+        visits=[
+            {**MORNING, "time": datetime.time(8), "duration_minutes": 45, "carers": 1},
+            {**lunch, "carers": 1, "purpose": "meal"},
+        ],
+        reason="A lunch call too",
+    )
+    response = page(broker).get(f"/packages/{package.pk}/change/")
+    forms = response.context["visit_formset"].forms
+    assert [form.initial["duration_minutes"] for form in forms] == [45, 30]
+    assert "after the change already made" in response.content.decode()
 
 
 def test_a_broker_changes_a_placed_package_from_next_monday(page, broker, zone, provider_user):
