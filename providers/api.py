@@ -1,6 +1,8 @@
 """/api/v1/providers/, /api/v1/contracts/ and /api/v1/capacity/."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Role
@@ -205,23 +207,76 @@ class CapacitySerializer(serializers.ModelSerializer):
         validators = []  # a second declaration for the same week replaces the first
 
     def get_fields(self):
-        fields = super().get_fields()
-        user = getattr(self.context.get("request"), "user", None)
-        if getattr(user, "role", None) == Role.PROVIDER:
-            # Another organisation's code is answered as unknown: not revealing it.
-            fields["provider"].queryset = providers_for(user)
-            fields["provider"].error_messages["does_not_exist"] = (
-                "You can declare capacity only for your own organisation."
-            )
-        return fields
+        return _own_provider_only(self, super().get_fields())
 
     def validate(self, attrs):
-        if "provider" not in attrs:
-            user = self.context["request"].user
-            if user.role != Role.PROVIDER:
-                raise serializers.ValidationError({"provider": ["This field is required."]})
-            attrs["provider"] = user.provider
-        return attrs
+        return _provider_or_own(self, attrs)
+
+
+def _own_provider_only(serializer, fields):
+    """A provider user's `provider` field knows only its own organisation: another's code
+    is answered as unknown, not revealing it."""
+    user = getattr(serializer.context.get("request"), "user", None)
+    if getattr(user, "role", None) == Role.PROVIDER:
+        fields["provider"].queryset = providers_for(user)
+        fields["provider"].error_messages["does_not_exist"] = (
+            "You can declare capacity only for your own organisation."
+        )
+    return fields
+
+
+def _provider_or_own(serializer, attrs):
+    """A provider user may leave `provider` out: it is its own organisation."""
+    if "provider" not in attrs:
+        user = serializer.context["request"].user
+        if user.role != Role.PROVIDER:
+            raise serializers.ValidationError({"provider": ["This field is required."]})
+        attrs["provider"] = user.provider
+    return attrs
+
+
+# More boxes than a year of weeks in a county's zones would be a load, not a declaration.
+MAX_DECLARATIONS = 1000
+
+
+class CapacityCellSerializer(serializers.Serializer):
+    zone = serializers.SlugRelatedField(slug_field="code", queryset=Zone.objects.all())
+    week_start = serializers.DateField(help_text="A Monday.")
+    hours = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0)
+
+    def validate_week_start(self, value):
+        wrong = services.not_a_monday(value)
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        return value
+
+
+class CapacityBulkSerializer(serializers.Serializer):
+    provider = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Provider.objects.all(),
+        required=False,
+        help_text="A provider user may leave this out: it is always its own organisation.",
+    )
+    declarations = CapacityCellSerializer(many=True, allow_empty=False, max_length=MAX_DECLARATIONS)
+
+    def get_fields(self):
+        return _own_provider_only(self, super().get_fields())
+
+    def validate_declarations(self, cells):
+        seen = set()
+        for cell in cells:
+            key = (cell["zone"].pk, cell["week_start"])
+            if key in seen:
+                raise serializers.ValidationError(
+                    f"{cell['zone'].code} in the week starting {cell['week_start']:%Y-%m-%d} "
+                    "is given twice: give each zone and week once."
+                )
+            seen.add(key)
+        return cells
+
+    def validate(self, attrs):
+        return _provider_or_own(self, attrs)
 
 
 class CapacityViewSet(
@@ -247,6 +302,28 @@ class CapacityViewSet(
             self.get_serializer(self.get_queryset().get(pk=capacity.pk)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+    @extend_schema(request=CapacityBulkSerializer, responses=CapacitySerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Several zones and weeks at once, all or none: each declaration as a POST of one
+        would make it. A bad one is a 400 under `declarations` at its index."""
+        body = CapacityBulkSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        provider, cells = body.validated_data["provider"], body.validated_data["declarations"]
+        services.declare_capacities(
+            by=request.user,
+            provider=provider,
+            hours_by_cell={(c["zone"], c["week_start"]): c["hours"] for c in cells},
+        )
+        declared = self.get_queryset().filter(
+            provider=provider,
+            zone__in={c["zone"].pk for c in cells},
+            week_start__in={c["week_start"] for c in cells},
+        )
+        wanted = {(c["zone"].pk, c["week_start"]) for c in cells}
+        rows = [c for c in declared if (c.zone_id, c.week_start) in wanted]
+        return Response(CapacitySerializer(rows, many=True).data)
 
 
 class RateSerializer(serializers.ModelSerializer):

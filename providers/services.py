@@ -233,21 +233,25 @@ def declare_capacities(*, by, provider: Provider, hours_by_cell: dict) -> int:
     return len(hours_by_cell)
 
 
+def not_a_monday(week_start: datetime.date) -> str:
+    """What is wrong with a week's start that is not a Monday ("" for a Monday)."""
+    if week_start.weekday() == 0:
+        return ""
+    monday = clock.week_start(week_start)
+    return (
+        f"{date_text(week_start)} is a {week_start:%A}: a week starts on a Monday "
+        f"(that week's is {date_text(monday)})."
+    )
+
+
 def _declare(*, by, provider, zone, week_start, hours) -> tuple[Capacity, bool]:
     if by is not None and by.role == Role.PROVIDER and by.provider_id != provider.pk:
         raise ValidationError(
             {"provider": ["You can declare capacity only for your own organisation."]}
         )
-    if week_start.weekday() != 0:
-        monday = clock.week_start(week_start)
-        raise ValidationError(
-            {
-                "week_start": [
-                    f"{date_text(week_start)} is a {week_start:%A}: a week starts on a Monday "
-                    f"(that week's is {date_text(monday)})."
-                ]
-            }
-        )
+    not_monday = not_a_monday(week_start)
+    if not_monday:
+        raise ValidationError({"week_start": [not_monday]})
     candidate = Capacity(provider=provider, zone=zone, week_start=week_start, hours=hours)
     candidate.full_clean(validate_unique=False, validate_constraints=False)
     capacity, created = Capacity.objects.update_or_create(

@@ -145,3 +145,68 @@ def test_list_query_count_does_not_grow(api, users, exeter, django_assert_max_nu
         CapacityFactory()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(CAPACITY).json()["count"] == 33
+
+
+BULK = "/api/v1/capacity/bulk/"
+
+
+@pytest.fixture
+def teign(db):
+    return ZoneFactory(code="TEIGN", districts=["TQ12"])
+
+
+def test_bulk_declares_several_zones_and_weeks_at_once(api, users, exeter, teign):
+    body = {
+        "declarations": [
+            {"zone": "EXETER", "week_start": "2026-03-02", "hours": "20"},
+            {"zone": "EXETER", "week_start": "2026-03-09", "hours": "12.5"},
+            {"zone": "TEIGN", "week_start": "2026-03-02", "hours": "0"},
+        ]
+    }
+    response = api(users["provider"]).post(BULK, body, format="json")
+
+    assert response.status_code == 200, response.json()
+    answered = {(r["zone"], r["week_start"]): r["remaining_hours"] for r in response.json()}
+    assert answered == {
+        ("EXETER", "2026-03-02"): "20.00",
+        ("EXETER", "2026-03-09"): "12.50",
+        ("TEIGN", "2026-03-02"): "0.00",
+    }
+    assert set(Capacity.objects.values_list("provider__code", flat=True)) == {"PROV-A"}
+
+
+@pytest.mark.parametrize(
+    ("cell", "field", "words"),
+    [
+        ({"zone": "EXETER", "week_start": "2026-03-03", "hours": "5"}, "week_start", "Tuesday"),
+        ({"zone": "EXETER", "week_start": "2026-03-09", "hours": "-1"}, "hours", "0"),
+        ({"zone": "NOWHERE", "week_start": "2026-03-09", "hours": "5"}, "zone", "NOWHERE"),
+    ],
+)
+def test_a_bad_declaration_is_a_400_at_its_index_and_nothing_is_saved(
+    api, users, exeter, cell, field, words
+):
+    good = {"zone": "EXETER", "week_start": "2026-03-02", "hours": "20"}
+    response = api(users["provider"]).post(BULK, {"declarations": [good, cell]}, format="json")
+
+    assert response.status_code == 400
+    errors = response.json()["declarations"]
+    # Keyed by the bad declaration's index (the first is fine).
+    assert list(errors) == ["1"] and words in " ".join(errors["1"][field])
+    assert not Capacity.objects.exists()
+
+
+def test_bulk_refuses_a_repeat_another_organisation_and_an_empty_list(api, users, exeter):
+    cell = {"zone": "EXETER", "week_start": "2026-03-02", "hours": "20"}
+    client = api(users["provider"])
+    twice = client.post(BULK, {"declarations": [cell, cell]}, format="json")
+    assert "given twice" in twice.json()["declarations"][0]
+    theirs = client.post(BULK, {"provider": "PROV-B", "declarations": [cell]}, format="json")
+    assert theirs.json()["provider"] == ["You can declare capacity only for your own organisation."]
+    assert client.post(BULK, {"declarations": []}, format="json").status_code == 400
+    staff = api(users["commissioner"]).post(BULK, {"declarations": [cell]}, format="json")
+    assert staff.json() == {"provider": ["This field is required."]}
+    assert (
+        api(users["broker"]).post(BULK, {"declarations": [cell]}, format="json").status_code == 403
+    )
+    assert not Capacity.objects.exists()
