@@ -21,11 +21,12 @@ from django.db.models import (
 )
 
 from core import clock
+from core.queries import plain_rows
 from packages import commissioned
 from packages.selectors import with_schedule
 from zones.models import Zone
 
-from . import pay, schedule
+from . import pay, rollup, schedule
 from .models import (
     RECORD_PERIOD_MAX_DAYS,
     CreditNote,
@@ -316,38 +317,33 @@ def _add_delivered(rows, periods):
         for index, (start, end) in enumerate(periods)
         if end < today and commissioned.whole_period(start, end)
     }
-    measures = {
-        "delivered": Sum("delivered_minutes"),
-        "delivered_money": Sum("delivered_minute_pounds"),
-        "payable": Sum("payable_minutes"),
-        "payable_money": Sum("payable_minute_pounds"),
-        "paid_money": Sum("paid_minute_pounds"),
-    }
+    measures = [Sum(name) for name in (*rollup.MEASURES, "paid_minute_pounds")]
     sums = []
     if whole:
-        sums += (
+        by_period = (
             PeriodDelivery.objects.filter(period_start__in=list(whole))
-            .values("zone_id", "period_start")
-            .annotate(**measures)
+            .values_list("zone_id", "period_start")
+            .annotate(*measures)
             .order_by()
         )
+        sums += [(zone_id, whole[start], *rest) for zone_id, start, *rest in plain_rows(by_period)]
     days = [period for index, period in enumerate(periods) if index not in whole.values()]
     if days:
-        sums += (
+        by_day = (
             DailyDelivery.objects.filter(commissioned.any_range(days))
             .annotate(period=_period_of_day(periods))
-            .values("zone_id", "period")
-            .annotate(**measures)
+            .values_list("zone_id", "period")
+            .annotate(*measures)
             .order_by()
         )
-    for row in sums:
-        index = row["period"] if "period" in row else whole[row["period_start"]]
-        zone = rows[index][row["zone_id"]]
-        zone["delivered_hours"] = pay.hours(row["delivered"])
-        zone["delivered_pounds"] = _pounds(row["delivered_money"])
-        zone["payable_hours"] = pay.hours(row["payable"])
-        zone["payable_pounds"] = _pounds(row["payable_money"])
-        zone["paid_pounds"] = _pounds(row["paid_money"])
+        sums += plain_rows(by_day)
+    for zone_id, index, delivered, delivered_money, payable, payable_money, paid in sums:
+        zone = rows[index][zone_id]
+        zone["delivered_hours"] = pay.hours(delivered)
+        zone["delivered_pounds"] = _pounds(delivered_money)
+        zone["payable_hours"] = pay.hours(payable)
+        zone["payable_pounds"] = _pounds(payable_money)
+        zone["paid_pounds"] = _pounds(paid)
 
 
 def _add_guaranteed(rows, periods):

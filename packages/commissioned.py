@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from django.db.models import Case, Min, Q, Sum, Value, When
 
 from core import clock
+from core.queries import plain_rows
 from core.rollups import add_up
 from providers.rates import RateBook
 from zones.models import ROTATION_EPOCH
@@ -350,7 +351,7 @@ def commissioned_by_zone_and_period(periods) -> dict:
         rows = CommissionedPeriod.objects.filter(period_start__in=list(whole)).values_list(
             "zone_id", "period_start", "weekly_hours", "weekly_pounds"
         )
-        for zone_id, start, hours, pounds in rows:
+        for zone_id, start, hours, pounds in plain_rows(rows):
             totals[(zone_id, whole[start])] = [hours, pounds]
     days = [
         (start, min(end, closed))
@@ -361,12 +362,12 @@ def commissioned_by_zone_and_period(periods) -> dict:
         rows = (
             CommissionedDay.objects.filter(any_range(days))
             .annotate(period=_period_of_day(periods))
-            .values("zone_id", "period")
-            .annotate(hours=Sum("weekly_hours"), pounds=Sum("weekly_pounds"))
+            .values_list("zone_id", "period")
+            .annotate(Sum("weekly_hours"), Sum("weekly_pounds"))
             .order_by()
         )
-        for row in rows:
-            totals[(row["zone_id"], row["period"])] = [row["hours"], row["pounds"]]
+        for zone_id, period, hours, pounds in plain_rows(rows):
+            totals[(zone_id, period)] = [hours, pounds]
     rest = first if closed is None else max(first, closed + ONE_DAY)
     if rest <= last:
         ends = [end for _, end in periods]
