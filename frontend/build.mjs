@@ -1,6 +1,6 @@
 // Builds the committed static assets from the npm packages: GOV.UK Frontend's
 // CSS (compiled with our settings), its JavaScript, fonts-free assets, htmx,
-// Chart.js and Leaflet. Run with `npm install && npm run build`.
+// Chart.js and Leaflet; and axe-core for the browser tests. Run with `npm install && npm run build`.
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as sass from "sass";
 
@@ -32,4 +32,9 @@ copyScript(`${nm}/leaflet/dist/leaflet.js`, `${out}/vendor/leaflet.js`);
 cpSync(`${nm}/leaflet/dist/leaflet.css`, `${out}/vendor/leaflet.css`);
 // leaflet.css refers to these (layer control, markers).
 cpSync(`${nm}/leaflet/dist/images`, `${out}/vendor/images`, { recursive: true });
+// axe-core is for the browser tests only (tests/browser/conftest.py runs it on every
+// page they visit): it is committed beside them, never served, so CI needs no npm.
+mkdirSync("tests/browser/vendor", { recursive: true });
+cpSync(`${nm}/axe-core/axe.min.js`, "tests/browser/vendor/axe.min.js");
+cpSync(`${nm}/axe-core/LICENSE`, "tests/browser/vendor/axe-core.LICENSE");
 console.log("built", out);

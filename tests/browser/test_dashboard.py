@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from packages.models import Source
 from tests import factories
@@ -52,6 +53,11 @@ def test_commissioner_sees_chart_and_map_and_downloads_csv(browser_page):
     assert tab.get_by_role("link", name="DARTMOOR").first.get_attribute("href") == (
         reverse("packages:list") + "?status=open&zone=DARTMOOR"
     )
+    # The map is one tab stop (its keys move and zoom it), and the next one is the link to
+    # the table with its numbers.
+    tab.get_by_role("region", name="Map of unfilled hours").focus()
+    tab.keyboard.press("Tab")
+    expect(tab.locator(":focus")).to_have_text("The same numbers as a table")
     screenshot(tab, "dashboard_unfilled")
 
     with tab.expect_download() as download_info:

@@ -24,7 +24,7 @@ def next_monday():
 
 
 def test_a_broker_changes_the_visits_from_next_monday_and_the_provider_sees_it(
-    browser_page, chromium, live_server
+    browser_page, new_tab
 ):
     tab = browser_page
     provider = ProviderFactory(code="PROV-A", name="Alpha Home Care")
@@ -57,10 +57,7 @@ def test_a_broker_changes_the_visits_from_next_monday_and_the_provider_sees_it(
     screenshot(tab, "life_change_saved")
 
     # The provider is told, and sees from when the visits change and what they become.
-    context = chromium.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}
-    )
-    provider_tab = context.new_page()
+    provider_tab = new_tab()
     sign_in(provider_tab, office)
     provider_tab.goto("/notifications/")
     expect(provider_tab.get_by_text(f"Package {package.pk} changes from")).to_be_visible()
@@ -72,7 +69,6 @@ def test_a_broker_changes_the_visits_from_next_monday_and_the_provider_sees_it(
     # Until then the week's visits are as they were.
     expect(provider_tab.locator("table.app-visit-grid")).to_contain_text("45 min")
     screenshot(provider_tab, "life_change_seen_by_provider")
-    context.close()
 
 
 def test_a_broker_reviews_a_placed_package(browser_page):
@@ -98,7 +94,7 @@ def test_a_broker_reviews_a_placed_package(browser_page):
 
 
 def test_a_provider_hands_a_package_back_with_notice_and_the_worklist_shows_it(
-    browser_page, chromium, live_server
+    browser_page, new_tab
 ):
     tab = browser_page
     provider = ProviderFactory(code="PROV-A", name="Alpha Home Care")
@@ -118,17 +114,13 @@ def test_a_provider_hands_a_package_back_with_notice_and_the_worklist_shows_it(
     expect(tab.get_by_text("Handed back", exact=True).first).to_be_visible()
     screenshot(tab, "life_hand_back_provider")
 
-    context = chromium.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}
-    )
-    broker_tab = context.new_page()
+    broker_tab = new_tab()
     sign_in(broker_tab, BrokerFactory(username="dana.broker"))
     broker_tab.goto("/packages/worklist/")
     notices = broker_tab.locator("table", has_text="Handed back with notice")
     expect(notices).to_contain_text(f"Package {package.pk}")
     expect(notices).to_contain_text(f"last day {last_day:%-d %b %Y}")
     screenshot(broker_tab, "life_hand_back_worklist")
-    context.close()
 
 
 def test_a_broker_finds_a_package_by_family_name(browser_page):

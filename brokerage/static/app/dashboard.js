@@ -103,6 +103,11 @@
         '">Open packages in ' + escapeHtml(zone.zone) + "</a>");
     });
     map.fitBounds(bounds, { padding: [60, 60], maxZoom: 10 });
+    // The map is one tab stop: Leaflet's container takes the keys (arrows move, + and -
+    // zoom), so its zoom buttons leave the tab order rather than add two more.
+    element.querySelectorAll(".leaflet-control-zoom a").forEach(function (button) {
+      button.setAttribute("tabindex", "-1");
+    });
     element.map = map;
   }
 
