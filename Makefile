@@ -32,10 +32,9 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 install: $(RUN_STAMP)
 install-dev: $(DEV_STAMP)
 
+# Migrates and loads the demo (a line each), then starts the web server and the worker.
 run: $(RUN_STAMP)
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py run_everything
+	@$(BIN)/python manage.py run_everything --setup
 
 test: $(DEV_STAMP)
 	@test -x "$(CHROMIUM)" || \
