@@ -441,9 +441,18 @@ def _attach(visits, lines):
                 f"WHERE {table}.id = priced.id AND {table}.invoice_line_id IS NULL",
                 [value for row in batch for value in row],
             )
-            attached += cursor.rowcount
+            attached += _changed(cursor)
     if attached != len(visits):
         raise Conflict("Some of these visits were put on another invoice meanwhile: try again.")
+
+
+def _changed(cursor):
+    """The rows the last statement changed. Python's sqlite3 gives no rowcount (-1) for a
+    statement that opens with WITH, so there SQLite's own changes() is asked."""
+    if cursor.rowcount >= 0:
+        return cursor.rowcount
+    cursor.execute("SELECT changes()")
+    return cursor.fetchone()[0]
 
 
 # Not approved yet: the provider may still take its invoice back.

@@ -14,6 +14,7 @@ given, is told (stage, rows done, rows in all) as a file goes through: rows "che
 then visits "recorded".
 """
 
+import functools
 import io
 import operator
 from collections import defaultdict
@@ -324,6 +325,7 @@ def insert_rows(visits, report=lambda done: None):
         visits[0].recorded_at, connection
     )
     values = [name if name != "recorded_at" else None for name in COLUMNS]
+    adapt = _adapters(fields)
     row = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
     ids = []
     with connection.cursor() as cursor:
@@ -333,14 +335,31 @@ def insert_rows(visits, report=lambda done: None):
                 f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES "
                 f"{', '.join([row] * len(batch))} RETURNING id",
                 [
-                    recorded_at if name is None else getattr(visit, name)
+                    recorded_at if name is None else to_db(getattr(visit, name))
                     for visit in batch
-                    for name in values
+                    for name, to_db in zip(values, adapt, strict=True)
                 ],
             )
             ids += [pk for (pk,) in cursor.fetchall()]
             report(start + len(batch))
     return ids
+
+
+def _adapters(fields):
+    """How each column's value is handed to the driver. psycopg2 takes dates, times and
+    decimals as they are; SQLite's driver refuses a time, so there each value goes through
+    its field's own preparation, as the ORM would do."""
+    if connection.vendor == "postgresql":
+        return [_as_is] * len(fields)
+    return [functools.partial(_prepared, field) for field in fields]
+
+
+def _as_is(value):
+    return value
+
+
+def _prepared(field, value):
+    return field.get_db_prep_save(value, connection)
 
 
 def _copy(visits, report):
