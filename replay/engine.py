@@ -40,12 +40,16 @@ from packages.models import Package, PackageStatus
 from zones.api import ZoneSerializer
 from zones.models import Zone
 
+from . import reserve
+
 ACCEPT, DECLINE, NO_ANSWER = "accept", "decline", "none"
 ANSWERS = (ACCEPT, DECLINE, NO_ANSWER)
 # After the last referral, how long long offer windows may still place it; and how long after
-# its own submission an escalated referral is still re-tried.
+# its own submission an escalated referral is still re-tried. A day covers every fill of the
+# demo's history (the longest took under 14 hours); a referral nobody answers is the
+# replay's dearest, each re-try a round of offers.
 HORIZON = datetime.timedelta(days=7)
-RETRY_HORIZON = datetime.timedelta(days=3)
+RETRY_HORIZON = datetime.timedelta(days=1)
 MINUTE = datetime.timedelta(minutes=1)
 # The system answers on a provider's behalf: no user is recorded.
 NOBODY = SimpleNamespace(user=None)
@@ -126,13 +130,21 @@ def replay(
 
 
 def apply_zone_settings(zone_settings: dict[str, dict]) -> None:
-    """Change the zones as the settings say, validated as the zones API validates a PATCH."""
+    """Change the zones as the settings say, validated as the zones API validates a PATCH;
+    `reserve_providers` changes the zone's reserve contracts (replay.reserve)."""
     for code, changes in zone_settings.items():
         zone = Zone.objects.filter(code=code).first()
         if zone is None:
             raise ReplayError(f"settings: {code}: no zone has this code")
         if not isinstance(changes, dict):
             raise ReplayError(f"settings: {code}: give the zone's fields as an object")
+        changes = dict(changes)
+        if reserve.FIELD in changes:
+            try:
+                reserve.make_reserve(zone, reserve.check(zone, changes.pop(reserve.FIELD)))
+            except ValidationError as error:
+                message = " ".join(error.messages)
+                raise ReplayError(f"settings: {code}: {reserve.FIELD}: {message}") from error
         serializer = ZoneSerializer(zone, data=changes, partial=True, context={"request": NOBODY})
         if unknown := set(changes) - set(serializer.fields):
             raise ReplayError(f"settings: {code}: not a zone field: {', '.join(sorted(unknown))}")

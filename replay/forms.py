@@ -53,6 +53,12 @@ class WhatIfForm(FieldNamedErrors, forms.Form):
         required=False,
         help_text="Zone codes asked, in this order, once a zone's own providers are used up.",
     )
+    reserve_providers = forms.CharField(
+        label="Reserve providers",
+        required=False,
+        help_text="Provider codes to hold each zone's reserve contracts, asked once every other "
+        "provider in the zone has been. Write none for no reserve.",
+    )
     retry_minutes = forms.IntegerField(label=NUMBERS["retry_minutes"], required=False)
     seed = forms.IntegerField(label="Random seed", initial=1, min_value=0, max_value=2**31 - 1)
     runs = forms.IntegerField(label="Runs", initial=3, min_value=1, max_value=10)
@@ -94,8 +100,10 @@ class WhatIfForm(FieldNamedErrors, forms.Form):
                 "start": data["offer_hours_start"].strftime("%H:%M"),
                 "end": data["offer_hours_end"].strftime("%H:%M"),
             }
-        if neighbours := [c for c in re.split(r"[,;\s]+", data.get("neighbours", "")) if c]:
-            changes["neighbours"] = [code.upper() for code in neighbours]
+        if neighbours := _codes(data.get("neighbours", "")):
+            changes["neighbours"] = neighbours
+        if reserve := _codes(data.get("reserve_providers", "")):
+            changes["reserve_providers"] = [] if reserve == ["NONE"] else reserve
         return changes
 
     def _show(self, errors: dict):
@@ -110,6 +118,11 @@ class WhatIfForm(FieldNamedErrors, forms.Form):
         for name, messages in by_field.items():
             field = {"offer_hours": "offer_hours_end"}.get(name, name)
             self.add_error(field if field in self.fields else None, _texts(messages))
+
+
+def _codes(text: str) -> list[str]:
+    """Codes as typed, separated by commas, semicolons or spaces, in capitals."""
+    return [code.upper() for code in re.split(r"[,;\s]+", text) if code]
 
 
 def _texts(messages) -> list[str]:

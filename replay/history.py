@@ -3,20 +3,23 @@
 The referrals are the packages submitted in the period in the chosen zones
 (cancelled ones left out: nobody needed them filled), recorded again exactly
 as their first version was. Each provider answers as its own offers of the
-period were answered: an answer (accepted, declined, or left to expire) and
-its minutes drawn from those offers (offers withdrawn before an answer say
-nothing and are left out), with one random stream per seed, run, referral
-and provider, so that a run is the same whatever the settings tried. A
-provider with no answered offer in the period answers as all providers did.
+period were answered: an answer (accepted or declined) and its minutes drawn
+from those offers, where an offer that expired, or was withdrawn because
+another provider took the package, counts as no answer by then (censored: see
+DrawnAnswers), with one random stream per seed, run, referral (by its place in
+the period) and provider, so that a run is the same whatever the settings
+tried. A provider with no answered offer in the period answers as all
+providers did.
 """
 
+import bisect
 import datetime
 import random
 from dataclasses import dataclass
 
-from django.db.models import Min, Prefetch
+from django.db.models import Min, OuterRef, Prefetch, Q, Subquery
 
-from brokering.models import Offer, OfferStatus
+from brokering.models import Offer, OfferStatus, WithdrawnBecause
 from core import clock
 from packages.models import Package, PackageStatus, PackageVersion, Priority
 
@@ -108,17 +111,28 @@ class DrawnAnswers:
     An urgent referral's offers are answered as the provider answered urgent
     offers (its shorter windows hurry everyone), when it had any; each time a
     provider is asked again (a re-try) its answer is drawn again.
+
+    An offer that expired, or was withdrawn because another provider took the
+    package first, says only that its provider had not answered by then
+    (censored): drawing one draws again among the provider's answers that came
+    later (sampling the Kaplan-Meier estimate of its answer times, "redistribute
+    to the right"). Only when none came later is it an offer left unanswered.
+    Dropping those offers, or reading each as "never answers", would make every
+    provider seem to decline more, and answer less, than it did.
     """
 
-    def __init__(self, samples: dict, *, urgent_refs: set[str], seed: int, run: int):
-        self.samples = samples
-        self.everyone = [answer for answers in samples.values() for answer in answers]
-        self.urgent_refs = urgent_refs
+    def __init__(self, samples: dict, *, past: list[PastReferral], seed: int, run: int):
+        self.samples = {key: _by_time(answers) for key, answers in samples.items()}
+        self.everyone = _by_time([answer for answers in samples.values() for answer in answers])
+        self.urgent_refs = {p.referral.ref for p in past if p.urgent}
+        # A referral's stream is named by its place in the period, not by its package's id,
+        # so that the same history gives the same draw in any copy of the database.
+        self.keys = {p.referral.ref: n for n, p in enumerate(past)}
         self.seed, self.run = seed, run
 
     def for_offer(self, ref: str, provider_code: str, asked: int = 1) -> Answer | None:
         urgent = ref in self.urgent_refs
-        choices = (
+        choices, afters = (
             self.samples.get((provider_code, urgent))
             or self.samples.get((provider_code, not urgent))
             or self.everyone
@@ -126,24 +140,63 @@ class DrawnAnswers:
         if not choices:
             return None
         # A string seed is hashed the same way in every process (unlike hash()).
-        stream = random.Random(f"{self.seed}:{self.run}:{ref}:{provider_code}:{asked}")
-        return stream.choice(choices)
+        key = self.keys.get(ref, ref)
+        stream = random.Random(f"{self.seed}:{self.run}:{key}:{provider_code}:{asked}")
+        start = 0
+        while True:
+            answer = choices[stream.randrange(start, len(choices))]
+            if answer.answer != NO_ANSWER:
+                return answer
+            start = bisect.bisect_right(afters, answer.after)
+            if start == len(choices):  # nobody answered later than that: no answer
+                return answer
+
+
+def _by_time(answers: list[Answer]) -> tuple[list[Answer], list[datetime.timedelta]]:
+    """The answers in order of their minutes, and those minutes (to find the later ones)."""
+    ordered = sorted(answers, key=lambda a: a.after)
+    return ordered, [a.after for a in ordered]
 
 
 def answer_samples(start: datetime.date, end: datetime.date) -> dict[tuple[str, bool], list]:
     """Each provider's answers to the offers it was sent in the period, in the order sent,
-    by (provider code, whether the package was urgent)."""
+    by (provider code, whether the package was urgent).
+
+    Expired offers are no answer by their expiry; offers withdrawn because another
+    provider took the package, no answer by the moment it was taken; offers
+    withdrawn for any other reason (a broker's, a change, a cancellation) say
+    nothing and are left out.
+    """
     since, until = period_bounds(start, end)
+    taken = Offer.objects.filter(
+        package=OuterRef("package"), round=OuterRef("round"), status=OfferStatus.ACCEPTED
+    ).values("answered_at")[:1]
     offers = (
-        Offer.objects.filter(sent_at__gte=since, sent_at__lt=until, status__in=ANSWER_OF)
+        Offer.objects.filter(sent_at__gte=since, sent_at__lt=until)
+        .filter(
+            Q(status__in=ANSWER_OF)
+            | Q(status=OfferStatus.WITHDRAWN, withdrawn_because=WithdrawnBecause.TAKEN)
+        )
+        .annotate(taken_at=Subquery(taken))
         .order_by("sent_at", "pk")
         .values_list(
-            "provider__code", "package__priority", "status", "sent_at", "answered_at", "expires_at"
+            "provider__code",
+            "package__priority",
+            "status",
+            "sent_at",
+            "answered_at",
+            "expires_at",
+            "taken_at",
         )
     )
     samples: dict[tuple[str, bool], list[Answer]] = {}
-    for code, priority, status, sent_at, answered_at, expires_at in offers:
-        after = (answered_at or expires_at) - sent_at
+    for code, priority, status, sent_at, answered_at, expires_at, taken_at in offers:
+        if status == OfferStatus.WITHDRAWN:
+            if taken_at is None or taken_at < sent_at:
+                continue
+            answer, after = NO_ANSWER, taken_at - sent_at
+        else:
+            answer, after = ANSWER_OF[status], (answered_at or expires_at) - sent_at
         key = (code, priority == Priority.URGENT)
-        samples.setdefault(key, []).append(Answer(ANSWER_OF[status], after))
+        samples.setdefault(key, []).append(Answer(answer, after))
     return samples

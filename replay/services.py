@@ -118,12 +118,7 @@ def simulate(simulation: Simulation, *, progress=None) -> dict:
     replays = len(scenarios) * simulation.runs
     runs = {name: [] for name in scenarios}
     for run in range(simulation.runs):
-        answers = history.DrawnAnswers(
-            samples,
-            urgent_refs={p.referral.ref for p in past if p.urgent},
-            seed=simulation.seed,
-            run=run,
-        )
+        answers = history.DrawnAnswers(samples, past=past, seed=simulation.seed, run=run)
         for name, zone_settings in scenarios.items():
             done = sum(len(r) for r in runs.values())
             result = replay(

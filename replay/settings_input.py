@@ -6,8 +6,12 @@ S.json) or once for every zone chosen (`{zone fields}`); answered per zone.
 
 from types import SimpleNamespace
 
+from django.core.exceptions import ValidationError
+
 from zones.api import ZoneSerializer
 from zones.models import Zone
+
+from . import reserve
 
 
 class SettingsError(ValueError):
@@ -17,7 +21,8 @@ class SettingsError(ValueError):
 
 
 def zone_fields() -> set[str]:
-    return set(ZoneSerializer().fields) - {"code", "name", "postcode_districts"}
+    """The settings a simulation may try: the zone's own fields, and its reserve providers."""
+    return set(ZoneSerializer().fields) - {"code", "name", "postcode_districts"} | {reserve.FIELD}
 
 
 def checked(zone_codes: list[str], settings: dict) -> tuple[list[str], dict]:
@@ -40,11 +45,19 @@ def checked(zone_codes: list[str], settings: dict) -> tuple[list[str], dict]:
         if extra := set(changes) - fields:
             message = f"Not a zone setting: {', '.join(sorted(extra))}."
             raise SettingsError({"settings": {code: [message]}})
+        own = {name: value for name, value in changes.items() if name != reserve.FIELD}
         serializer = ZoneSerializer(
-            zone, data=changes, partial=True, context={"request": SimpleNamespace(user=None)}
+            zone, data=own, partial=True, context={"request": SimpleNamespace(user=None)}
         )
         if not serializer.is_valid():
             raise SettingsError({"settings": {code: serializer.errors}})
+        if reserve.FIELD in changes:
+            try:
+                reserve.check(zone, changes[reserve.FIELD])
+            except ValidationError as error:
+                raise SettingsError(
+                    {"settings": {code: {reserve.FIELD: error.messages}}}
+                ) from error
         if changes:
             by_zone[code] = changes
     return codes, by_zone

@@ -9,9 +9,12 @@ it again.
 import datetime
 import random
 
+from django.utils import timezone
+
 from core import jobs
+from providers.models import ContractRole
 from replay.engine import ACCEPT, DECLINE, NO_ANSWER, Answer, Answers, _Run
-from tests.brokering.factories import market
+from tests.factories import ContractFactory, ZoneFactory
 from zones.models import AllocationMode
 
 from .helpers import referral_object
@@ -21,12 +24,30 @@ BEHAVIOUR = {"primary": (0.5, 0.3, 25), "secondary": (0.6, 0.2, 40), "framework"
 
 
 def generated_market():
-    zone, p = market(AllocationMode.CASCADE, framework=1, offer_window_minutes=60, code="EXE")
+    """A cascade zone with a primary, a secondary and a framework provider, each with a code
+    of its own (the replay's draws are named by provider code: the same in every test run)."""
+    zone = ZoneFactory(
+        allocation_mode=AllocationMode.CASCADE,
+        offer_window_minutes=60,
+        code="EXE",
+        districts=["EX1"],
+    )
+    roles = {"primary": ContractRole.PRIMARY, "secondary": ContractRole.SECONDARY}
     return zone, {
-        "primary": p["primary"],
-        "secondary": p["secondary"],
-        "framework": p["framework"][0],
+        name: ContractFactory(
+            zone=zone,
+            role=roles.get(name, ContractRole.FRAMEWORK),
+            share_percent={"primary": 80, "secondary": 20}.get(name, 0),
+            provider__code=f"GEN-{name.upper()}",
+        ).provider
+        for name in BEHAVIOUR
     }
+
+
+def history_start(days_ago=10) -> datetime.datetime:
+    """08:00 UK time `days_ago` days ago: the history's hours of day the same on every run."""
+    day = timezone.localdate() - datetime.timedelta(days=days_ago)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(8)))
 
 
 def generate(providers, *, start, referrals=40, seed=7):

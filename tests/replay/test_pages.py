@@ -50,12 +50,14 @@ def test_asking_queues_a_simulation_and_shows_its_progress(
     sent = []
     monkeypatch.setattr("replay.tasks.run_simulation.delay", sent.append)
     with django_capture_on_commit_callbacks(execute=True):
-        response = page(commissioner).post(URL, form(offer_window_minutes="30", neighbours=""))
+        response = page(commissioner).post(
+            URL, form(offer_window_minutes="30", neighbours="", reserve_providers="none")
+        )
     simulation = commissioner.simulations.get()
     assert response.status_code == 302
     assert response["Location"] == f"{URL}{simulation.pk}/"
     assert sent == [simulation.pk]
-    assert simulation.settings == {"EXE": {"offer_window_minutes": 30}}
+    assert simulation.settings == {"EXE": {"offer_window_minutes": 30, "reserve_providers": []}}
     shown = page(commissioner).get(response["Location"]).content.decode()
     assert "Waiting for a worker" in shown
     assert 'hx-trigger="every 1s"' in shown
@@ -66,6 +68,14 @@ def test_a_bad_setting_is_shown_at_its_field(page, commissioner, zone):
     assert response.status_code == 200
     assert "govuk-error-summary" in response.content.decode()
     assert "offer_window_minutes" in response.context["form"].errors
+    assert not commissioner.simulations.exists()
+
+
+def test_a_reserve_provider_that_is_not_one_is_shown_at_its_field(page, commissioner, zone):
+    response = page(commissioner).post(URL, form(reserve_providers="NOBODY"))
+    assert response.context["form"].errors["reserve_providers"] == [
+        "No provider has the code NOBODY."
+    ]
     assert not commissioner.simulations.exists()
 
 

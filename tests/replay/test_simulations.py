@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from replay import services
 from replay.models import Simulation
-from tests.factories import CommissionerFactory
+from tests.factories import CommissionerFactory, ProviderFactory
 
-from .history import generate, generated_market
+from .history import generate, generated_market, history_start
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +17,28 @@ URL = "/api/v1/simulations/"
 
 
 @pytest.fixture
-def past():
-    """Ten days of engine-made history ending yesterday; (zone, providers, first day, last day)."""
-    zone, providers = generated_market()
-    start = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(days=10)
-    generate(providers, start=start)
-    return zone, providers, start.date(), timezone.localdate() - datetime.timedelta(days=1)
+def providers():
+    return generated_market()[1]
+
+
+@pytest.fixture
+def period(providers):
+    """Ten days ending yesterday, in the generated market: (first day, last day)."""
+    return history_start().date(), timezone.localdate() - datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def past(providers, period):
+    """The period with forty referrals of engine-made history from 08:00 on its first day."""
+    generate(providers, start=history_start())
+    return period
+
+
+@pytest.fixture
+def few(providers, period):
+    """The period with twelve referrals of engine-made history."""
+    generate(providers, start=history_start(), referrals=12)
+    return period
 
 
 def body(first, last, **more):
@@ -52,9 +68,9 @@ def test_who_may_ask_for_a_simulation(
 
 
 def test_a_simulation_answers_202_with_an_id_and_is_queued(
-    api, commissioner, past, monkeypatch, django_capture_on_commit_callbacks
+    api, commissioner, period, monkeypatch, django_capture_on_commit_callbacks
 ):
-    _, _, first, last = past
+    first, last = period
     sent = []
     monkeypatch.setattr("replay.tasks.run_simulation.delay", sent.append)
     with django_capture_on_commit_callbacks(execute=True):
@@ -71,12 +87,12 @@ def test_a_simulation_answers_202_with_an_id_and_is_queued(
     assert Simulation.objects.get(pk=data["id"]).settings == {"EXE": {"offer_window_minutes": 30}}
 
 
-def test_settings_for_every_zone_chosen_are_given_once(api, commissioner, past):
-    _, _, first, last = past
-    response = api(commissioner).post(
-        URL, body(first, last, settings={"allocation_mode": "broadcast"}), format="json"
-    )
-    assert response.json()["settings"] == {"EXE": {"allocation_mode": "broadcast"}}
+def test_settings_for_every_zone_chosen_are_given_once(api, commissioner, period):
+    first, last = period
+    ProviderFactory(code="SPARE")
+    settings = {"allocation_mode": "broadcast", "reserve_providers": ["SPARE"]}
+    response = api(commissioner).post(URL, body(first, last, settings=settings), format="json")
+    assert response.json()["settings"] == {"EXE": settings}
 
 
 @pytest.mark.parametrize(
@@ -88,18 +104,20 @@ def test_settings_for_every_zone_chosen_are_given_once(api, commissioner, past):
         ({"settings": {"EXE": {"offer_window_minutes": 0}}}, "settings"),
         ({"settings": {"EXE": {"colour": "red"}}}, "settings"),
         ({"settings": {"NOWHERE": {}}}, "settings"),
+        ({"settings": {"EXE": {"reserve_providers": ["NOBODY"]}}}, "settings"),
+        ({"settings": {"EXE": {"reserve_providers": ["GEN-PRIMARY"]}}}, "settings"),
         ({"runs": 50}, "runs"),
     ],
 )
-def test_bad_questions_are_400s_naming_the_field(api, commissioner, past, change, field):
-    _, _, first, last = past
+def test_bad_questions_are_400s_naming_the_field(api, commissioner, period, change, field):
+    first, last = period
     response = api(commissioner).post(URL, {**body(first, last), **change}, format="json")
     assert response.status_code == 400
     assert field in response.json()
 
 
-def test_another_users_simulation_is_a_404(api, commissioner, past):
-    _, _, first, last = past
+def test_another_users_simulation_is_a_404(api, commissioner, period):
+    first, last = period
     theirs = services.request_simulation(
         by=CommissionerFactory(), period_start=first, period_end=last, zones=[], settings={}
     )
@@ -110,7 +128,7 @@ def test_another_users_simulation_is_a_404(api, commissioner, past):
 def test_the_job_replays_the_period_and_the_no_change_lands_near_what_happened(
     api, commissioner, past
 ):
-    _, _, first, last = past
+    first, last = past
     simulation = services.request_simulation(
         by=commissioner,
         period_start=first,
@@ -128,17 +146,15 @@ def test_the_job_replays_the_period_and_the_no_change_lands_near_what_happened(
     assert results["referrals"] == 40
     actual, predicted = results["actual"], results["no_change"]
     assert actual["unfilled"] < 40
-    assert abs(predicted["within_4_hours_percent"] - actual["within_4_hours_percent"]) <= 10
-    # The 90-minute figure is not yet calibrated (issue 12): gaps of 16 and 17.5 points have
-    # been seen, by the time of day the history starts at.
-    assert abs(predicted["within_90_minutes_percent"] - actual["within_90_minutes_percent"]) <= 20
+    for measure, allowed in (("within_4_hours_percent", 10), ("within_90_minutes_percent", 15)):
+        assert abs(predicted[measure] - actual[measure]) <= allowed, (measure, predicted, actual)
     assert len(predicted["runs"]) == len(results["with_settings"]["runs"]) == 2
     # Twenty minutes is shorter than most providers take to answer: fewer are filled.
     assert results["with_settings"]["unfilled"] > predicted["unfilled"]
 
 
-def test_the_same_seed_gives_the_same_results(commissioner, past):
-    _, _, first, last = past
+def test_the_same_seed_gives_the_same_results(commissioner, few):
+    first, last = few
     ask = dict(by=commissioner, period_start=first, period_end=last, zones=[], settings={}, runs=1)
     one, two = services.request_simulation(**ask), services.request_simulation(**ask)
     services.run_simulation(simulation_id=one.pk)

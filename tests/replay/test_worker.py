@@ -1,6 +1,5 @@
 """End to end with a real Celery worker on Redis: POST a simulation, watch it run to its end."""
 
-import datetime
 import time
 
 import pytest
@@ -12,7 +11,7 @@ from brokerage.celery import app as celery_app
 from brokering.models import Offer
 from packages.models import Package
 
-from .history import generate, generated_market
+from .history import generate, generated_market, history_start
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +37,7 @@ def test_a_simulation_runs_on_the_worker_and_leaves_the_history_as_it_was(
     api, commissioner, worker
 ):
     _, providers = generated_market()
-    start = timezone.now().replace(second=0, microsecond=0) - datetime.timedelta(days=10)
+    start = history_start()
     generate(providers, start=start, referrals=12)
     before = (Package.objects.count(), Offer.objects.count())
     response = api(commissioner).post(
