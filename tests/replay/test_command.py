@@ -139,6 +139,41 @@ def test_shares_count_every_referral_and_the_median_the_placed(tmp_path, cascade
     assert out["median_minutes"] == 40.0
 
 
+def test_a_neighbour_fills_a_zone_whose_own_providers_are_used_up(tmp_path, cascade):
+    # The zone's three decline after 5 minutes each; the neighbour's provider accepts after 10.
+    _, primary, secondary, framework = cascade
+    _, other = market(AllocationMode.CASCADE, secondary=False, code="NBR", district="EX9")
+    answers = [("R1", p.code, "decline", 5) for p in (primary, secondary, framework)]
+    answers.append(("R1", other["primary"].code, "accept", 10))
+    alone = run_replay(tmp_path, [referral("R1")], answers)
+    helped = run_replay(tmp_path, [referral("R1")], answers, {"EXE": {"neighbours": ["NBR"]}})
+    assert alone["packages"][0]["provider"] is None
+    assert helped["packages"][0]["provider"] == other["primary"].code
+    assert helped["packages"][0]["minutes"] == 25.0
+    assert helped["packages"][0]["offers"] == 4
+
+
+def test_offer_hours_hold_an_offer_overnight(tmp_path, cascade):
+    # Sent at 20:30 with 07:00-21:00 and 60 minutes: it expires at 07:30 the next day, so the
+    # primary's accept at 06:30 (after 10 hours) still counts.
+    _, primary, secondary, _ = cascade
+    late = [referral("R1", minutes=11 * 60 + 30)]
+    answers = [("R1", primary.code, "accept", 600), ("R1", secondary.code, "accept", 5)]
+    around_the_clock = run_replay(tmp_path, late, answers)
+    with_hours = run_replay(
+        tmp_path, late, answers, {"EXE": {"offer_hours": {"start": "07:00", "end": "21:00"}}}
+    )
+    assert around_the_clock["packages"][0]["provider"] == secondary.code
+    assert around_the_clock["packages"][0]["minutes"] == 65.0
+    assert with_hours["packages"][0] == {
+        "ref": "R1",
+        "provider": primary.code,
+        "placed_at": "2026-11-03T06:30:00+00:00",
+        "minutes": 600.0,
+        "offers": 1,
+    }
+
+
 def test_a_reserve_provider_tried_fills_what_the_zone_could_not(tmp_path, cascade):
     # All three decline after 5 minutes each; SPARE, tried as the reserve, accepts after 10.
     zone, primary, secondary, framework = cascade
