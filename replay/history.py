@@ -131,10 +131,12 @@ class DrawnAnswers:
         self.seed, self.run = seed, run
 
     def for_offer(self, ref: str, provider_code: str, asked: int = 1) -> Answer | None:
-        urgent = ref in self.urgent_refs
+        urgent, again = ref in self.urgent_refs, asked > 1
         choices, afters = (
-            self.samples.get((provider_code, urgent))
-            or self.samples.get((provider_code, not urgent))
+            self.samples.get((provider_code, urgent, again))
+            or self.samples.get((provider_code, urgent, False))
+            or self.samples.get((provider_code, not urgent, again))
+            or self.samples.get((provider_code, not urgent, False))
             or self.everyone
         )
         if not choices:
@@ -158,9 +160,12 @@ def _by_time(answers: list[Answer]) -> tuple[list[Answer], list[datetime.timedel
     return ordered, [a.after for a in ordered]
 
 
-def answer_samples(start: datetime.date, end: datetime.date) -> dict[tuple[str, bool], list]:
+def answer_samples(start: datetime.date, end: datetime.date) -> dict[tuple[str, bool, bool], list]:
     """Each provider's answers to the offers it was sent in the period, in the order sent,
-    by (provider code, whether the package was urgent).
+    by (provider code, whether the package was urgent, whether it had been offered that
+    package before). A provider asked again (a re-try) answers as it answered re-offers:
+    the same package's no answer, repeated every re-try, would otherwise crowd its first
+    answers out.
 
     Expired offers are no answer by their expiry; offers withdrawn because another
     provider took the package, no answer by the moment it was taken; offers
@@ -180,6 +185,7 @@ def answer_samples(start: datetime.date, end: datetime.date) -> dict[tuple[str, 
         .annotate(taken_at=Subquery(taken))
         .order_by("sent_at", "pk")
         .values_list(
+            "package_id",
             "provider__code",
             "package__priority",
             "status",
@@ -189,14 +195,17 @@ def answer_samples(start: datetime.date, end: datetime.date) -> dict[tuple[str, 
             "taken_at",
         )
     )
-    samples: dict[tuple[str, bool], list[Answer]] = {}
-    for code, priority, status, sent_at, answered_at, expires_at, taken_at in offers:
+    samples: dict[tuple[str, bool, bool], list[Answer]] = {}
+    asked = set()  # (package, provider) pairs offered before
+    for package_id, code, priority, status, sent_at, answered_at, expires_at, taken_at in offers:
+        again = (package_id, code) in asked
+        asked.add((package_id, code))
         if status == OfferStatus.WITHDRAWN:
             if taken_at is None or taken_at < sent_at:
                 continue
             answer, after = NO_ANSWER, taken_at - sent_at
         else:
             answer, after = ANSWER_OF[status], (answered_at or expires_at) - sent_at
-        key = (code, priority == Priority.URGENT)
+        key = (code, priority == Priority.URGENT, again)
         samples.setdefault(key, []).append(Answer(answer, after))
     return samples
