@@ -10,7 +10,7 @@ provider organisation. An object outside a user's queryset is a 404, never a
 
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from rest_framework import permissions
 
 from accounts.models import Role
@@ -44,7 +44,11 @@ def broker_zone_ids(user) -> list[int] | None:
     and the system acting on its own, is never limited by zone)."""
     if getattr(user, "role", None) != Role.BROKER:
         return None
-    return list(user.zones.values_list("pk", flat=True)) or None
+    # Read once per user object: a page asks up to three times (its queryset, its filters,
+    # its zone check). Changing the zones through the relation drops what was read.
+    if "zones" not in getattr(user, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([user], "zones")
+    return [zone.pk for zone in user.zones.all()] or None
 
 
 def in_broker_zones(user, zone_path: str) -> Q:

@@ -385,12 +385,26 @@ class Package(models.Model):
         """The version of its visits in force on `day` (its `versions` prefetched or not):
         the latest to start on or before it, the newest recorded of those starting together;
         the first before any of them starts."""
-        versions = sorted(self.versions.all(), key=PackageVersion.in_force_order)
+        versions = self._versions_in_force_order()
         in_force = versions[0]
         for version in versions[1:]:
             if version.effective_from <= day:
                 in_force = version
         return in_force
+
+    def _versions_in_force_order(self) -> list["PackageVersion"]:
+        """Its versions in the order they take over, sorted once per prefetch: a list or
+        the API reads today's version three times a package (visits, plan, hours), and a
+        new `versions.all()` each time cost more than the rest of its row. Not prefetched
+        (or the prefetch dropped by a write through the relation), they are read afresh."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("versions")
+        if prefetched is None:
+            return sorted(self.versions.all(), key=PackageVersion.in_force_order)
+        sorted_from, versions = getattr(self, "_sorted_versions", (None, None))
+        if sorted_from is not prefetched:
+            versions = sorted(prefetched, key=PackageVersion.in_force_order)
+            self._sorted_versions = (prefetched, versions)
+        return versions
 
     @property
     def is_urgent(self):
