@@ -14,11 +14,12 @@ worker subprocess on a queue of its own on CELERY_BROKER_URL, and measures:
   as in production): every client tries to accept its own offer of each of
   `--race-packages` broadcast packages, all at once;
   every package must end with exactly one accepted offer (zero double
-  placements).
+  placements: two accepted offers or two placements of one package), and none
+  unplaced; a client posts only the offers the worker sent its provider.
 
 Targets: p95 under 2 s for both latencies; accepts at ACCEPT_TARGET_PER_SECOND
 requests a second or more, with no double placement. Exits 1 if a package was placed
-twice or the worker lost a package, 0 otherwise (the table says whether the
+twice or not at all, or the worker lost a package or an offer, 0 otherwise (the table says whether the
 latency target was met).
 """
 
@@ -322,22 +323,25 @@ def start_web_server(log):
     sys.exit("gunicorn did not start within 60 s.")
 
 
-def accept_race(package_ids, port):
-    """50 API clients over HTTP, each accepting its own offer of every package, all at once."""
+def accept_race(package_ids, port, log=print):
+    """50 API clients over HTTP, each accepting its own offer of every package, all at once.
+
+    Each client posts only the offers the worker actually sent its provider (read back from
+    the database), so a provider left out of a package is counted, not a crash."""
     from accounts import tokens as api_tokens
     from accounts.models import User
     from brokering.models import Offer
 
-    wait_until(
-        Offer.objects.filter(package_id__in=package_ids).count,
-        CLIENTS * len(package_ids),
-        "offers sent by the worker",
-    )
+    sent = Offer.objects.filter(package_id__in=package_ids)
+    waited = time.monotonic()
+    wait_until(sent.count, CLIENTS * len(package_ids), "offers sent by the worker")
+    log(f"  the worker sent {sent.count()} offers in {time.monotonic() - waited:.1f} s")
     offers = {}
-    for offer_id, package_id, user_id in Offer.objects.filter(
-        package_id__in=package_ids
-    ).values_list("pk", "package_id", "provider__users"):
+    for offer_id, package_id, user_id in sent.values_list("pk", "package_id", "provider__users"):
         offers.setdefault(user_id, {})[package_id] = offer_id
+    missing = CLIENTS * len(package_ids) - sum(len(mine) for mine in offers.values())
+    if missing:
+        log(f"  {short_of_offers(package_ids)}")
     users = User.objects.in_bulk(offers)
     tokens = {user_id: api_tokens.issue(users[user_id])[1] for user_id in offers}
     barrier = threading.Barrier(len(offers) + 1)
@@ -349,6 +353,8 @@ def accept_race(package_ids, port):
         mine = []
         barrier.wait()
         for package_id in package_ids:
+            if package_id not in offers[user_id]:
+                continue
             connection.request(
                 "POST", f"/api/v1/offers/{offers[user_id][package_id]}/accept/", headers=headers
             )
@@ -365,24 +371,47 @@ def accept_race(package_ids, port):
     started = time.monotonic()
     for thread in threads:
         thread.join()
-    return max(time.monotonic() - started, 1e-6), codes, len(offers)
+    return max(time.monotonic() - started, 1e-6), codes, len(offers), missing
 
 
-def double_placements(package_ids) -> int:
-    """Packages with other than exactly one accepted offer, or placed with someone else."""
+def short_of_offers(package_ids) -> str:
+    """Why offers are missing: packages the worker has not brokered yet (its queue is behind),
+    or packages offered to fewer than every provider (the engine left some out)."""
+    from django.db.models import Count
+
+    from packages.models import Package
+
+    counted = Package.objects.filter(pk__in=package_ids).annotate(offered=Count("offers"))
+    unbrokered = counted.filter(offered=0).count()
+    fewer = counted.filter(offered__gt=0, offered__lt=CLIENTS).count()
+    return (
+        f"{unbrokered} packages not offered to anyone yet (the worker is behind), "
+        f"{fewer} offered to fewer than {CLIENTS} providers"
+    )
+
+
+def placements(package_ids) -> tuple[int, int]:
+    """(packages placed twice, packages not placed): placed twice is more than one accepted
+    offer or more than one placement, or placed with another provider than the accepted
+    offer's."""
     from django.db.models import Count, F, Q
 
     from brokering.models import OfferStatus
     from packages.models import Package
 
     checked = Package.objects.filter(pk__in=package_ids).annotate(
-        accepted=Count("offers", filter=Q(offers__status=OfferStatus.ACCEPTED)),
+        accepted=Count("offers", filter=Q(offers__status=OfferStatus.ACCEPTED), distinct=True),
         accepted_by_its_provider=Count(
             "offers",
             filter=Q(offers__status=OfferStatus.ACCEPTED, offers__provider=F("provider")),
+            distinct=True,
         ),
+        placed=Count("placements", distinct=True),
     )
-    return checked.exclude(status="placed", accepted=1, accepted_by_its_provider=1).count()
+    doubles = checked.filter(
+        Q(accepted__gt=1) | Q(placed__gt=1) | Q(accepted=1, accepted_by_its_provider=0)
+    ).count()
+    return doubles, checked.exclude(status="placed").count()
 
 
 def percentile(values, fraction):
@@ -419,8 +448,8 @@ def run(args, log=print):
         for package_id in race_ids:
             packages_services.submit_package(package_id=package_id, by=broker)
         log(f"{CLIENTS} clients accepting {args.race_packages} packages at once ...")
-        elapsed, codes, clients = accept_race(race_ids, port)
-        doubles = double_placements(race_ids)
+        elapsed, codes, clients, missing = accept_race(race_ids, port, log)
+        doubles, unplaced = placements(race_ids)
     finally:
         stop(server)
         stop(worker)
@@ -440,7 +469,8 @@ def run(args, log=print):
         f"{len(codes)} accept requests in {elapsed:.2f} s",
         f"  {len(codes) / elapsed:.0f} requests/s, {winners / elapsed:.1f} accepted packages/s; "
         f"answers: {dict(sorted(statuses.items()))}",
-        f"  double placements: {doubles} (packages placed: {winners} of {len(race_ids)})",
+        f"  double placements: {doubles}; not placed: {unplaced} of {len(race_ids)}; "
+        f"offers the worker did not send: {missing} of {CLIENTS * len(race_ids)}",
     ]
     log("\n".join(lines))
     report = Report(log=log)
@@ -460,7 +490,7 @@ def run(args, log=print):
     if set(statuses) - {200, 409}:
         log(f"  unexpected answers: see the server's log, {SERVER_LOG}")
     lost = not (offered_all and reoffered_all)
-    return 1 if doubles or lost or winners != len(race_ids) or report.missed else 0
+    return 1 if doubles or unplaced or missing or lost or report.missed else 0
 
 
 def main(argv=None):
