@@ -12,7 +12,7 @@ from django.utils.dateformat import format as date_format
 
 from notifications import recipients
 from notifications.models import NotificationKind
-from notifications.services import notify
+from notifications.services import News, notify, notify_each
 
 from .models import WithdrawnBecause
 
@@ -20,33 +20,46 @@ from .models import WithdrawnBecause
 def offers_sent(package, offers) -> None:
     """Tell every user of each offered provider that an offer is waiting."""
     starts = date_format(package.start_date, settings.DATE_FORMAT)
-    for offer in offers:
-        answer_by = date_format(timezone.localtime(offer.expires_at), settings.DATETIME_FORMAT)
-        notify(
-            kind=NotificationKind.OFFER,
-            users=recipients.provider_users(offer.provider_id),
-            message=(
-                f"New offer: package {package.pk}, {package.weekly_hours:g} hours a week in "
-                f"{package.zone.name}, starting {starts}. Answer by {answer_by}."
-            ),
-            link=reverse("brokering:portal_offer", args=[offer.pk]),
-            event=f"offer:{offer.pk}",
-            package_id=package.pk,
-        )
+    staff = recipients.users_of_providers({offer.provider_id for offer in offers})
+    notify_each(
+        kind=NotificationKind.OFFER,
+        news=[
+            News(
+                users=staff[offer.provider_id],
+                message=(
+                    f"New offer: package {package.pk}, {package.weekly_hours:g} hours a week in "
+                    f"{package.zone.name}, starting {starts}. Answer by {_answer_by(offer)}."
+                ),
+                link=reverse("brokering:portal_offer", args=[offer.pk]),
+                event=f"offer:{offer.pk}",
+                package_id=package.pk,
+            )
+            for offer in offers
+        ],
+    )
 
 
-def offers_withdrawn(package_id, offers, because) -> None:
+def _answer_by(offer) -> str:
+    return date_format(timezone.localtime(offer.expires_at), settings.DATETIME_FORMAT)
+
+
+def offers_withdrawn(offers, because) -> None:
     """Tell each provider whose pending offer was withdrawn that it need not answer."""
     why = WithdrawnBecause(because).label.lower()
-    for offer in offers:
-        notify(
-            kind=NotificationKind.OFFER_WITHDRAWN,
-            users=recipients.provider_users(offer.provider_id),
-            message=f"The offer of package {package_id} was withdrawn: {why}.",
-            link=reverse("brokering:portal_offer", args=[offer.pk]),
-            event=f"offer:{offer.pk}",
-            package_id=package_id,
-        )
+    staff = recipients.users_of_providers({offer.provider_id for offer in offers})
+    notify_each(
+        kind=NotificationKind.OFFER_WITHDRAWN,
+        news=[
+            News(
+                users=staff[offer.provider_id],
+                message=f"The offer of package {offer.package_id} was withdrawn: {why}.",
+                link=reverse("brokering:portal_offer", args=[offer.pk]),
+                event=f"offer:{offer.pk}",
+                package_id=offer.package_id,
+            )
+            for offer in offers
+        ],
+    )
 
 
 def escalated(package) -> None:

@@ -214,12 +214,12 @@ def _record(package_id, kind, offers, detail, *, by=None):
         package_id=package_id,
         kind=kind,
         by=by,
-        provider=offers[0].provider if one else None,
+        provider=offers[0].provider_id if one else None,
         detail=detail[:1].upper() + detail[1:] if one else f"{len(offers)} providers: {detail}",
     )
 
 
-def accept_offer(*, offer_id, by) -> Offer:
+def accept_offer(*, offer_id, by, offer=None) -> Offer:
     """Accept a pending offer: the package is placed with its provider, other offers withdrawn.
 
     One winner under any number of simultaneous accepts: the package row is
@@ -229,14 +229,18 @@ def accept_offer(*, offer_id, by) -> Offer:
     cap): if not, the offer is withdrawn, brokering moves on, and the answer is
     409 saying why. Its other pending offers that no longer fit its cap are
     withdrawn at once.
+
+    `offer`: the offer with its package, as the caller has just read it (not read again).
+    Answers the offer, accepted: it is not read back.
     """
+    if offer is None:
+        offer = Offer.objects.select_related("package").get(pk=offer_id)
+    # Most losers of a race are turned away here, without queueing for the lock.
+    if offer.status != OfferStatus.PENDING:
+        raise Conflict(_why_not(offer))
+    _require_available(offer.package)
     try:
-        offer = Offer.objects.select_related("provider", "package").get(pk=offer_id)
-        # Most losers of a race are turned away here, without queueing for the lock.
-        if offer.status != OfferStatus.PENDING:
-            raise Conflict(_why_not(offer))
-        _require_available(offer.package)
-        with transaction.atomic():
+        with transaction.atomic(), audit.together():
             package = _locked_package(offer.package_id)
             _require_available(package)
             provider = Provider.objects.select_for_update(no_key=True).get(pk=offer.provider_id)
@@ -252,16 +256,18 @@ def accept_offer(*, offer_id, by) -> Offer:
             else:
                 _place_by_offer(offer, package, by=by)
                 if provider.weekly_hours_cap is not None:
-                    _withdraw_beyond_cap(provider, package, by=by)
+                    room = provider.weekly_hours_cap - placed - package.weekly_hours
+                    _withdraw_beyond_cap(provider, package, room=room, by=by)
     except IntegrityError as exc:
         raise Conflict("This package has already been accepted by another provider.") from exc
     if refused:
         raise Conflict(" ".join(refused))
-    offer.refresh_from_db()
     return offer
 
 
 def _place_by_offer(offer, package, *, by) -> None:
+    """The guarded update of the offer (pending, this round, in its window), the package
+    placed, the other offers withdrawn; `offer` is changed as the update changed its row."""
     now = clock.now()
     accepted = Offer.objects.filter(
         pk=offer.pk,
@@ -271,10 +277,11 @@ def _place_by_offer(offer, package, *, by) -> None:
     ).update(status=OfferStatus.ACCEPTED, answered_at=now, answered_by=by)
     if not accepted:
         raise Conflict(_why_not(Offer.objects.get(pk=offer.pk)))
+    offer.status, offer.answered_at, offer.answered_by = OfferStatus.ACCEPTED, now, by
     audit.record(by=by, obj=offer, changes=ANSWERED[OfferStatus.ACCEPTED])
     packages_services.mark_placed(
         package_id=package.pk,
-        provider=offer.provider,
+        provider=offer.provider_id,
         by=by,
         kind=EventKind.PLACED,
         detail=f"Accepted offer {offer.pk}",
@@ -289,16 +296,15 @@ def _withdraw_ineligible(offer, package) -> None:
     _enqueue_brokering(package.pk)
 
 
-def _withdraw_beyond_cap(provider, package, *, by) -> None:
-    """Withdraw the provider's other pending offers that no longer fit its cap, now that
-    `package` is placed with it. Their packages' timelines and next steps follow once this
+def _withdraw_beyond_cap(provider, package, *, room, by) -> None:
+    """Withdraw the provider's other pending offers that no longer fit its cap (`room` hours
+    left under it), now that `package` is placed with it. Their packages' timelines and next steps follow once this
     commits (`moved_on_beyond_cap`): writing to another package's rows here would wait on an
     accept of it that holds that package and waits for this provider: a deadlock."""
-    room = provider.weekly_hours_cap - eligibility.placed_hours(provider.pk)
     beyond = Offer.objects.filter(
         provider=provider, status=OfferStatus.PENDING, package__weekly_hours__gt=room
     ).exclude(package=package)
-    locked = list(beyond.select_for_update(of=("self",)).select_related("provider"))
+    locked = list(beyond.select_for_update(of=("self",)))
     if not locked:
         return
     Offer.objects.filter(pk__in=[o.pk for o in locked], status=OfferStatus.PENDING).update(
@@ -306,15 +312,14 @@ def _withdraw_beyond_cap(provider, package, *, by) -> None:
     )
     changes = {**ANSWERED[OfferStatus.WITHDRAWN], "withdrawn_because": ["", WithdrawnBecause.CAP]}
     audit.record_many(by=by, objs=locked, changes=changes)
-    for offer in locked:
-        notices.offers_withdrawn(offer.package_id, [offer], WithdrawnBecause.CAP)
+    notices.offers_withdrawn(locked, WithdrawnBecause.CAP)
     jobs.after_commit(tasks.moved_on_beyond_cap, [o.pk for o in locked])
 
 
 def moved_on_beyond_cap(*, offer_ids) -> None:
     """After offers were withdrawn beyond their provider's cap: each package's timeline says
     so, and its brokering moves on."""
-    for offer in Offer.objects.filter(pk__in=offer_ids).select_related("provider"):
+    for offer in Offer.objects.filter(pk__in=offer_ids):
         with transaction.atomic():
             _locked_package(offer.package_id)
             because = WithdrawnBecause(WithdrawnBecause.CAP).label.lower()
@@ -459,15 +464,18 @@ def _withdraw_pending(package_id, because, *, by=None) -> int:
 
 def _withdraw(pending, package_id, because, *, by=None) -> int:
     """Withdraw the `pending` offers of one package, on its timeline, telling each provider."""
-    pending = pending.filter(status=OfferStatus.PENDING)
-    withdrawn = list(pending.select_related("provider"))
-    pending.update(status=OfferStatus.WITHDRAWN, withdrawn_because=because)
+    # Locked, so that the rows read are the rows withdrawn (a provider's cap withdraws
+    # offers of other packages than the one it locks).
+    withdrawn = list(pending.filter(status=OfferStatus.PENDING).select_for_update(of=("self",)))
+    Offer.objects.filter(pk__in=[offer.pk for offer in withdrawn]).update(
+        status=OfferStatus.WITHDRAWN, withdrawn_because=because
+    )
     if withdrawn:
         changes = {**ANSWERED[OfferStatus.WITHDRAWN], "withdrawn_because": ["", because]}
         audit.record_many(by=by, objs=withdrawn, changes=changes)
         because_text = WithdrawnBecause(because).label.lower()
         _record(package_id, EventKind.WITHDRAWN, withdrawn, because_text, by=by)
-        notices.offers_withdrawn(package_id, withdrawn, because)
+        notices.offers_withdrawn(withdrawn, because)
     return len(withdrawn)
 
 

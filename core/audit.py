@@ -16,6 +16,9 @@ A model may name fields the trail leaves out in `audit_exclude` (passwords,
 timestamps that change on every save).
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
@@ -23,20 +26,50 @@ from . import clock
 
 CREATE, UPDATE, DELETE = LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.DELETE
 
+# The entries held back by `together` in this thread (None: written at once).
+_held: ContextVar[list | None] = ContextVar("audit_held", default=None)
+
 
 def record(*, by, obj, action=UPDATE, changes=None) -> LogEntry:
     """One entry: `by` did `action` to `obj`, changing `changes`."""
-    return LogEntry.objects.create(**_entry(by, obj, action, changes))
+    return _write([LogEntry(**_entry(by, obj, action, changes))])[0]
 
 
 def record_many(*, by, objs, action=UPDATE, changes=None) -> list[LogEntry]:
     """The same change to several objects (offers withdrawn together), in one statement.
 
     `changes` is one dict for all of them, or a function giving each object's."""
-    return LogEntry.objects.bulk_create(
-        LogEntry(**_entry(by, obj, action, changes(obj) if callable(changes) else changes))
-        for obj in objs
+    return _write(
+        [
+            LogEntry(**_entry(by, obj, action, changes(obj) if callable(changes) else changes))
+            for obj in objs
+        ]
     )
+
+
+@contextmanager
+def together():
+    """The entries recorded inside, written in one statement as it ends (inside the caller's
+    transaction, which must enclose it): an accept's offer, placement, package and withdrawn
+    offers. An exception writes none: its transaction rolls back anyway."""
+    if _held.get() is not None:  # already inside one: the outer one writes
+        yield
+        return
+    held = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    LogEntry.objects.bulk_create(held)
+
+
+def _write(entries) -> list[LogEntry]:
+    held = _held.get()
+    if held is None:
+        return LogEntry.objects.bulk_create(entries)
+    held.extend(entries)
+    return entries
 
 
 def snapshot(obj) -> dict[str, str]:

@@ -15,6 +15,16 @@ def provider_users(provider_id):
     return User.objects.filter(role=Role.PROVIDER, is_active=True, provider_id=provider_id)
 
 
+def users_of_providers(provider_ids) -> dict[int, list[User]]:
+    """The staff of each of several provider organisations, in one query."""
+    staff = {provider_id: [] for provider_id in provider_ids}
+    for user in User.objects.filter(
+        role=Role.PROVIDER, is_active=True, provider_id__in=staff
+    ).order_by("pk"):
+        staff[user.provider_id].append(user)
+    return staff
+
+
 def finance_users():
     """Finance officers, and administrators, who answer for the payment deadline."""
     return User.objects.filter(role__in=(Role.FINANCE, Role.ADMIN), is_active=True)

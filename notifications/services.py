@@ -5,6 +5,8 @@ personal data: a package or invoice number, a zone, hours, money, and a link
 to sign in and see the rest.
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -37,6 +39,18 @@ SUBJECTS = {
 }
 
 
+@dataclass(frozen=True)
+class News:
+    """One event to tell `users` of (`notify_each`)."""
+
+    users: Iterable
+    message: str
+    link: str
+    event: str
+    package_id: int | None = None
+    invoice_id: int | None = None
+
+
 def notify(
     *, kind, users, message, link, event, package_id=None, invoice_id=None
 ) -> list[Notification]:
@@ -46,33 +60,44 @@ def notify(
     reports does); the emails are handed to a task once that transaction commits.
     Answers the notifications this call created.
     """
+    news = News(users, message, link, event, package_id, invoice_id)
+    return notify_each(kind=kind, news=[news])
+
+
+def notify_each(*, kind, news: list[News]) -> list[Notification]:
+    """`notify` of several events of one kind (offers sent to 50 providers), in two
+    statements and one email task whatever their number."""
     now = clock.now()
     rows = [
         Notification(
             recipient_id=user.pk,
             kind=kind,
-            event=event,
-            message=message[:300],
-            link=link,
-            package_id=package_id,
-            invoice_id=invoice_id,
+            event=item.event,
+            message=item.message[:300],
+            link=item.link,
+            package_id=item.package_id,
+            invoice_id=item.invoice_id,
             created_at=now,
         )
-        for user in users
+        for item in news
+        for user in item.users
     ]
     if not rows:
         return []
     # Another run telling the same event at the same moment waits on the unique index and
     # then inserts nothing, so "once per event" holds without reading first.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    created = list(
-        Notification.objects.filter(
+    told = {(row.event, row.recipient_id) for row in rows}
+    created = [
+        notification
+        for notification in Notification.objects.filter(
             kind=kind,
-            event=event,
-            recipient_id__in=[row.recipient_id for row in rows],
+            event__in={row.event for row in rows},
+            recipient_id__in={row.recipient_id for row in rows},
             created_at=now,
         )
-    )
+        if (notification.event, notification.recipient_id) in told
+    ]
     ids = [notification.pk for notification in created]
     if ids:
         # Not jobs.after_commit: a replay, which runs queued tasks in place, sends no email.

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from brokering import services
 from brokering.models import Offer, OfferStatus
@@ -12,6 +14,7 @@ from tests.factories import (
     ContractFactory,
     PackageFactory,
     ProviderFactory,
+    ProviderUserFactory,
     ZoneFactory,
 )
 from zones.models import AllocationMode
@@ -19,6 +22,10 @@ from zones.models import AllocationMode
 from .factories import OfferFactory, market, open_package
 
 pytestmark = pytest.mark.django_db
+
+# A winning accept through the API, the test's savepoints included (before: 3 more for each
+# offer it withdrew, 51 with 11).
+WINNING_ACCEPT_STATEMENTS = 31
 
 SUMMARY_KEYS = {"zone", "postcode_district", "weekly_hours", "visits", "start_date", "priority"}
 
@@ -143,6 +150,36 @@ def test_accept_conflicts_once_taken_or_not_pending(
 
     assert again.status_code == 409 and late.status_code == 409
     assert "detail" in late.json()
+
+
+def accepted_by_the_first(api, others, district):
+    """A broadcast package offered to a provider with a user and `others` providers with a
+    user each, accepted through the API by the first: answers its queries."""
+    zone, providers = market(
+        AllocationMode.BROADCAST, secondary=False, framework=others, district=district
+    )
+    for provider in providers["framework"]:
+        ProviderUserFactory(provider=provider)
+    first = ProviderUserFactory(provider=providers["primary"])
+    offer, *_ = services.advance_brokering(package_id=open_package(zone).pk)
+    client = api(first)
+    with CaptureQueriesContext(connection) as accept:
+        assert client.post(url(offer, "accept")).status_code == 200
+    return accept.captured_queries
+
+
+def test_a_winning_accept_takes_a_few_statements_however_many_offers_it_withdraws(api):
+    accepted_by_the_first(api, 1, "EX1")  # the content types' cache filled
+
+    few, many = accepted_by_the_first(api, 2, "EX2"), accepted_by_the_first(api, 40, "EX3")
+
+    # Guarded update, placement, withdrawals, one audit insert and one notification insert,
+    # and the answer read once (not the offer twice after its update).
+    assert len(few) == len(many) <= WINNING_ACCEPT_STATEMENTS
+    statements = [q["sql"].split()[0] for q in many]
+    assert statements.count("INSERT") == 5  # placement, two timeline entries, notices, audit
+    offer_reads = [q for q in many if q["sql"].startswith('SELECT "brokering_offer"."id"')]
+    assert len(offer_reads) == 3  # by the view, the offers withdrawn, the answer
 
 
 def test_decline_takes_a_reason_in_words_or_as_a_code(api, users, offers, provider_org):
