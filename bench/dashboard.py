@@ -1,6 +1,7 @@
 """Benchmark of the commissioner's dashboard at county and national scale.
 
     python -m bench.dashboard [--scale county|national] [--repeat 30] [--regenerate]
+                              [--only TEXT ...]
 
 For each scale it creates (once) a dedicated database next to the one in
 DATABASE_URL, named `<name>_bench_<scale>` (never the test database), fills
@@ -435,7 +436,7 @@ def measurements(scope, client):
     ]
 
 
-def bench_scale(scale_name, repeat, regenerate, report):
+def bench_scale(scale_name, repeat, regenerate, report, only=None):
     log = report.log
     use_bench_database(scale_name, regenerate=regenerate, log=log)
     from django.test import Client
@@ -462,6 +463,8 @@ def bench_scale(scale_name, repeat, regenerate, report):
     today = timezone.localdate()
     scope = Scope(zone_ids=None, since=default_since(today), until=today, today=today)
     for name, function, raw in measurements(scope, client):
+        if only and not any(text in name for text in only):
+            continue
         p50, p95 = _timed(function, repeat)
         raw_p50, _ = _timed(raw, repeat)
         limit = TARGET_FACTOR * raw_p50 + TARGET_SLACK_MS
@@ -477,11 +480,14 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--record-baseline", action="store_true")
+    parser.add_argument(
+        "--only", action="append", metavar="TEXT", help="measure only the entries naming TEXT"
+    )
     args = parser.parse_args(argv)
     _setup_django()
     report = Report()
     for scale_name in args.scale or ["county", "national"]:
-        bench_scale(scale_name, args.repeat, args.regenerate, report)
+        bench_scale(scale_name, args.repeat, args.regenerate, report, args.only)
     if args.record_baseline:
         report.record_baseline()
     slow = report.missed

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from brokering.models import Offer, OfferStatus
 from core import clock
-from invoicing.selectors import on_time_payment_rates, spend_by_zone_per_period
+from invoicing.selectors import on_time_payment_rates, spend_per_period
 from packages import commissioned
 from packages.models import (
     HandBack,
@@ -391,23 +391,28 @@ PERIOD_DAYS = commissioned.PERIOD_DAYS
 period_start = commissioned.spend_period_start
 
 
-def spend_by_zone_and_period(scope):
+def spend_by_zone_and_period(scope, shown=None):
     """Commissioned, delivered and payable hours and pounds per zone, for each 4-week
     period that overlaps the window (invoicing's spend measure, period by period).
 
     The last period runs only to `until`, and never past yesterday: today's visits
     are still being recorded, and counting today's commissioned hours without them
-    would show a shortfall in delivery that is only the time of day.
+    would show a shortfall in delivery that is only the time of day. `shown`, a slice
+    of the (period, zone) pairs in that order, keeps only their rows (totals are of all).
     """
     spans = _spend_periods(scope)
     if not spans:
         return []
-    codes = None if scope.zone_ids is None else set(scope.zones().values_list("code", flat=True))
-    periods = []
-    for (start, end), rows in zip(spans, spend_by_zone_per_period(spans), strict=True):
-        zones = [row for row in rows if codes is None or row["zone"] in codes]
-        periods.append({"start": start, "end": end, "zones": zones, "total": _spend_total(zones)})
-    return periods
+    spend = spend_per_period(spans, scope.zone_ids, shown)
+    return [
+        {"start": start, "end": end, **sums}
+        for (start, end), sums in zip(spans, spend, strict=True)
+    ]
+
+
+def spend_row_count(scope):
+    """How many (period, zone) rows `spend_by_zone_and_period` has."""
+    return len(_spend_periods(scope)) * scope.zones().count()
 
 
 def _spend_periods(scope):
@@ -420,21 +425,6 @@ def _spend_periods(scope):
         spans.append((start, end))
         start = end + datetime.timedelta(days=1)
     return spans
-
-
-SPEND_MEASURES = (
-    "commissioned_hours",
-    "commissioned_pounds",
-    "delivered_hours",
-    "delivered_pounds",
-    "payable_hours",
-    "payable_pounds",
-    "paid_pounds",
-)
-
-
-def _spend_total(zones):
-    return {m: sum((z[m] for z in zones), Decimal("0.00")) for m in SPEND_MEASURES}
 
 
 def guaranteed_hours(scope):

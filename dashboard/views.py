@@ -293,7 +293,12 @@ class SpendPage(DashboardPage):
     section = "spend"
 
     def numbers(self, scope, request):
-        periods = selectors.spend_by_zone_and_period(scope)
+        # The zone table shows a page of (period, zone) rows, and only those are read (all
+        # for a download); the totals count every zone.
+        pairs = Paginator(range(selectors.spend_row_count(scope)), PAGE_SIZE)
+        page = None if wants_csv(request) else pairs.get_page(request.GET.get("zones-page"))
+        rows = None if page is None else slice(page.object_list.start, page.object_list.stop)
+        periods = selectors.spend_by_zone_and_period(scope, shown=rows)
         by_zone = [(p, z) for p in periods for z in p["zones"]]
         shown = [
             Table(
@@ -316,6 +321,8 @@ class SpendPage(DashboardPage):
                 paginated=True,
             ),
         ]
+        if page is not None:
+            shown[1].show_page(request, pairs, "zones-page")
         return {
             "tables": shown,
             "chart": {

@@ -8,20 +8,17 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     F,
     Max,
     Prefetch,
     Q,
     Sum,
-    Value,
-    When,
 )
 
 from core import clock
-from core.queries import plain_rows
 from packages import commissioned
 from packages.selectors import with_schedule
 from zones.models import Zone
@@ -258,118 +255,192 @@ def spend_by_zone(*, start: datetime.date, end: datetime.date) -> list[dict]:
 
 
 def spend_by_zone_per_period(periods: list[tuple[datetime.date, datetime.date]]) -> list[list]:
-    """`spend_by_zone` for each of consecutive periods, given as (start, end) in order.
-
-    Each table is read once for the whole window, grouped by zone (and by period for
-    visits), so the number of queries stays the same however many periods or rows.
-    """
-    zones = list(Zone.objects.order_by("code").values_list("pk", "code", "name"))
-    rows = [{pk: _no_spend(code, name) for pk, code, name in zones} for _ in periods]
-    _add_commissioned(rows, periods)
-    _add_delivered(rows, periods)
-    _add_guaranteed(rows, periods)
-    return [list(period_rows.values()) for period_rows in rows]
+    """`spend_by_zone` for each of consecutive periods, given as (start, end) in order."""
+    return [period["zones"] for period in spend_per_period(periods)]
 
 
-def _no_spend(code, name):
-    return {
-        "zone": code,
-        "zone_name": name,
-        "commissioned_hours": ZERO,
-        "commissioned_pounds": ZERO,
-        "delivered_hours": ZERO,
-        "delivered_pounds": ZERO,
-        "payable_hours": ZERO,
-        "payable_pounds": ZERO,
-        "paid_pounds": ZERO,
-    }
+SPEND_MEASURES = (
+    "commissioned_hours",
+    "commissioned_pounds",
+    "delivered_hours",
+    "delivered_pounds",
+    "payable_hours",
+    "payable_pounds",
+    "paid_pounds",
+)
+_ZONE_KEYS = ("zone", "zone_name", *SPEND_MEASURES)
 
 
-def _add_commissioned(rows, periods):
-    """Commissioned from the commissioned-care rollup (packages.commissioned): a row per
-    zone and day, each package in care at its weekly hours and its provider's rate on
-    that day."""
-    totals = commissioned.commissioned_by_zone_and_period(periods)
-    for (zone_id, index), (hours, pounds) in totals.items():
-        zone = rows[index][zone_id]
-        zone["commissioned_hours"] = (Decimal(hours) / 7).quantize(pay.PENCE)
-        zone["commissioned_pounds"] = (Decimal(pounds) / 7).quantize(pay.PENCE)
+def spend_per_period(periods, zone_ids=None, shown=None) -> list[dict]:
+    """For each of consecutive (start, end) `periods`: {"zones": `spend_by_zone`'s rows
+    (only `zone_ids`' if given), "total": their sums}, in one statement however many
+    periods or rows. `shown`, a slice of the (period, zone) pairs in that order, keeps
+    the rows of those pairs only (a page of them): the totals still count every zone.
+
+    Each zone's figures are rounded to pence in the database as they always were in
+    Python (hours half up, as `pay.hours`; pounds half to even, as Decimal's quantize),
+    and a period's total sums the rounded figures, as the rows shown add up: nationally
+    (1,500 zones a period) converting and adding them one by one in Python cost more
+    than the query."""
+    zones = Zone.objects.order_by("code").values_list("pk", "code", "name")
+    if zone_ids is not None:
+        zones = zones.filter(pk__in=zone_ids)
+    zones = {pk: (code, name) for pk, code, name in zones}
+    # Rows in zone code order, as the zones were read (sorting by code costs the database
+    # more than its sums).
+    order = list(zones)
+    pairs = [(i // len(order), order[i % len(order)]) for i in range(len(periods) * len(order))]
+    by_zone = [{} for _ in periods]
+    for k, zone_id in pairs if shown is None else pairs[shown]:
+        by_zone[k][zone_id] = None
+    sql, params = _spend_sql(periods, zone_ids, None if shown is None else pairs[shown])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor != "postgresql":  # SQLite sums floats
+        rows = [(*row[:2], *(Decimal(f"{value:.2f}") for value in row[2:])) for row in rows]
+    totals = [dict.fromkeys(SPEND_MEASURES, ZERO) for _ in periods]
+    for k, zone_id, *values in rows:
+        if zone_id is None:
+            totals[k] = dict(zip(SPEND_MEASURES, values, strict=True))
+        else:
+            by_zone[k][zone_id] = dict(zip(_ZONE_KEYS, (*zones[zone_id], *values), strict=True))
+    return [
+        {"zones": list(period.values()), "total": total}
+        for period, total in zip(by_zone, totals, strict=True)
+    ]
 
 
-def _period_of_day(periods, field="date"):
-    """The index of the period a row's date (`field`) falls in (the rows are within them)."""
-    return Case(
-        *(
-            When(**{f"{field}__lte": end}, then=Value(index))
-            for index, (_, end) in enumerate(periods[:-1])
-        ),
-        default=Value(len(periods) - 1),
+def _pence(whole, divisor):
+    """SQL for the integer `whole` / `divisor` rounded to a whole number, half to even,
+    in hundredths (pence, or hours to two places): integer arithmetic, which costs the
+    database a fraction of numeric division over thousands of rows."""
+    size = f"ABS(COALESCE({whole}, 0))"
+    quotient, remainder = f"({size} / {divisor})", f"({size} %% {divisor})"
+    rounded = (
+        f"{quotient} + CASE WHEN 2 * {remainder} > {divisor} THEN 1 "
+        f"WHEN 2 * {remainder} = {divisor} THEN {quotient} %% 2 ELSE 0 END"
     )
+    return f"(CASE WHEN {whole} < 0 THEN -1 ELSE 1 END * ({rounded}) * 0.01)"
 
 
-def _add_delivered(rows, periods):
+def _scaled(total, places):
+    """SQL for the sum `total` times 10 ** `places` as an integer (exact: the summed
+    columns have no more places than that)."""
+    return f"CAST(ROUND({total} * {10**places}) AS BIGINT)"
+
+
+def _spend_sql(periods, zone_ids, pairs):
+    commissioned_sql, commissioned_params = commissioned.commissioned_rows_sql(periods)
+    delivered_sql, delivered_params = _delivered_rows_sql(periods)
+    guaranteed_sql, guaranteed_params = _guaranteed_sql(periods)
+    indexes = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(len(periods)))
+    zones = "1 = 1"
+    if zone_ids is not None:
+        zones = f"z.id IN ({', '.join(['%s'] * len(zone_ids))})" if zone_ids else "1 = 0"
+    shown = "1 = 1"
+    if pairs is not None:
+        shown = f"(k, zone_id) IN ({', '.join(['(%s, %s)'] * len(pairs))})" if pairs else "1 = 0"
+    zone_table = connection.ops.quote_name(Zone._meta.db_table)
+    measures = ", ".join(SPEND_MEASURES)
+    sums = ", ".join(f"SUM({name})" for name in SPEND_MEASURES)
+    zero = "0.00"
+    sql = f"""
+        WITH c AS ({commissioned_sql}),
+        c_sums AS (SELECT zone_id, k, {_scaled("SUM(weekly_hours)", 2)} AS hours,
+                          {_scaled("SUM(weekly_pounds)", 4)} AS pounds
+                   FROM c GROUP BY zone_id, k),
+        cs AS (SELECT zone_id, k, {_pence("hours", 7)} AS hours, {_pence("pounds", 700)} AS pounds
+               FROM c_sums),
+        d AS ({delivered_sql}),
+        d_sums AS (SELECT zone_id, k, {_scaled("SUM(delivered_minutes)", 2)} AS delivered,
+                          {_scaled("SUM(delivered_minute_pounds)", 4)} AS delivered_money,
+                          {_scaled("SUM(payable_minutes)", 2)} AS payable,
+                          {_scaled("SUM(payable_minute_pounds)", 4)} AS payable_money,
+                          {_scaled("SUM(paid_minute_pounds)", 4)} AS paid
+                   FROM d GROUP BY zone_id, k),
+        ds AS (SELECT zone_id, k, {_pence("delivered", 60)} AS delivered,
+                      {_pence("delivered_money", 6000)} AS delivered_money,
+                      {_pence("payable", 60)} AS payable,
+                      {_pence("payable_money", 6000)} AS payable_money,
+                      {_pence("paid", 6000)} AS paid
+               FROM d_sums),
+        g_sums AS ({guaranteed_sql}),
+        g AS (SELECT zone_id, k, {_pence("payable", 60)} AS payable,
+                     {_pence("payable_money", 6000)} AS payable_money,
+                     {_pence("paid", 6000)} AS paid
+              FROM g_sums),
+        ks AS ({indexes}),
+        spend AS (
+            SELECT ks.k, z.id AS zone_id,
+                   COALESCE(cs.hours, {zero}) AS commissioned_hours,
+                   COALESCE(cs.pounds, {zero}) AS commissioned_pounds,
+                   COALESCE(ds.delivered, {zero}) AS delivered_hours,
+                   COALESCE(ds.delivered_money, {zero}) AS delivered_pounds,
+                   COALESCE(ds.payable, {zero}) + COALESCE(g.payable, {zero}) AS payable_hours,
+                   COALESCE(ds.payable_money, {zero}) + COALESCE(g.payable_money, {zero})
+                       AS payable_pounds,
+                   COALESCE(ds.paid, {zero}) + COALESCE(g.paid, {zero}) AS paid_pounds
+            FROM ks CROSS JOIN {zone_table} z
+            LEFT JOIN cs ON cs.zone_id = z.id AND cs.k = ks.k
+            LEFT JOIN ds ON ds.zone_id = z.id AND ds.k = ks.k
+            LEFT JOIN g ON g.zone_id = z.id AND g.k = ks.k
+            WHERE {zones}
+        )
+        SELECT k, zone_id, {measures} FROM spend WHERE {shown}
+        UNION ALL SELECT k, NULL, {sums} FROM spend GROUP BY k"""
+    params = [
+        *commissioned_params,
+        *delivered_params,
+        *guaranteed_params,
+        *(zone_ids or []),
+        *(value for pair in pairs or [] for value in pair),
+    ]
+    return sql, params
+
+
+def _delivered_rows_sql(periods):
     """Delivered and payable from the delivery rollups: a row per zone and whole spend
     period that has passed (PeriodDelivery), a row per zone and day for other days
     (DailyDelivery), however many visits."""
     today = clock.today()
-    whole = {
-        start: index
+    whole = [
+        index
         for index, (start, end) in enumerate(periods)
         if end < today and commissioned.whole_period(start, end)
-    }
-    measures = [Sum(name) for name in (*rollup.MEASURES, "paid_minute_pounds")]
-    sums = []
+    ]
+    days = [period for index, period in enumerate(periods) if index not in whole]
+    parts = [_delivery_rows(DailyDelivery, "date", periods, days)]
     if whole:
-        by_period = (
-            PeriodDelivery.objects.filter(period_start__in=list(whole))
-            .values_list("zone_id", "period_start")
-            .annotate(*measures)
-            .order_by()
-        )
-        sums += [(zone_id, whole[start], *rest) for zone_id, start, *rest in plain_rows(by_period)]
-    days = [period for index, period in enumerate(periods) if index not in whole.values()]
-    if days:
-        by_day = (
-            DailyDelivery.objects.filter(commissioned.any_range(days))
-            .annotate(period=_period_of_day(periods))
-            .values_list("zone_id", "period")
-            .annotate(*measures)
-            .order_by()
-        )
-        sums += plain_rows(by_day)
-    for zone_id, index, delivered, delivered_money, payable, payable_money, paid in sums:
-        zone = rows[index][zone_id]
-        zone["delivered_hours"] = pay.hours(delivered)
-        zone["delivered_pounds"] = _pounds(delivered_money)
-        zone["payable_hours"] = pay.hours(payable)
-        zone["payable_pounds"] = _pounds(payable_money)
-        zone["paid_pounds"] = _pounds(paid)
+        starts = [(periods[index][0],) * 2 for index in whole]
+        parts.append(_delivery_rows(PeriodDelivery, "period_start", periods, starts))
+    return " UNION ALL ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
 
 
-def _add_guaranteed(rows, periods):
+def _delivery_rows(model, column, periods, ranges):
+    table = connection.ops.quote_name(model._meta.db_table)
+    k, k_params = commissioned.period_index_sql(column, periods)
+    where, where_params = commissioned.ranges_sql(column, ranges) if ranges else ("1 = 0", [])
+    measures = ", ".join((*rollup.MEASURES, "paid_minute_pounds"))
+    sql = f"SELECT zone_id, {k} AS k, {measures} FROM {table} WHERE {where}"
+    return sql, k_params + where_params
+
+
+def _guaranteed_sql(periods):
     """Guaranteed hours invoiced are payable, and paid once their line is, counted on the
     Monday of the week they make up (the dashboard's 4-week periods start on Mondays, so
-    each such week lies in one of them)."""
-    sums = (
-        GuaranteeWeek.objects.filter(week_start__range=(periods[0][0], periods[-1][1]))
-        .annotate(period=_period_of_day(periods, "week_start"))
-        .values("zone_id", "period")
-        .annotate(
-            payable=Sum("payable_minutes"),
-            payable_money=Sum("payable_minute_pounds"),
-            paid_money=Sum("payable_minute_pounds", filter=Q(line__payment__isnull=False)),
-        )
-        .order_by()
-    )
-    for row in sums:
-        zone = rows[row["period"]][row["zone_id"]]
-        zone["payable_hours"] += pay.hours(row["payable"])
-        zone["payable_pounds"] += _pounds(row["payable_money"])
-        zone["paid_pounds"] += _pounds(row["paid_money"])
-
-
-def _pounds(minute_pounds):
-    return (Decimal(minute_pounds or 0) / 60).quantize(pay.PENCE)
+    each such week lies in one of them): a row per zone and period, summed as integers."""
+    weeks = connection.ops.quote_name(GuaranteeWeek._meta.db_table)
+    lines = connection.ops.quote_name(InvoiceLine._meta.db_table)
+    k, k_params = commissioned.period_index_sql("w.week_start", periods)
+    paid = "SUM(CASE WHEN l.payment_id IS NOT NULL THEN w.payable_minute_pounds END)"
+    sql = f"""SELECT w.zone_id, {k} AS k, {_scaled("SUM(w.payable_minutes)", 2)} AS payable,
+                     {_scaled("SUM(w.payable_minute_pounds)", 4)} AS payable_money,
+                     {_scaled(paid, 4)} AS paid
+              FROM {weeks} w JOIN {lines} l ON l.id = w.line_id
+              WHERE w.week_start BETWEEN %s AND %s
+              GROUP BY 1, 2"""
+    return sql, [*k_params, periods[0][0], periods[-1][1]]
 
 
 def planned_against_delivered(package, today=None, last_weeks: int | None = None) -> list[dict]:

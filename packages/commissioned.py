@@ -7,7 +7,7 @@ day, for the days that have passed, kept in step in the same transaction as the 
 - `close_days()`: the periodic job; rolls up every day that has passed since the last
   run (looking at state: a missed run is caught by the next).
 - `rebuild()`: recompute every row (the `rebuild_commissioned_rollup` command).
-- `commissioned_by_zone_and_period(periods)`: what spend reads: the rows (a whole spend
+- `commissioned_rows_sql(periods)`: what spend reads: the rows (a whole spend
   period's from CommissionedPeriod, the same rows summed per zone and 4-week period by
   every change), and for the days not rolled up yet, the same sums worked out from the
   placements.
@@ -33,10 +33,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, Min, Q, Sum, Value, When
+from django.db.models import Min, Q
 
 from core import clock
-from core.queries import plain_rows
 from core.rollups import add_up
 from providers.rates import RateBook
 from zones.models import ROTATION_EPOCH
@@ -333,65 +332,71 @@ def rebuild() -> int:
     return len(rows)
 
 
-def commissioned_by_zone_and_period(periods) -> dict:
-    """{(zone id, period index): [weekly hours x days, weekly pounds x days]} for the
-    consecutive (first, last) `periods`: a whole spend period rolled up to its end from
-    its period row; other days from the rollup's rows up to its horizon (summed in the
-    database, a row per zone and period); the days after it worked out from the
-    placements."""
+def period_index_sql(column, periods) -> tuple[str, list]:
+    """SQL for the index of the period that `column` (a date within the consecutive
+    (first, last) `periods`) falls in, and its parameters."""
+    whens = " ".join(f"WHEN {column} <= %s THEN {index}" for index in range(len(periods) - 1))
+    sql = f"CASE {whens} ELSE {len(periods) - 1} END" if whens else "0"
+    return sql, [end for _, end in periods[:-1]]
+
+
+def ranges_sql(column, ranges) -> tuple[str, list]:
+    """SQL for `column` lying in any of the (first, last) `ranges`, and its parameters."""
+    sql = " OR ".join(f"{column} BETWEEN %s AND %s" for _ in ranges)
+    return f"({sql})", [day for first_last in ranges for day in first_last]
+
+
+def commissioned_rows_sql(periods) -> tuple[str, list]:
+    """SQL for rows of (zone_id, k, weekly hours x days, weekly pounds x days) that, summed
+    per zone and k, give each zone's commissioned care in the k-th of the consecutive
+    (first, last) `periods`, and its parameters: a whole spend period rolled up to its end
+    from its period row; other days from the rollup's day rows up to its horizon; the days
+    after it worked out from the placements (their sums given as values)."""
     first, last = periods[0][0], periods[-1][1]
     closed = _horizon_for_share()
-    totals = defaultdict(lambda: [ZERO, ZERO])
-    whole = {
-        start: index
+    whole = [
+        index
         for index, (start, end) in enumerate(periods)
         if closed is not None and end <= closed and whole_period(start, end)
-    }
-    if whole:
-        rows = CommissionedPeriod.objects.filter(period_start__in=list(whole)).values_list(
-            "zone_id", "period_start", "weekly_hours", "weekly_pounds"
-        )
-        for zone_id, start, hours, pounds in plain_rows(rows):
-            totals[(zone_id, whole[start])] = [hours, pounds]
+    ]
     days = [
         (start, min(end, closed))
         for index, (start, end) in enumerate(periods)
-        if index not in whole.values() and closed is not None and start <= closed
+        if index not in whole and closed is not None and start <= closed
     ]
-    if days:
-        rows = (
-            CommissionedDay.objects.filter(any_range(days))
-            .annotate(period=_period_of_day(periods))
-            .values_list("zone_id", "period")
-            .annotate(Sum("weekly_hours"), Sum("weekly_pounds"))
-            .order_by()
-        )
-        for zone_id, period, hours, pounds in plain_rows(rows):
-            totals[(zone_id, period)] = [hours, pounds]
+    parts = [_rollup_rows(CommissionedDay, "date", periods, days)]
+    if whole:
+        starts = [(periods[index][0],) * 2 for index in whole]
+        parts.append(_rollup_rows(CommissionedPeriod, "period_start", periods, starts))
     rest = first if closed is None else max(first, closed + ONE_DAY)
     if rest <= last:
-        ends = [end for _, end in periods]
-        sums = daily_sums(cares_between(rest, last), RateBook.load(), rest, last)
-        for (zone_id, day), (hours, pounds) in sums.items():
-            sums_of = totals[(zone_id, bisect.bisect_left(ends, day))]
-            sums_of[0], sums_of[1] = sums_of[0] + hours, sums_of[1] + pounds
-    return totals
+        parts.append(_later_rows(periods, rest, last))
+    return " UNION ALL ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
 
 
-def any_range(ranges, field="date"):
-    """Rows whose `field` lies in any of the (first, last) ranges."""
-    condition = Q()
-    for first, last in ranges:
-        condition |= Q(**{f"{field}__range": (first, last)})
-    return condition
+def _rollup_rows(model, column, periods, ranges):
+    table = connection.ops.quote_name(model._meta.db_table)
+    k, k_params = period_index_sql(column, periods)
+    where, where_params = ranges_sql(column, ranges) if ranges else ("1 = 0", [])
+    sql = f"SELECT zone_id, {k} AS k, weekly_hours, weekly_pounds FROM {table} WHERE {where}"
+    return sql, k_params + where_params
 
 
-def _period_of_day(periods):
-    """The index of the period a row's date falls in (the rows are within them)."""
-    return Case(
-        *(When(date__lte=end, then=Value(index)) for index, (_, end) in enumerate(periods[:-1])),
-        default=Value(len(periods) - 1),
-    )
+def _later_rows(periods, first, last):
+    """The days not rolled up yet (the hourly job has not closed them), from the
+    placements, as a row of values per zone and period."""
+    ends = [end for _, end in periods]
+    totals = defaultdict(lambda: [ZERO, ZERO])
+    for (zone_id, day), (hours, pounds) in daily_sums(
+        cares_between(first, last), RateBook.load(), first, last
+    ).items():
+        sums = totals[(zone_id, bisect.bisect_left(ends, day))]
+        sums[0], sums[1] = sums[0] + hours, sums[1] + pounds
+    rows = [(zone_id, k, *sums) for (zone_id, k), sums in totals.items()]
+    if not rows:
+        return "SELECT NULL, NULL, NULL, NULL WHERE 1 = 0", []
+    sql = " UNION ALL ".join("SELECT %s, %s, %s, %s" for _ in rows)
+    return sql, [value for row in rows for value in row]
 
 
 def kept() -> dict:

@@ -1,9 +1,10 @@
 """Reads the dashboard shares: spend by zone and on-time payment rates."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
+from django.db import connection
 
 from invoicing import selectors, services
 from tests.factories import PlacedPackageFactory, ProviderFactory, ZoneFactory
@@ -113,3 +114,20 @@ def test_the_board_totals_put_overdue_first(now):
     summary = selectors.payment_board()["summary"]
     assert [row["status"] for row in summary] == ["overdue", "due_soon", "ok"]
     assert [row["count"] for row in summary] == [1, 0, 0]
+
+
+@pytest.mark.parametrize("divisor", [7, 60, 700, 6000])
+def test_spend_rounds_to_hundredths_in_the_database_as_decimal_does(divisor):
+    """Spend's figures are rounded by the database: exactly as Decimal's quantize rounds
+    them (half to even, ties included, e.g. 30 minutes at £25.01 is £12.505: £12.50)."""
+    wholes = [0, 1, 3, 30, 31, 89, 90, 91, 350, 750300, 123456789, -1, -30, -90, -750300]
+    wholes += [divisor * n + divisor // 2 for n in range(4)]  # exact ties for even divisors
+    with connection.cursor() as cursor:
+        for whole in wholes:
+            # (a parameter, for the SQL's %% to read as the one % it is in the app)
+            cursor.execute(f"SELECT {selectors._pence(str(whole), divisor)} WHERE %s", [True])
+            (rounded,) = cursor.fetchone()
+            expected = (Decimal(whole) / divisor).quantize(Decimal(1), ROUND_HALF_EVEN) / 100
+            # Equal, and written alike but for Decimal's -0.00 (the database has no -0).
+            expected = expected.quantize(Decimal("0.01"))
+            assert (whole, str(rounded)) == (whole, str(expected if expected else abs(expected)))
