@@ -217,6 +217,19 @@ class GridCell:
     declared: object  # the Capacity (with remaining_hours) or None
     field: object = None  # the bound field, once the form has its data
 
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """Each error in full (for a screen reader and the summary) and compact (shown in
+        the narrow box): without the box's zone and week, which its row and column show,
+        nor the reason in brackets."""
+        label = str(self.field.label)
+        return [(error, _compact(error, label)) for error in self.field.errors]
+
+
+def _compact(error: str, label: str) -> str:
+    short = error.removeprefix(label).lstrip(": ").split(" (")[0].rstrip(".")
+    return short[:1].upper() + short[1:] + "."
+
 
 class CapacityGridForm(forms.Form):
     """A provider's spare hours for several zones and weeks on one form: a box for each zone

@@ -427,6 +427,7 @@ def test_the_worklist_shows_who_holds_the_offer_the_round_and_the_zones_capacity
     assert p["secondary"].name in page and "answer within" in page
     assert "1 / 0" in page  # one declined, none expired
     assert "12 h" in page and "Overdue" in page
+    assert page.count("app-row--overdue") == 1  # the whole row stands out, not only its tag
 
 
 def test_place_by_hand_ranks_providers_with_their_facts_and_needs_an_override(client):

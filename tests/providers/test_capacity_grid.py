@@ -116,6 +116,13 @@ def test_errors_name_the_zone_and_week_and_nothing_is_saved(page, users, zones):
     assert "Exeter, week starting 9 Mar 2026 must be 0 or more." in shown
     assert "Teignbridge, week starting 2 Mar 2026 must be a number." in shown
     assert "Teignbridge, week starting 9 Mar 2026: enter the spare hours, or 0 if none" in shown
+    # In its narrow box an error is compact (its row and column name the zone and week);
+    # a screen reader hears it in full.
+    assert '<span aria-hidden="true">Must be 0 or more.</span>' in response.content.decode()
+    assert '<span aria-hidden="true">Enter the spare hours, or 0 if none.</span>' in (
+        response.content.decode()
+    )
+    assert "Error: Exeter, week starting 9 Mar 2026 must be 0 or more." in shown
     # The summary links to the box.
     assert f'href="#id_{box(exeter, NEXT_WEEK)}"' in shown
     assert "govuk-input--error" in shown
