@@ -5,6 +5,7 @@ read time, with the UK's date), so every page, export and endpoint agrees.
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -312,21 +313,23 @@ def spend_per_period(periods, zone_ids=None, shown=None) -> list[dict]:
 
 
 def _pence(whole, divisor):
-    """SQL for the integer `whole` / `divisor` rounded to a whole number, half to even,
-    in hundredths (pence, or hours to two places): integer arithmetic, which costs the
-    database a fraction of numeric division over thousands of rows."""
-    size = f"ABS(COALESCE({whole}, 0))"
-    quotient, remainder = f"({size} / {divisor})", f"({size} %% {divisor})"
-    rounded = (
-        f"{quotient} + CASE WHEN 2 * {remainder} > {divisor} THEN 1 "
-        f"WHEN 2 * {remainder} = {divisor} THEN {quotient} %% 2 ELSE 0 END"
-    )
+    """SQL for the integer `whole` (a column, never null) / `divisor` rounded to a whole
+    number, half to even, in hundredths (pence, or hours to two places): integer
+    arithmetic, which costs the database a fraction of numeric division over thousands
+    of rows. Halves are rounded up, and a tie (only with an even divisor) that went to
+    an odd number comes back down."""
+    size = f"ABS({whole})"
+    half_up = f"((2 * {size} + {divisor}) / {2 * divisor})"
+    rounded = half_up
+    if divisor % 2 == 0:
+        tie = f"{size} %% {divisor} = {divisor // 2} AND {half_up} %% 2 = 1"
+        rounded = f"{half_up} - CASE WHEN {tie} THEN 1 ELSE 0 END"
     return f"(CASE WHEN {whole} < 0 THEN -1 ELSE 1 END * ({rounded}) * 0.01)"
 
 
 def _scaled(total, places):
-    """SQL for the sum `total` times 10 ** `places` as an integer (exact: the summed
-    columns have no more places than that)."""
+    """SQL for `total` times 10 ** `places` as an integer (exact: the rollups' sums have
+    no more places than that)."""
     return f"CAST(ROUND({total} * {10**places}) AS BIGINT)"
 
 
@@ -338,34 +341,32 @@ def _spend_sql(periods, zone_ids, pairs):
     zones = "1 = 1"
     if zone_ids is not None:
         zones = f"z.id IN ({', '.join(['%s'] * len(zone_ids))})" if zone_ids else "1 = 0"
-    shown = "1 = 1"
-    if pairs is not None:
-        shown = f"(k, zone_id) IN ({', '.join(['(%s, %s)'] * len(pairs))})" if pairs else "1 = 0"
+    shown, shown_params = _pairs_sql(pairs)
     zone_table = connection.ops.quote_name(Zone._meta.db_table)
     measures = ", ".join(SPEND_MEASURES)
     sums = ", ".join(f"SUM({name})" for name in SPEND_MEASURES)
     zero = "0.00"
     sql = f"""
         WITH c AS ({commissioned_sql}),
-        c_sums AS (SELECT zone_id, k, {_scaled("SUM(weekly_hours)", 2)} AS hours,
-                          {_scaled("SUM(weekly_pounds)", 4)} AS pounds
-                   FROM c GROUP BY zone_id, k),
+        c_sums AS MATERIALIZED (SELECT zone_id, k, {_scaled("weekly_hours", 2)} AS hours,
+                          {_scaled("weekly_pounds", 4)} AS pounds
+                   FROM c),
         cs AS (SELECT zone_id, k, {_pence("hours", 7)} AS hours, {_pence("pounds", 700)} AS pounds
                FROM c_sums),
         d AS ({delivered_sql}),
-        d_sums AS (SELECT zone_id, k, {_scaled("SUM(delivered_minutes)", 2)} AS delivered,
-                          {_scaled("SUM(delivered_minute_pounds)", 4)} AS delivered_money,
-                          {_scaled("SUM(payable_minutes)", 2)} AS payable,
-                          {_scaled("SUM(payable_minute_pounds)", 4)} AS payable_money,
-                          {_scaled("SUM(paid_minute_pounds)", 4)} AS paid
-                   FROM d GROUP BY zone_id, k),
+        d_sums AS MATERIALIZED (SELECT zone_id, k, {_scaled("delivered_minutes", 2)} AS delivered,
+                          {_scaled("delivered_minute_pounds", 4)} AS delivered_money,
+                          {_scaled("payable_minutes", 2)} AS payable,
+                          {_scaled("payable_minute_pounds", 4)} AS payable_money,
+                          {_scaled("paid_minute_pounds", 4)} AS paid
+                   FROM d),
         ds AS (SELECT zone_id, k, {_pence("delivered", 60)} AS delivered,
                       {_pence("delivered_money", 6000)} AS delivered_money,
                       {_pence("payable", 60)} AS payable,
                       {_pence("payable_money", 6000)} AS payable_money,
                       {_pence("paid", 6000)} AS paid
                FROM d_sums),
-        g_sums AS ({guaranteed_sql}),
+        g_sums AS MATERIALIZED ({guaranteed_sql}),
         g AS (SELECT zone_id, k, {_pence("payable", 60)} AS payable,
                      {_pence("payable_money", 6000)} AS payable_money,
                      {_pence("paid", 6000)} AS paid
@@ -394,15 +395,31 @@ def _spend_sql(periods, zone_ids, pairs):
         *delivered_params,
         *guaranteed_params,
         *(zone_ids or []),
-        *(value for pair in pairs or [] for value in pair),
+        *shown_params,
     ]
     return sql, params
 
 
+def _pairs_sql(pairs):
+    """SQL for a spend row being one of the (k, zone id) `pairs` (None: any), and its
+    parameters: a list of zones per period, which the database looks up by hash."""
+    if pairs is None:
+        return "1 = 1", []
+    zones = defaultdict(list)
+    for k, zone_id in pairs:
+        zones[k].append(zone_id)
+    conditions = [
+        f"(k = {k} AND zone_id IN ({', '.join(['%s'] * len(ids))}))" for k, ids in zones.items()
+    ]
+    return " OR ".join(conditions) or "1 = 0", [
+        zone_id for ids in zones.values() for zone_id in ids
+    ]
+
+
 def _delivered_rows_sql(periods):
-    """Delivered and payable from the delivery rollups: a row per zone and whole spend
-    period that has passed (PeriodDelivery), a row per zone and day for other days
-    (DailyDelivery), however many visits."""
+    """Delivered and payable from the delivery rollups, a row per zone and period: a whole
+    spend period that has passed from its row (PeriodDelivery), as it is; others summed
+    from their days' rows (DailyDelivery), however many visits."""
     today = clock.today()
     whole = [
         index
@@ -410,18 +427,24 @@ def _delivered_rows_sql(periods):
         if end < today and commissioned.whole_period(start, end)
     ]
     days = [period for index, period in enumerate(periods) if index not in whole]
-    parts = [_delivery_rows(DailyDelivery, "date", periods, days)]
+    sql, params = _delivery_rows(DailyDelivery, "date", periods, days)
+    sums = ", ".join(f"SUM({name}) AS {name}" for name in _DELIVERY_MEASURES)
+    sql = f"SELECT zone_id, k, {sums} FROM ({sql}) AS days GROUP BY zone_id, k"
     if whole:
         starts = [(periods[index][0],) * 2 for index in whole]
-        parts.append(_delivery_rows(PeriodDelivery, "period_start", periods, starts))
-    return " UNION ALL ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
+        whole_sql, whole_params = _delivery_rows(PeriodDelivery, "period_start", periods, starts)
+        sql, params = f"{sql} UNION ALL {whole_sql}", params + whole_params
+    return sql, params
+
+
+_DELIVERY_MEASURES = (*rollup.MEASURES, "paid_minute_pounds")
 
 
 def _delivery_rows(model, column, periods, ranges):
     table = connection.ops.quote_name(model._meta.db_table)
     k, k_params = commissioned.period_index_sql(column, periods)
     where, where_params = commissioned.ranges_sql(column, ranges) if ranges else ("1 = 0", [])
-    measures = ", ".join((*rollup.MEASURES, "paid_minute_pounds"))
+    measures = ", ".join(_DELIVERY_MEASURES)
     sql = f"SELECT zone_id, {k} AS k, {measures} FROM {table} WHERE {where}"
     return sql, k_params + where_params
 
@@ -433,7 +456,7 @@ def _guaranteed_sql(periods):
     weeks = connection.ops.quote_name(GuaranteeWeek._meta.db_table)
     lines = connection.ops.quote_name(InvoiceLine._meta.db_table)
     k, k_params = commissioned.period_index_sql("w.week_start", periods)
-    paid = "SUM(CASE WHEN l.payment_id IS NOT NULL THEN w.payable_minute_pounds END)"
+    paid = "SUM(CASE WHEN l.payment_id IS NOT NULL THEN w.payable_minute_pounds ELSE 0 END)"
     sql = f"""SELECT w.zone_id, {k} AS k, {_scaled("SUM(w.payable_minutes)", 2)} AS payable,
                      {_scaled("SUM(w.payable_minute_pounds)", 4)} AS payable_money,
                      {_scaled(paid, 4)} AS paid

@@ -347,11 +347,11 @@ def ranges_sql(column, ranges) -> tuple[str, list]:
 
 
 def commissioned_rows_sql(periods) -> tuple[str, list]:
-    """SQL for rows of (zone_id, k, weekly hours x days, weekly pounds x days) that, summed
-    per zone and k, give each zone's commissioned care in the k-th of the consecutive
-    (first, last) `periods`, and its parameters: a whole spend period rolled up to its end
-    from its period row; other days from the rollup's day rows up to its horizon; the days
-    after it worked out from the placements (their sums given as values)."""
+    """SQL for a row of (zone_id, k, weekly hours x days, weekly pounds x days) per zone
+    with care in the k-th of the consecutive (first, last) `periods`, and its parameters:
+    a whole spend period rolled up to its end from its period row, as it is; other days
+    summed from the rollup's day rows up to its horizon, and the days after it worked out
+    from the placements (their sums given as values)."""
     first, last = periods[0][0], periods[-1][1]
     closed = _horizon_for_share()
     whole = [
@@ -365,13 +365,19 @@ def commissioned_rows_sql(periods) -> tuple[str, list]:
         if index not in whole and closed is not None and start <= closed
     ]
     parts = [_rollup_rows(CommissionedDay, "date", periods, days)]
-    if whole:
-        starts = [(periods[index][0],) * 2 for index in whole]
-        parts.append(_rollup_rows(CommissionedPeriod, "period_start", periods, starts))
     rest = first if closed is None else max(first, closed + ONE_DAY)
     if rest <= last:
         parts.append(_later_rows(periods, rest, last))
-    return " UNION ALL ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
+    summed = " UNION ALL ".join(sql for sql, _ in parts)
+    sql = f"""SELECT zone_id, k, SUM(weekly_hours) AS weekly_hours,
+                     SUM(weekly_pounds) AS weekly_pounds
+              FROM ({summed}) AS days GROUP BY zone_id, k"""
+    params = [p for _, part_params in parts for p in part_params]
+    if whole:
+        starts = [(periods[index][0],) * 2 for index in whole]
+        whole_sql, whole_params = _rollup_rows(CommissionedPeriod, "period_start", periods, starts)
+        sql, params = f"{sql} UNION ALL {whole_sql}", params + whole_params
+    return sql, params
 
 
 def _rollup_rows(model, column, periods, ranges):
