@@ -234,6 +234,17 @@ class DeadlineWarning(models.TextChoices):
 ALL_HELD = Q(held_total__gt=0, held_total=F("total"))
 
 
+# An unpaid invoice's last deadline warning and its due date, both NULL once it is paid:
+# the deadline check's index (`invoice_to_warn`) is on these. PostgreSQL keeps statistics
+# of each, so that it knows how few unpaid invoices are due with a warning still to give;
+# of the plain columns it would count the paid ones too (most) and read every unpaid one.
+UNPAID_WARNING = Case(
+    When(paid_on__isnull=True, then=F("deadline_warning")),
+    output_field=models.CharField(max_length=10),
+)
+UNPAID_DUE_BY = Case(When(paid_on__isnull=True, then=F("due_by")), output_field=models.DateField())
+
+
 class InvoiceQuerySet(models.QuerySet):
     def with_deadline(self, today: datetime.date):
         """Annotate `deadline_status` and `days_left`, computed in SQL from the dates and
@@ -252,13 +263,20 @@ class InvoiceQuerySet(models.QuerySet):
     def unpaid(self):
         return self.filter(paid_on__isnull=True)
 
-    def due_within_the_week(self, today: datetime.date):
-        """Unpaid invoices due within DUE_SOON_DAYS, or overdue: what the deadline check
-        looks at, read from `invoice_unpaid_due` (its cost grows with these, not with the
-        invoices ever paid). An invoice whose every line is held owes nothing yet."""
+    def to_warn(self, today: datetime.date):
+        """Unpaid invoices at a deadline stage past the last warning finance was given of
+        them: never warned and due within the week or overdue, warned due soon and due
+        today or overdue, warned due today and overdue. Read from `invoice_to_warn`, one
+        range of it a stage, so that the deadline check's cost follows these, not the
+        invoices paid nor those already warned of their stage."""
+        soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
         return (
-            self.unpaid()
-            .filter(due_by__lte=today + datetime.timedelta(days=DUE_SOON_DAYS))
+            self.alias(unpaid_warning=UNPAID_WARNING, unpaid_due_by=UNPAID_DUE_BY)
+            .filter(
+                Q(unpaid_warning="", unpaid_due_by__lte=soon)
+                | Q(unpaid_warning=DeadlineWarning.DUE_SOON, unpaid_due_by__lte=today)
+                | Q(unpaid_warning=DeadlineWarning.DUE_TODAY, unpaid_due_by__lt=today)
+            )
             .exclude(ALL_HELD)
         )
 
@@ -325,6 +343,12 @@ class Invoice(models.Model):
         max_digits=12, decimal_places=2, default=0, help_text="The amount of its held lines."
     )
     dispute_reason = models.TextField(blank=True)
+    deadline_warning = models.CharField(
+        max_length=10,
+        choices=DeadlineWarning.choices,
+        blank=True,
+        help_text="The last deadline warning finance was given of it (they come in order).",
+    )
     paid_on = models.DateField(null=True, blank=True)
     payment_reference = models.CharField(max_length=60, blank=True)
     payment_run = models.ForeignKey(
@@ -352,6 +376,8 @@ class Invoice(models.Model):
             models.Index(
                 fields=["due_by"], condition=Q(paid_on__isnull=True), name="invoice_unpaid_due"
             ),
+            # The deadline check's: the unpaid by the last warning given, then due date.
+            models.Index(UNPAID_WARNING, UNPAID_DUE_BY, name="invoice_to_warn"),
         ]
         constraints = [
             models.UniqueConstraint(

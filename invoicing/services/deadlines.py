@@ -1,7 +1,9 @@
 """Warning finance before the 28-day payment deadline, on its last day, and when it has passed.
 
 The check looks at state, not at events: every unpaid invoice that is due soon,
-due today or overdue *now* and whose warning for that stage was never given.
+due today or overdue *now* and whose warning for that stage was never given. The
+invoice keeps the last warning given (`deadline_warning`): the stages come in order, so
+the check reads only the invoices whose stage is past it (`Invoice.objects.to_warn`).
 So a run that was missed (beat down for two days) is caught up by the next one,
 and a second beat or a repeated run warns nobody twice: the warning is recorded
 under a unique (invoice, stage) constraint in the same transaction as the
@@ -13,7 +15,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, CharField, Exists, OuterRef, Value, When
+from django.db.models import Case, CharField, Value, When
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 
@@ -37,15 +39,13 @@ def check_invoice_deadlines() -> int:
     """Warn finance of each unpaid invoice newly due soon, due today or overdue; how many."""
     users = list(recipients.finance_users())
     today = clock.today()
-    warned = DeadlineNotification.objects.filter(
-        invoice_id=OuterRef("pk"), status=OuterRef("warning")
-    )
+    # Providers by a second query of the few found: joined, the planner (which cannot
+    # tell how few) would hash every provider for them.
     invoices = (
-        Invoice.objects.due_within_the_week(today)
+        Invoice.objects.to_warn(today)
         .with_deadline(today)
         .annotate(warning=_stage(today))
-        .exclude(Exists(warned))
-        .select_related("provider")
+        .prefetch_related("provider")
         .order_by("due_by", "pk")
     )
     if not users:
@@ -79,6 +79,8 @@ def _warn(invoice, users) -> bool:
                 )
         except IntegrityError:
             return False
+        # Kept on the invoice too: the next run reads it only once its next stage comes.
+        Invoice.objects.filter(pk=invoice.pk).update(deadline_warning=warning)
         notify(
             kind=KINDS[warning],
             users=users,

@@ -37,9 +37,30 @@ def test_each_status_filtered_on_the_dates_is_the_status_computed():
 def test_the_deadline_check_looks_at_unpaid_invoices_due_within_the_week_only():
     due_in_8, due_in_7, overdue = _invoice(20), _invoice(21), _invoice(40)
     _invoice(40, 10)
-    looked_at = set(Invoice.objects.due_within_the_week(TODAY).values_list("pk", flat=True))
+    looked_at = set(Invoice.objects.to_warn(TODAY).values_list("pk", flat=True))
     assert looked_at == {due_in_7.pk, overdue.pk}
     assert due_in_8.pk not in looked_at
+
+
+@pytest.mark.parametrize(
+    ("received_days_ago", "warned", "looked_at"),
+    [
+        (21, "", True),  # due in 7 days, never warned
+        (21, "due_soon", False),
+        (28, "due_soon", True),  # due today
+        (28, "due_today", False),
+        (40, "", True),  # overdue
+        (40, "due_soon", True),
+        (40, "due_today", True),
+        (40, "overdue", False),
+    ],
+)
+def test_the_deadline_check_skips_invoices_warned_of_their_stage(
+    received_days_ago, warned, looked_at
+):
+    invoice = _invoice(received_days_ago)
+    Invoice.objects.filter(pk=invoice.pk).update(deadline_warning=warned)
+    assert Invoice.objects.to_warn(TODAY).filter(pk=invoice.pk).exists() is looked_at
 
 
 def test_the_invoices_api_filters_by_deadline_status(api, finance, time_machine):

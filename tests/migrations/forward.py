@@ -212,7 +212,7 @@ def facts():
     from auditlog.models import LogEntry
 
     from brokering.models import Offer
-    from invoicing.models import DeadlineNotification
+    from invoicing.models import DeadlineNotification, Invoice
     from notifications.models import Notification
 
     return {
@@ -227,6 +227,8 @@ def facts():
             for entry in LogEntry.objects.all()
         ],
         "deadline_warnings": list(DeadlineNotification.objects.values_list("status", flat=True)),
+        # The last warning given, kept on the invoice since (the deadline check's index).
+        "invoice_warned": list(Invoice.objects.values_list("deadline_warning", flat=True)),
         **schedules_and_placements(),
         **rates_and_contracts(),
     }

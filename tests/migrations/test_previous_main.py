@@ -74,6 +74,7 @@ def test_offers_and_notifications_move_to_their_apps_with_every_row(backend, req
     # The audit entry about an offer now points at the offer's new home.
     assert found["offer_audit"] == [["brokering", "offer", found["offers"][0]["pk"]]]
     assert found["deadline_warnings"] == ["due_soon"]
+    assert found["invoice_warned"] == ["due_soon"]
 
 
 @pytest.mark.parametrize("backend", ["sqlite_url", "postgres_url"])
