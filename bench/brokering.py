@@ -296,6 +296,16 @@ def decline_to_next_offer(package_ids, rate):
     ], complete
 
 
+def web_application():
+    """The project's WSGI application for gunicorn, its tasks (the emails of offers withdrawn,
+    brokering moving on) sent to the bench's queue: on the default queue no bench worker
+    reads them, and whatever worker shares the broker would."""
+    use_own_queue()
+    from brokerage.wsgi import application
+
+    return application
+
+
 def start_web_server(log):
     """gunicorn serving the project on a free local port, as in production (gthread workers)."""
     with socket.socket() as probe:
@@ -304,7 +314,8 @@ def start_web_server(log):
     workers = str(2 * (os.cpu_count() or 1))
     server = subprocess.Popen(
         [
-            *(sys.executable, "-m", "gunicorn", "brokerage.wsgi", "--bind", f"127.0.0.1:{port}"),
+            *(sys.executable, "-m", "gunicorn", "bench.brokering:web_application()"),
+            *("--bind", f"127.0.0.1:{port}"),
             *("--workers", workers, "--worker-class", "gthread", "--threads", "4"),
         ],
         env=os.environ.copy(),
