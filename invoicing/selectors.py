@@ -289,12 +289,14 @@ def spend_per_period(periods, zone_ids=None, shown=None) -> list[dict]:
     zones = {pk: (code, name) for pk, code, name in zones}
     # Rows in zone code order, as the zones were read (sorting by code costs the database
     # more than its sums).
-    order = list(zones)
-    pairs = [(i // len(order), order[i % len(order)]) for i in range(len(periods) * len(order))]
-    by_zone = [{} for _ in periods]
-    for k, zone_id in pairs if shown is None else pairs[shown]:
-        by_zone[k][zone_id] = None
-    sql, params = _spend_sql(periods, zone_ids, None if shown is None else pairs[shown])
+    pairs = None
+    by_zone = [dict.fromkeys(zones) for _ in periods]
+    if shown is not None:
+        pairs = [(k, zone_id) for k in range(len(periods)) for zone_id in zones][shown]
+        by_zone = [{} for _ in periods]
+        for k, zone_id in pairs:
+            by_zone[k][zone_id] = None
+    sql, params = _spend_sql(periods, zone_ids, pairs)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
