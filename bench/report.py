@@ -2,8 +2,9 @@
 and the ratio to it.
 
 The figures from before were measured on this machine by the same benchmark code, on
-the code as it was (main at 95110e9), and recorded in bench/baseline.json
-(`--record-baseline` on a benchmark writes its figures there). A ratio says how many
+the code as it was when issue 16 was filed (main at 3ca4752, the benchmarks of today run
+on a copy of it), and recorded in bench/baseline.json (`--record-baseline` on a
+benchmark writes its figures there). A ratio says how many
 times better the figure is now: before / now for a time, now / before for a rate.
 """
 
