@@ -1,7 +1,7 @@
 """The replay: referrals brokered by the real services on a virtual clock, then rolled back.
 
-Each referral is recorded and submitted at its `submitted_at` through
-packages' own services; brokering reacts as it does live (its tasks run in
+Each referral is recorded as a draft, then submitted at its `submitted_at`,
+through packages' own services; brokering reacts as it does live (its tasks run in
 place, core.jobs); each offer is answered as the answers say, that many
 minutes after it is sent, through brokering's own accept and decline; and
 the sweep (brokering's periodic task) runs on the first whole minute at or
@@ -11,7 +11,8 @@ month of referrals takes seconds.
 
 Everything happens inside one transaction that is rolled back at the end:
 the live database keeps none of it (sequences aside, which PostgreSQL never
-rolls back). While it runs, the rows it changes (the zones whose settings it
+rolls back). Several replays with the same settings (a simulation's runs)
+share the recorded drafts, each replay in a savepoint of its own. While it runs, the rows it changes (the zones whose settings it
 tries, the providers who accept) are locked, as a broker's own change would
 lock them, for the seconds a replay takes.
 """
@@ -31,7 +32,7 @@ from django.utils import timezone
 
 from brokering import services as brokering
 from brokering import tasks as brokering_tasks
-from brokering.models import DeclineReason, Offer, OfferStatus
+from brokering.models import DeclineReason, Offer, OfferStatus, WithdrawnBecause
 from core import clock, jobs
 from core.errors import Conflict
 from packages import services as packages_services
@@ -115,18 +116,55 @@ def replay(
     Answers the contract's summary and one entry per referral, in their order.
     Saves nothing: the whole replay is one transaction, rolled back.
     """
+    return replay_each(referrals, [answers], zone_settings, progress=progress)[0]
+
+
+def replay_each(
+    referrals: list[Referral],
+    answers_each: list[Answers],
+    zone_settings: dict[str, dict] | None = None,
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> list[dict]:
+    """`replay` once for each of `answers_each`, with the same zone settings: the settings
+    are applied and the referrals recorded once, and each replay runs in a savepoint rolled
+    back after it, so that the next starts from the same drafts. Saves nothing."""
     referrals = sorted(referrals, key=lambda r: r.submitted_at)
     with transaction.atomic(), jobs.run_in_place():
         try:
             if not referrals:
-                return summary([])
+                return [summary([]) for _ in answers_each]
             with clock.frozen_at(referrals[0].submitted_at):
                 apply_zone_settings(zone_settings or {})
-            run = _Run(referrals, answers, progress)
-            run.play()
-            return summary(run.outcomes())
+                set_live_aside()
+            drafts = record_drafts(referrals)
+            results = []
+            for n, answers in enumerate(answers_each):
+                part = progress and (lambda done, n=n: progress((n + done) / len(answers_each)))
+                with transaction.atomic():
+                    run = _Run(referrals, drafts, answers, part)
+                    run.play()
+                    results.append(summary(run.outcomes()))
+                    transaction.set_rollback(True)
+            return results
         finally:
             transaction.set_rollback(True)
+
+
+def set_live_aside() -> None:
+    """Take the live packages still open out of the replay (within its transaction only).
+
+    Nobody answers their offers here, so brokering them would only add offers,
+    re-tries and rota turns that never happened alongside the replayed
+    referrals, and cost most of a replay's time (the demo's four escalated
+    packages were re-tried at every re-try interval). A package handed back
+    with notice stays: it is placed, and its hours count against its provider.
+    """
+    live = Package.objects.filter(status=PackageStatus.OPEN)
+    Offer.objects.filter(package__in=live, status=OfferStatus.PENDING).update(
+        status=OfferStatus.WITHDRAWN, withdrawn_because=WithdrawnBecause.CANCELLED
+    )
+    live.update(status=PackageStatus.CANCELLED)
 
 
 def apply_zone_settings(zone_settings: dict[str, dict]) -> None:
@@ -159,8 +197,11 @@ def apply_zone_settings(zone_settings: dict[str, dict]) -> None:
 class _Run:
     """One replay's events, in time order, and what each referral became."""
 
-    def __init__(self, referrals: list[Referral], answers: Answers, progress):
+    def __init__(
+        self, referrals: list[Referral], drafts: dict[str, int], answers: Answers, progress
+    ):
         self.referrals = referrals
+        self.drafts = drafts
         self.answers = answers
         self.progress = progress
         self.events: list[_Event] = []
@@ -187,15 +228,17 @@ class _Run:
             event = heapq.heappop(self.events)
             with clock.frozen_at(event.at):
                 getattr(self, f"_{event.kind}")(event.subject)
-                jobs.run_queued()
-                self._new_offers()
-                self._retries()
+                # Offers are sent, and packages escalate, only by brokering's tasks (after a
+                # submit or a decline) or the sweep: an accept that queues nothing does neither.
+                if jobs.run_queued() or event.kind == SWEEP:
+                    self._new_offers()
+                    self._retries()
 
     def _submit(self, referral: Referral):
-        package = record_referral(referral)
-        self.refs[package.pk] = referral.ref
-        self.packages[referral.ref] = package.pk
-        packages_services.submit_package(package_id=package.pk, by=None)
+        package_id = self.drafts[referral.ref]
+        self.refs[package_id] = referral.ref
+        self.packages[referral.ref] = package_id
+        packages_services.submit_package(package_id=package_id, by=None)
         self.submitted += 1
         if self.progress:
             self.progress(self.submitted / len(self.referrals))
@@ -286,6 +329,15 @@ class _Run:
             outcome(referral.ref, by_id[self.packages[referral.ref]], offers)
             for referral in self.referrals
         ]
+
+
+def record_drafts(referrals: list[Referral]) -> dict[str, int]:
+    """Each referral recorded as a draft at its `submitted_at`: ref -> package id."""
+    drafts = {}
+    for referral in referrals:
+        with clock.frozen_at(referral.submitted_at):
+            drafts[referral.ref] = record_referral(referral).pk
+    return drafts
 
 
 def record_referral(referral: Referral) -> Package:

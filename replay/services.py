@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from core import clock, jobs
 
 from . import history, tasks
-from .engine import ReplayError, replay, share_within
+from .engine import ReplayError, replay_each, share_within
 from .models import Simulation, SimulationStatus
 
 MEASURES = (
@@ -115,19 +115,19 @@ def simulate(simulation: Simulation, *, progress=None) -> dict:
     scenarios = {NO_CHANGE: {}}
     if simulation.settings:
         scenarios[WITH_SETTINGS] = simulation.settings
-    replays = len(scenarios) * simulation.runs
-    runs = {name: [] for name in scenarios}
-    for run in range(simulation.runs):
-        answers = history.DrawnAnswers(samples, past=past, seed=simulation.seed, run=run)
-        for name, zone_settings in scenarios.items():
-            done = sum(len(r) for r in runs.values())
-            result = replay(
-                referrals,
-                answers,
-                zone_settings,
-                progress=progress and (lambda part, done=done: progress((done + part) / replays)),
-            )
-            runs[name].append(measure([p["minutes"] for p in result["packages"]]))
+    answers_each = [
+        history.DrawnAnswers(samples, past=past, seed=simulation.seed, run=run)
+        for run in range(simulation.runs)
+    ]
+    runs = {}
+    for n, (name, zone_settings) in enumerate(scenarios.items()):
+        replayed = replay_each(
+            referrals,
+            answers_each,
+            zone_settings,
+            progress=progress and (lambda part, n=n: progress((n + part) / len(scenarios))),
+        )
+        runs[name] = [measure([p["minutes"] for p in r["packages"]]) for r in replayed]
     results = {
         "referrals": len(referrals),
         "actual": measure([p.actual_minutes for p in past]),

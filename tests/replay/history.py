@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core import jobs
 from providers.models import ContractRole
-from replay.engine import ACCEPT, DECLINE, NO_ANSWER, Answer, Answers, _Run
+from replay.engine import ACCEPT, DECLINE, NO_ANSWER, Answer, Answers, _Run, record_drafts
 from tests.factories import ContractFactory, ZoneFactory
 from zones.models import AllocationMode
 
@@ -66,6 +66,6 @@ def generate(providers, *, start, referrals=40, seed=7):
             after = datetime.timedelta(minutes=rng.uniform(0.3, 1.3) * minutes)
             table[(line.ref, provider.code)] = Answer(answer, after)
     with jobs.run_in_place():
-        run = _Run(lines, Answers(table), None)
+        run = _Run(lines, record_drafts(lines), Answers(table), None)
         run.play()
     return lines

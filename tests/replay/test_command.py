@@ -1,12 +1,16 @@
 """`manage.py replay` on hand-worked cases whose answers are known to the minute."""
 
+import datetime
+
 import pytest
 from django.core.management import CommandError
+from django.utils import timezone
 
-from brokering import tasks
+from brokering import allocation, tasks
+from packages.models import PackageStatus
 from providers.models import Contract, ContractRole
 from tests.brokering.factories import market
-from tests.factories import ContractFactory, ProviderFactory
+from tests.factories import ContractFactory, OpenPackageFactory, ProviderFactory
 from zones.models import AllocationMode
 
 from .helpers import referral, run_replay
@@ -254,3 +258,22 @@ def test_bad_input_is_an_error_naming_the_field(
     body = referral("R1") | line
     with pytest.raises(CommandError, match=says):
         run_replay(tmp_path, [body], answers, zone_settings)
+
+
+def test_live_open_packages_are_left_out_of_the_replay(tmp_path, cascade, monkeypatch):
+    # A live package nobody offered yet would be driven by the replay's sweep: its offers
+    # would never be answered here, and would only cost time and take turns.
+    zone, primary, *_ = cascade
+    live = OpenPackageFactory(zone=zone, submitted_at=timezone.now() - datetime.timedelta(days=1))
+    brokered = []
+    next_offers = allocation.next_offers
+    monkeypatch.setattr(
+        allocation,
+        "next_offers",
+        lambda package, **kw: brokered.append(package.pk) or next_offers(package, **kw),
+    )
+    out = run_replay(tmp_path, [referral("R1")], [("R1", primary.code, "accept", 5)])
+    assert out["packages"][0]["minutes"] == 5.0
+    assert brokered and live.pk not in brokered
+    live.refresh_from_db()
+    assert live.status == PackageStatus.OPEN
