@@ -266,7 +266,8 @@ class _Run:
 
     def _retries(self):
         """Schedule the sweep for each escalated referral's next re-try (`retry_minutes` after
-        it escalated or was last tried), for RETRY_HORIZON after its submission.
+        it escalated or was last tried), for RETRY_HORIZON after its submission; past that,
+        set it aside (`_give_up`).
 
         A re-try that found nobody to ask is not scheduled again: the replay's market does
         not change, so nobody would be found later either.
@@ -275,18 +276,32 @@ class _Run:
             pk__in=self.refs, status=PackageStatus.OPEN, escalated=True
         ).values_list("pk", "escalated_at", "submitted_at", "zone__retry_minutes")
         now = clock.now()
-        still = set()
+        still, given_up = set(), []
         for package_id, escalated_at, submitted_at, minutes in escalated:
-            still.add(package_id)
+            ends_at = submitted_at + RETRY_HORIZON
             if package_id in self.retries:
                 if self.retries[package_id] is None:  # tried just now and still escalated
                     self.retries[package_id] = False
+                if self.retries[package_id] is False and now > ends_at:
+                    given_up.append(package_id)
+                else:
+                    still.add(package_id)
                 continue
             due = max(escalated_at or now, now) + datetime.timedelta(minutes=minutes)
-            if due <= submitted_at + RETRY_HORIZON:
+            if due <= ends_at:
                 self.retries[package_id] = self.sweep_at(due)
-        for package_id in set(self.retries) - still:  # offered again or placed
+                still.add(package_id)
+            else:
+                given_up.append(package_id)
+        self._give_up(given_up)
+        for package_id in set(self.retries) - still:  # offered again, placed or given up
             del self.retries[package_id]
+
+    def _give_up(self, package_ids):
+        """Stop following referrals past their re-try horizon: left escalated, every later
+        sweep would re-try them all, a cost growing with the period (they stay unfilled)."""
+        if package_ids:
+            Package.objects.filter(pk__in=package_ids).update(status=PackageStatus.CANCELLED)
 
     def _new_offers(self):
         """Schedule the answers to the offers just sent, and the sweep that expires them."""
