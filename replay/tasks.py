@@ -5,8 +5,8 @@ from django.conf import settings
 
 from . import services
 
-# Within the worker's time limit, which Redis's visibility timeout is matched to: a
-# 12-week replay takes well under a minute.
+# The worker's time limit, which Redis's visibility timeout is matched to, is set for
+# this task: a 12-week replay takes minutes.
 TIME_LIMIT_SECONDS = settings.CELERY_TASK_TIME_LIMIT
 
 
