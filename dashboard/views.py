@@ -288,6 +288,12 @@ def _period_label(period):
     return text
 
 
+def _period_labels(periods):
+    """`_period_label` of each of `periods`, worked out once: a page's rows repeat them."""
+    labels = {period["start"]: _period_label(period) for period in periods}
+    return lambda period: labels[period["start"]]
+
+
 class SpendPage(DashboardPage):
     template_name = "dashboard/spend.html"
     section = "spend"
@@ -300,14 +306,13 @@ class SpendPage(DashboardPage):
         rows = None if page is None else slice(page.object_list.start, page.object_list.stop)
         periods = selectors.spend_by_zone_and_period(scope, shown=rows)
         by_zone = [(p, z) for p in periods for z in p["zones"]]
+        label = _period_labels(periods)
         shown = [
-            Table(
-                "periods", "Spend by 4-week period", tables.spend_by_period(_period_label), periods
-            ),
+            Table("periods", "Spend by 4-week period", tables.spend_by_period(label), periods),
             Table(
                 "zones",
                 "Spend by zone and period",
-                tables.spend_by_zone(_period_label),
+                tables.spend_by_zone(label),
                 by_zone,
                 numeric_from=2,
                 paginated=True,
@@ -327,7 +332,7 @@ class SpendPage(DashboardPage):
             "tables": shown,
             "chart": {
                 "type": "bar",
-                "labels": [_period_label(p) for p in periods],
+                "labels": [label(p) for p in periods],
                 "datasets": [
                     {
                         "label": "Commissioned £",

@@ -114,6 +114,40 @@ def test_spend_periods_cover_the_window_and_stop_at_its_end(market):
     assert [z["zone"] for z in periods[0]["zones"]] == ["ZA", "ZB", "ZC"]
 
 
+def test_guaranteed_hours_count_each_contracts_own_provider_and_zone(db):
+    """GX guaranteed 20 hours in GA and 10 in GB, GY 5 in GB: each against the weekly
+    hours placed with its own provider in its own zone (GA: GX's 5.25 + 2; GB: GY's 3,
+    none of GX's), in zone then provider order; a contract ended or guaranteeing
+    nothing is left out, and so is an open package."""
+    ga, gb = factories.ZoneFactory(code="GA"), factories.ZoneFactory(code="GB")
+    gx, gy = factories.ProviderFactory(code="GX"), factories.ProviderFactory(code="GY")
+    for zone, provider, hours in [(ga, gx, "5.25"), (ga, gx, "2"), (gb, gy, "3"), (ga, gy, "8")]:
+        factories.PlacedPackageFactory(zone=zone, provider=provider, weekly_hours=Decimal(hours))
+    factories.OpenPackageFactory(zone=gb, weekly_hours=Decimal("4"))
+    factories.ContractFactory(zone=ga, provider=gx, guaranteed_hours=Decimal("20"))
+    factories.ContractFactory(zone=gb, provider=gy, guaranteed_hours=Decimal("5"))
+    factories.ContractFactory(zone=gb, provider=gx, guaranteed_hours=Decimal("10"))
+    factories.ContractFactory(zone=ga, provider=gy)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    factories.ContractFactory(
+        zone=gb,
+        provider=factories.ProviderFactory(code="GZ"),
+        guaranteed_hours=1,
+        ends_on=yesterday,
+    )
+    rows = [
+        (r["zone"], r["provider"], r["guaranteed_hours"], r["used_hours"], r["unfilled_hours"])
+        for r in selectors.guaranteed_hours(_scope())
+    ]
+    assert rows == [
+        ("GA", "GX", Decimal("20.00"), Decimal("7.25"), Decimal("12.75")),
+        ("GB", "GX", Decimal("10.00"), Decimal("0"), Decimal("10.00")),
+        ("GB", "GY", Decimal("5.00"), Decimal("3.00"), Decimal("2.00")),
+    ]
+    [only_gb] = selectors.guaranteed_hours(_scope((gb.pk,)))[1:]
+    assert only_gb["provider"] == "GY" and only_gb["role"] == "Framework"
+
+
 def daily_visit(minutes):
     days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     return {
