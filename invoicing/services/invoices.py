@@ -10,6 +10,7 @@ in the same transaction.
 """
 
 import datetime
+import io
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -418,14 +419,52 @@ def _paid_in_plan_cycles(packages, by_package):
 
 
 def _attach(visits, lines):
-    """Price the visits and put each on its package's line: one guarded UPDATE per batch of
-    (visit, paid minutes, rate, line) rows, WHERE the visit is on no invoice yet. (Django's
-    bulk_update would build a CASE of every visit: 90 s for an invoice of 150,000 visits.)"""
+    """Price the visits and put each on its package's line, WHERE the visit is on no invoice
+    yet (a Conflict if any was): on PostgreSQL, the (visit, paid minutes, rate, line) rows
+    copied into a temporary table and one UPDATE ... FROM it (150,000 visits in 2.7 s,
+    where 31 UPDATEs from 5,000 VALUES each took 6); elsewhere one UPDATE per ATTACH_ROWS
+    of them. (Django's bulk_update would build a CASE of every visit: 90 s for 150,000.)"""
     line_of_package = {line.package_id: line.pk for line in lines if line.package_id}
     rows = [
         (visit.id, visit.paid_minutes, visit.rate, line_of_package[visit.package_id])
         for visit in visits
     ]
+    attach = _attach_copied if connection.vendor == "postgresql" else _attach_batches
+    if attach(rows) != len(visits):
+        raise Conflict("Some of these visits were put on another invoice meanwhile: try again.")
+
+
+_ATTACH = (
+    "UPDATE {table} SET paid_minutes = priced.paid_minutes, rate = priced.rate, "
+    "invoice_line_id = priced.line_id FROM {priced} "
+    "WHERE {table}.id = priced.id AND {table}.invoice_line_id IS NULL"
+)
+
+
+def _attach_copied(rows):
+    """The rows copied into a temporary table (dropped once read), then one guarded UPDATE
+    from it; how many visits it attached."""
+    table = connection.ops.quote_name(DeliveredVisit._meta.db_table)
+    # In id order, the order the visits lie in the table: the UPDATE then writes its pages
+    # and indexes in turn (in a package's order, visits recorded day by day lie a page
+    # apart, and the same UPDATE took twice as long).
+    lines = "".join(
+        f"{pk}\t{minutes}\t{rate}\t{line}\n" for pk, minutes, rate, line in sorted(rows)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE invoice_priced_visits (id bigint PRIMARY KEY, "
+            "paid_minutes integer NOT NULL, rate numeric(9, 4) NOT NULL, line_id bigint NOT NULL)"
+        )
+        cursor.copy_expert("COPY invoice_priced_visits FROM STDIN", io.StringIO(lines))
+        cursor.execute(_ATTACH.format(table=table, priced="invoice_priced_visits AS priced"))
+        attached = cursor.rowcount
+        cursor.execute("DROP TABLE invoice_priced_visits")
+    return attached
+
+
+def _attach_batches(rows):
+    """One guarded UPDATE per batch of rows, from a list of VALUES; how many it attached."""
     table = connection.ops.quote_name(DeliveredVisit._meta.db_table)
     fields = [DeliveredVisit._meta.get_field(name) for name in ("id", "paid_minutes", "rate")]
     size = min(ATTACH_ROWS, connection.ops.bulk_batch_size([*fields, fields[0]], rows) or 1)
@@ -433,17 +472,14 @@ def _attach(visits, lines):
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             batch = rows[start : start + size]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
             cursor.execute(
-                f"WITH priced (id, paid_minutes, rate, line_id) AS (VALUES "
-                f"{', '.join(['(%s, %s, %s, %s)'] * len(batch))}) "
-                f"UPDATE {table} SET paid_minutes = priced.paid_minutes, rate = priced.rate, "
-                f"invoice_line_id = priced.line_id FROM priced "
-                f"WHERE {table}.id = priced.id AND {table}.invoice_line_id IS NULL",
+                f"WITH priced (id, paid_minutes, rate, line_id) AS (VALUES {values}) "
+                + _ATTACH.format(table=table, priced="priced"),
                 [value for row in batch for value in row],
             )
             attached += _changed(cursor)
-    if attached != len(visits):
-        raise Conflict("Some of these visits were put on another invoice meanwhile: try again.")
+    return attached
 
 
 def _changed(cursor):
