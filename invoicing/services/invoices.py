@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import Role
-from core import audit, clock
+from core import audit, bulk, clock
 from core.errors import Conflict
 from core.formats import date_text
 from packages.models import Package, PackageStatus
@@ -88,14 +88,15 @@ def preview_invoice(
         by, provider, period_start, period_end, reference, received_on
     )
     _check_reference_free(provider, reference)
-    return draft_invoice(
-        by=by,
-        provider=provider,
-        period_start=period_start,
-        period_end=period_end,
-        reference=reference,
-        received_on=received_on,
-    )
+    with bulk.collector_paused():
+        return draft_invoice(
+            by=by,
+            provider=provider,
+            period_start=period_start,
+            period_end=period_end,
+            reference=reference,
+            received_on=received_on,
+        )
 
 
 def build_invoice(
@@ -118,7 +119,7 @@ def build_invoice(
     provider, received_on, reference = _invoice_input(
         by, provider, period_start, period_end, reference, received_on
     )
-    with transaction.atomic():
+    with bulk.collector_paused(), transaction.atomic():
         Provider.objects.select_for_update().get(pk=provider.pk)
         _check_reference_free(provider, reference)
         draft = draft_invoice(

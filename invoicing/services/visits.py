@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
 from accounts.models import Role
-from core import clock
+from core import bulk, clock
 from core.formats import date_text
 from providers.models import Provider
 from providers.rates import RateBook
@@ -137,6 +137,11 @@ def _record(*, by, records, progress=None, want_ids=True):
     has no use for the ids (want_ids=False): on PostgreSQL it is copied in, not inserted."""
     if not (by and by.is_authenticated and by.role in VISIT_RECORDERS):
         raise PermissionDenied
+    with bulk.collector_paused():
+        return _record_checked(by, records, progress, want_ids)
+
+
+def _record_checked(by, records, progress, want_ids):
     parsed, rows = _parse(records, _reporter(progress, "checked", len(records)))
     with transaction.atomic():
         care = _Care(_lock_packages(by, {clean["package"] for _, clean in parsed}))
