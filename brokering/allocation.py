@@ -23,15 +23,12 @@ covers the package first, then the fewest hours placed this week.
 
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from core import clock
-from packages.models import HandBack, Package
+from packages.models import Package
 from providers.models import Contract, ContractRole
 from zones.models import AllocationMode
 
 from . import eligibility, selectors
-from .models import Offer, OfferStatus
 
 
 @dataclass(frozen=True)
@@ -63,13 +60,7 @@ def eligible_candidates(package: Package, round: int) -> list[eligibility.Candid
     already asked in this round. One query: the engine runs on every submit,
     decline and expiry.
     """
-    asked = Offer.objects.filter(package=package).filter(
-        Q(round=round) | Q(status=OfferStatus.DECLINED)
-    )
-    handed_back = HandBack.objects.filter(package=package)
-    found = eligibility.candidates(
-        package, exclude=(asked.values("provider_id"), handed_back.values("provider_id"))
-    )
+    found = eligibility.candidates(package, unasked_in=round)
     return [c for c in found if not eligibility.why_not_eligible(c, package)]
 
 

@@ -25,7 +25,8 @@ from django.db.models.functions import Coalesce
 
 from core import clock
 from core.formats import hours_text
-from packages.models import Package, PackageStatus
+from core.queries import Prepared
+from packages.models import HandBack, Package, PackageStatus
 from providers.models import (
     ELIGIBLE_RATINGS,
     Capacity,
@@ -36,6 +37,8 @@ from providers.models import (
 )
 from providers.selectors import with_remaining
 from zones.models import Neighbour
+
+from .models import Offer, OfferStatus
 
 ROLE_ORDER = {
     ContractRole.PRIMARY: 0,
@@ -98,22 +101,30 @@ def why_not_eligible(candidate: Candidate, package, *, needs_contract=True) -> l
     return reasons
 
 
-def candidates(package, *, exclude=(), providers=None) -> list[Candidate]:
+def candidates(package, *, unasked_in=None, provider=None) -> list[Candidate]:
     """The providers contracted in the package's zone or its neighbours (contracts in force
     today), eligible or not, best placed first: by zone (its own, then the neighbours in
     order), role, a guarantee its placed work in that zone does not yet fill, capacity
     covering the package, then the fewest hours placed this week. A provider contracted
     in several of those zones appears once, at its best place.
 
-    `exclude`: querysets of provider ids left out (already asked); `providers`: only these.
+    `unasked_in`: a brokering round of the package: those asked in it, those who declined
+    the package (in any round) and those who handed it back are left out. `provider`:
+    only this provider's (an id).
     """
-    contracts = _contracts(package)
-    for provider_ids in exclude:
-        contracts = contracts.exclude(provider__in=provider_ids)
-    if providers is not None:
-        contracts = contracts.filter(provider__in=providers)
+    today = clock.today()
+    values = {
+        "zone_id": package.zone_id,
+        "today": today,
+        "this_week": clock.midnight(clock.week_start(today)),
+        "first_week": clock.week_start(max(package.start_date, today)),
+    }
+    if unasked_in is not None:
+        values.update(package_id=package.pk, round=unasked_in)
+    if provider is not None:
+        values.update(provider_id=provider)
     seen, found = set(), []
-    for contract in sorted(contracts, key=lambda c: rank(c, package)):
+    for contract in sorted(_CONTRACTS(**values), key=lambda c: rank(c, package)):
         if contract.provider_id not in seen:
             seen.add(contract.provider_id)
             found.append(_candidate(contract))
@@ -122,7 +133,7 @@ def candidates(package, *, exclude=(), providers=None) -> list[Candidate]:
 
 def candidate_for(package, provider) -> Candidate:
     """One provider's facts for the package, contracted in its zone or a neighbour or not."""
-    found = candidates(package, providers=[provider.pk])
+    found = candidates(package, provider=provider.pk)
     if found:
         return found[0]
     return Candidate(provider, None, None, placed_hours=placed_hours(provider.pk))
@@ -162,27 +173,27 @@ def _candidate(contract) -> Candidate:
     )
 
 
-def _contracts(package):
-    """One query: the contracts of the package's zone and its neighbours, with their facts."""
-    today = clock.today()
-    neighbours = Neighbour.objects.filter(zone_id=package.zone_id)
+def _contracts(
+    *, zone_id, today, this_week, first_week, package_id=None, round=None, provider_id=None
+):
+    """One query: the contracts of the zone and its neighbours, with their facts. Run as
+    `_CONTRACTS` (compiled once: the engine runs it on every submit, decline and expiry,
+    and building it cost the ORM four times what running it costs the database)."""
+    neighbours = Neighbour.objects.filter(zone_id=zone_id)
     placed = Package.objects.filter(provider=OuterRef("provider_id"), status=PackageStatus.PLACED)
-    this_week = clock.midnight(clock.week_start(today))
     capacity = with_remaining(
         Capacity.objects.filter(
-            provider=OuterRef("provider_id"),
-            zone_id=package.zone_id,
-            week_start=clock.week_start(max(package.start_date, today)),
+            provider=OuterRef("provider_id"), zone_id=zone_id, week_start=first_week
         )
     )
-    return (
+    contracts = (
         Contract.objects.filter(
             contracts_in_force(today),
-            Q(zone_id=package.zone_id) | Q(zone__in=neighbours.values("neighbour_id")),
+            Q(zone_id=zone_id) | Q(zone__in=neighbours.values("neighbour_id")),
         )
         .annotate(
             zone_rank=Case(
-                When(zone_id=package.zone_id, then=Value(0)),
+                When(zone_id=zone_id, then=Value(0)),
                 default=Subquery(
                     neighbours.filter(neighbour_id=OuterRef("zone_id")).values("position")[:1]
                 )
@@ -196,6 +207,20 @@ def _contracts(package):
         )
         .select_related("provider", "zone")
     )
+    if package_id is not None:
+        asked = Offer.objects.filter(package_id=package_id).filter(
+            Q(round=round) | Q(status=OfferStatus.DECLINED)
+        )
+        handed_back = HandBack.objects.filter(package_id=package_id)
+        contracts = contracts.exclude(provider__in=asked.values("provider_id")).exclude(
+            provider__in=handed_back.values("provider_id")
+        )
+    if provider_id is not None:
+        contracts = contracts.filter(provider_id=provider_id)
+    return contracts
+
+
+_CONTRACTS = Prepared(_contracts)
 
 
 def placed_hours(provider_id) -> Decimal:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from core import records
 from notifications import recipients
 from notifications.models import NotificationKind
 from notifications.services import News, notify, notify_each
@@ -19,6 +20,8 @@ from .models import WithdrawnBecause
 
 def offers_sent(package, offers) -> None:
     """Tell every user of each offered provider that an offer is waiting."""
+    if not records.kept():  # a replay's: nobody to look up (core.records)
+        return
     starts = date_format(package.start_date, settings.DATE_FORMAT)
     staff = recipients.users_of_providers({offer.provider_id for offer in offers})
     notify_each(
@@ -45,6 +48,8 @@ def _answer_by(offer) -> str:
 
 def offers_withdrawn(offers, because) -> None:
     """Tell each provider whose pending offer was withdrawn that it need not answer."""
+    if not records.kept():
+        return
     why = WithdrawnBecause(because).label.lower()
     staff = recipients.users_of_providers({offer.provider_id for offer in offers})
     notify_each(

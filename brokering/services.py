@@ -15,7 +15,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from core import audit, clock, jobs
+from core import audit, clock, jobs, records
 from core.errors import Conflict
 from notifications.models import Notification, NotificationKind
 from packages import services as packages_services
@@ -23,7 +23,7 @@ from packages.models import SEEKING_PROVIDER, EventKind, Package, PackageStatus
 from providers.models import Provider, ProviderStatus
 from zones.models import AllocationMode, Zone
 
-from . import allocation, eligibility, notices, tasks
+from . import allocation, eligibility, notices, signals, tasks
 from .models import DeclineReason, Offer, OfferStatus, Retry, WithdrawnBecause
 
 WHY_NOT_PENDING = {
@@ -198,6 +198,7 @@ def _send_offers(package, choice) -> list[Offer]:
         )
         for i, provider in enumerate(choice.providers)
     )
+    signals.offers_sent.send(sender=Offer, offers=offers)
     audit.record_many(by=None, objs=offers, action=audit.CREATE, changes=audit.created)
     answer_by = date_format(timezone.localtime(expires_at), settings.DATETIME_FORMAT)
     by_when = f"answer by {answer_by}"
@@ -441,8 +442,11 @@ def notify_fill_overdue() -> int:
 
     Looks at state: packages still open and not yet notified, so a missed run is
     caught by the next. Only young packages and those with nobody to tell are
-    read again each run: the others carry their notification.
+    read again each run: the others carry their notification. In a replay, which keeps
+    no notifications (core.records), there is nobody to tell.
     """
+    if not records.kept():
+        return 0
     told = Notification.objects.filter(
         kind=NotificationKind.FILL_OVERDUE, package_id=OuterRef("pk")
     )

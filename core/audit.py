@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from . import clock
+from . import clock, records
 
 CREATE, UPDATE, DELETE = LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.DELETE
 
@@ -52,7 +52,7 @@ def together():
     """The entries recorded inside, written in one statement as it ends (inside the caller's
     transaction, which must enclose it): an accept's offer, placement, package and withdrawn
     offers. An exception writes none: its transaction rolls back anyway."""
-    if _held.get() is not None:  # already inside one: the outer one writes
+    if _held.get() is not None or not records.kept():  # the outer one writes; or nobody
         yield
         return
     held = []
@@ -65,6 +65,8 @@ def together():
 
 
 def _write(entries) -> list[LogEntry]:
+    if not records.kept():  # a replay's: rolled back unread (core.records)
+        return entries
     held = _held.get()
     if held is None:
         return LogEntry.objects.bulk_create(entries)

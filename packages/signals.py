@@ -12,3 +12,6 @@ package_handed_back = Signal()
 package_cancelled = Signal()
 # An open package changed: a new brokering round has begun with its new details.
 package_edited = Signal()
+# sender=Package class, package_id=int, escalated=bool: brokering marked it as needing a broker
+# (or no longer), at clock.now().
+package_escalated = Signal()

@@ -11,8 +11,10 @@ month of referrals takes seconds.
 
 Everything happens inside one transaction that is rolled back at the end:
 the live database keeps none of it (sequences aside, which PostgreSQL never
-rolls back). Several replays with the same settings (a simulation's runs)
-share the recorded drafts, each replay in a savepoint of its own. While it runs, the rows it changes (the zones whose settings it
+rolls back), and the records kept only for people (the audit trail, timelines,
+notifications: core.records) are not written at all. Several replays with the same
+settings (a simulation's runs) share the recorded drafts, each replay in a savepoint
+of its own. While it runs, the rows it changes (the zones whose settings it
 tries, the providers who accept) are locked, as a broker's own change would
 lock them, for the seconds a replay takes.
 """
@@ -31,11 +33,13 @@ from django.db.models import Count
 from django.utils import timezone
 
 from brokering import services as brokering
+from brokering import signals as brokering_signals
 from brokering import tasks as brokering_tasks
 from brokering.models import DeclineReason, Offer, OfferStatus, WithdrawnBecause
-from core import clock, jobs
+from core import clock, jobs, records
 from core.errors import Conflict
 from packages import services as packages_services
+from packages import signals as packages_signals
 from packages.api import PackageSerializer
 from packages.models import Package, PackageStatus
 from zones.api import ZoneSerializer
@@ -130,7 +134,7 @@ def replay_each(
     are applied and the referrals recorded once, and each replay runs in a savepoint rolled
     back after it, so that the next starts from the same drafts. Saves nothing."""
     referrals = sorted(referrals, key=lambda r: r.submitted_at)
-    with transaction.atomic(), jobs.run_in_place():
+    with transaction.atomic(), jobs.run_in_place(), records.not_kept():
         try:
             if not referrals:
                 return [summary([]) for _ in answers_each]
@@ -208,7 +212,7 @@ class _Run:
         self.seq = itertools.count()
         self.refs: dict[int, str] = {}  # package id -> ref
         self.packages: dict[str, int] = {}  # ref -> package id
-        self.last_offer_id = Offer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        self.sent: list[Offer] = []  # offers sent since the last step (brokering's signal)
         self.asked: dict[tuple[str, str], int] = {}
         # Sweep minutes -> the offers falling due then: a minute none of which is still
         # pending has nothing for the sweep to do here.
@@ -217,6 +221,13 @@ class _Run:
         self.ends_at = referrals[-1].submitted_at + HORIZON
         # Escalated referrals -> the sweep minute their next re-try is due.
         self.retries: dict[int, datetime.datetime] = {}
+        # Escalated referrals -> when they escalated (packages' signal), and each referral's
+        # submission and its zone's re-try interval.
+        self.escalated: dict[int, datetime.datetime] = {}
+        self.submitted_at = {drafts[r.ref]: r.submitted_at for r in referrals}
+        self.retry_minutes = dict(
+            Package.objects.filter(pk__in=drafts.values()).values_list("pk", "zone__retry_minutes")
+        )
 
     def push(self, at, kind, subject):
         heapq.heappush(self.events, _Event(at, ORDER[kind], next(self.seq), kind, subject))
@@ -224,15 +235,33 @@ class _Run:
     def play(self):
         for referral in self.referrals:
             self.push(referral.submitted_at, SUBMIT, referral)
-        while self.events and self.events[0].at <= self.ends_at:
-            event = heapq.heappop(self.events)
-            with clock.frozen_at(event.at):
-                getattr(self, f"_{event.kind}")(event.subject)
-                # Offers are sent, and packages escalate, only by brokering's tasks (after a
-                # submit or a decline) or the sweep: an accept that queues nothing does neither.
-                if jobs.run_queued() or event.kind == SWEEP:
-                    self._new_offers()
-                    self._retries()
+        brokering_signals.offers_sent.connect(self._offers_sent, sender=Offer)
+        packages_signals.package_escalated.connect(self._escalated, sender=Package)
+        try:
+            while self.events and self.events[0].at <= self.ends_at:
+                event = heapq.heappop(self.events)
+                with clock.frozen_at(event.at):
+                    getattr(self, f"_{event.kind}")(event.subject)
+                    # Offers are sent, and packages escalate, only by brokering's tasks (after
+                    # a submit or a decline) or the sweep: an accept that queues nothing does
+                    # neither.
+                    if jobs.run_queued() or event.kind == SWEEP:
+                        self._new_offers()
+                        self._retries()
+        finally:
+            brokering_signals.offers_sent.disconnect(self._offers_sent, sender=Offer)
+            packages_signals.package_escalated.disconnect(self._escalated, sender=Package)
+
+    def _offers_sent(self, sender, offers, **kwargs):
+        self.sent.extend(offers)
+
+    def _escalated(self, sender, package_id, escalated, **kwargs):
+        if package_id not in self.refs:
+            return
+        if escalated:
+            self.escalated[package_id] = clock.now()
+        else:
+            self.escalated.pop(package_id, None)
 
     def _submit(self, referral: Referral):
         package_id = self.drafts[referral.ref]
@@ -272,9 +301,10 @@ class _Run:
         A re-try that found nobody to ask is not scheduled again: the replay's market does
         not change, so nobody would be found later either.
         """
-        escalated = Package.objects.filter(
-            pk__in=self.refs, status=PackageStatus.OPEN, escalated=True
-        ).values_list("pk", "escalated_at", "submitted_at", "zone__retry_minutes")
+        escalated = [
+            (package_id, at, self.submitted_at[package_id], self.retry_minutes[package_id])
+            for package_id, at in sorted(self.escalated.items())
+        ]
         now = clock.now()
         still, given_up = set(), []
         for package_id, escalated_at, submitted_at, minutes in escalated:
@@ -302,22 +332,28 @@ class _Run:
         sweep would re-try them all, a cost growing with the period (they stay unfilled)."""
         if package_ids:
             Package.objects.filter(pk__in=package_ids).update(status=PackageStatus.CANCELLED)
+        for package_id in package_ids:
+            del self.escalated[package_id]
 
     def _new_offers(self):
-        """Schedule the answers to the offers just sent, and the sweep that expires them."""
-        offers = Offer.objects.filter(pk__gt=self.last_offer_id).order_by("pk")
-        for offer_id, package_id, provider_code, sent_at, expires_at in offers.values_list(
-            "pk", "package_id", "provider__code", "sent_at", "expires_at"
-        ):
-            self.last_offer_id = offer_id
-            ref = self.refs.get(package_id)
+        """Schedule the answers to the offers just sent, and the sweep that expires them.
+
+        An answer that comes after that sweep finds its offer expired (or answered or
+        withdrawn before): it would do nothing, and is not scheduled.
+        """
+        sent, self.sent = self.sent, []
+        for offer in sent:
+            ref = self.refs.get(offer.package_id)
             if ref is None:  # a live package the sweep drove: nobody answers it here
                 continue
-            asked = self.asked[ref, provider_code] = self.asked.get((ref, provider_code), 0) + 1
-            answer = self.answers.for_offer(ref, provider_code, asked)
-            if answer is not None and answer.answer != NO_ANSWER:
-                self.push(sent_at + answer.after, ANSWER, (offer_id, answer.answer))
-            self.sweep_at(expires_at, offer_id)
+            code = offer.provider.code
+            asked = self.asked[ref, code] = self.asked.get((ref, code), 0) + 1
+            answer = self.answers.for_offer(ref, code, asked)
+            swept = self.sweep_at(offer.expires_at, offer.pk)
+            if answer is None or answer.answer == NO_ANSWER:
+                continue
+            if (at := offer.sent_at + answer.after) <= swept:
+                self.push(at, ANSWER, (offer.pk, answer.answer))
 
     def sweep_at(self, due: datetime.datetime, offer_id: int | None = None) -> datetime.datetime:
         """The sweep's run at the first whole minute at or after `due` (beat runs it each minute)."""

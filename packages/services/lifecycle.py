@@ -12,7 +12,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core import audit, clock
+from core import audit, clock, records
 from core.errors import Conflict
 from core.formats import date_text
 
@@ -39,8 +39,8 @@ PAST_TENSE = {
 
 
 def record_event(*, package_id, kind, by=None, provider=None, detail="") -> PackageEvent:
-    """Add an entry to the package's timeline."""
-    return PackageEvent.objects.create(
+    """Add an entry to the package's timeline (unsaved, in a replay: core.records)."""
+    event = PackageEvent(
         package_id=package_id,
         kind=kind,
         at=clock.now(),
@@ -48,6 +48,9 @@ def record_event(*, package_id, kind, by=None, provider=None, detail="") -> Pack
         provider_id=getattr(provider, "pk", provider),
         detail=detail,
     )
+    if records.kept():
+        event.save(force_insert=True)
+    return event
 
 
 def _locked(package_id, action) -> Package:
@@ -337,4 +340,6 @@ def set_escalated(*, package_id, escalated: bool) -> bool:
         audit.record(by=None, obj=Package(pk=package_id), changes=flag)
     if changed and escalated:
         record_event(package_id=package_id, kind=EventKind.ESCALATED)
+    if changed:
+        signals.package_escalated.send(sender=Package, package_id=package_id, escalated=escalated)
     return bool(changed)
