@@ -8,15 +8,13 @@ added to the daily delivery rollup (invoicing.rollup) in the same transaction.
 
 A file is up to 50,000 rows, so each row costs microseconds, not a model form and a
 model instance: plain fields are parsed without the form (ecm.parse_record), each
-package's planned visits of a day are looked up once, and the rows are written in
-multi-row INSERTs of plain values (about 20,000 rows a second in all). `progress`, when
-given, is told (stage, rows done, rows in all) as a file goes through: rows "checked",
-then visits "recorded".
+package's planned visits of a day are looked up once, and the rows are written as plain
+values: a file by one COPY on PostgreSQL, fed as its visits are priced, a single visit
+(or a file on SQLite) by multi-row INSERTs. `progress`, when given, is told (stage, rows
+done, rows in all) as a file goes through: rows "checked", then visits "recorded".
 """
 
 import functools
-import io
-import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,13 +146,14 @@ def _record_checked(by, records, progress, want_ids):
         checked = _check(by, parsed, care, rows)
         if rows:
             raise VisitImportRejected(sorted(rows.values(), key=lambda row: row["row"] or 0))
-        visits = _priced(by, checked, care)
-        report = _reporter(progress, "recorded", len(visits))
+        priced = _priced(by, checked, care)
+        report = _reporter(progress, "recorded", len(checked))
         if want_ids:
+            visits = list(priced)
             ids = insert_rows(visits, report)
         else:
+            visits = _copy(priced, report)
             ids = [None] * len(visits)
-            _copy(visits, report)
         rollup.add_visits(visits)
         return list(zip(visits, ids, strict=True))
 
@@ -273,14 +272,19 @@ def _errors(by, clean, package, today, seen, care):
 
 
 def _priced(by, checked, care):
-    """VisitRows: each matched to the nearest planned visit of its day not yet fulfilled,
-    flagged, and priced by its provider's pay rule. What a package's day needs (its
-    planned visits, who cared, the rate) is found once for all the day's visits."""
+    """VisitRows, one by one as they are asked for (the database is read first, so that
+    they can be made while COPY sends them): each matched to the nearest planned visit of
+    its day not yet fulfilled, flagged, and priced by its provider's pay rule. What a
+    package's day needs (its planned visits, who cared, the rate) is found once for all
+    the day's visits."""
     fulfilled = _fulfilled(checked)
+    book = RateBook.load(care.provider_ids())
+    return _pricing(by, checked, care, fulfilled, book)
+
+
+def _pricing(by, checked, care, fulfilled, book):
     now, by_id = clock.now(), by.pk if by else None
     terms, days = {}, {}
-    book = RateBook.load(care.provider_ids())
-    visits = []
     for clean in checked:
         key = (clean["package"], clean["date"])
         if key not in days:
@@ -301,8 +305,7 @@ def _priced(by, checked, care):
             recorded_at=now,
             recorded_by_id=by_id,
         )
-        visits.append(_delivered(package, planned, terms[provider.id], visit))
-    return visits
+        yield _delivered(package, planned, terms[provider.id], visit)
 
 
 def _day_of(care, key, book, terms):
@@ -368,23 +371,89 @@ def _prepared(field, value):
 
 
 def _copy(visits, report):
-    """Write the visits by COPY on PostgreSQL (a file's 50,000 rows in a fraction of the
-    time multi-row INSERTs take), INSERT_ROWS a statement so that progress is told; by
-    multi-row INSERTs elsewhere."""
+    """Write the visits (an iterable of VisitRows) by one COPY on PostgreSQL, the text of
+    each made as the database reads the last (it stores 50,000 rows of a file while they
+    are priced, on a core of its own, not after); by multi-row INSERTs elsewhere. The
+    visits written, in a list."""
     if connection.vendor != "postgresql":
+        visits = list(visits)
         insert_rows(visits, report)
-        return
+        return visits
     table = connection.ops.quote_name(DeliveredVisit._meta.db_table)
     # No column is text, so each value is written as Python writes it: PostgreSQL reads
     # True and False as booleans, and None is named the NULL.
     sql = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN WITH (NULL 'None')"
-    columns = operator.attrgetter(*COLUMNS)
+    copied = []
+    stream = _Stream(_copy_text(visits, copied, report))
     with connection.cursor() as cursor:
-        for start in range(0, len(visits), INSERT_ROWS):
-            batch = visits[start : start + INSERT_ROWS]
-            lines = "".join("\t".join(map(str, columns(visit))) + "\n" for visit in batch)
-            cursor.copy_expert(sql, io.StringIO(lines))
-            report(start + len(batch))
+        try:
+            cursor.copy_expert(sql, stream, COPY_READ)
+        except Exception:
+            # The driver ends the COPY with an error of its own: the visit's is the one.
+            if stream.error is not None:
+                raise stream.error from None
+            raise
+    return copied
+
+
+COPY_ROWS = 1_000  # rows made into text at once
+COPY_READ = 64 * 1024  # characters COPY asks for at once
+
+
+def _copy_text(visits, copied, report):
+    """The COPY text of the visits, COPY_ROWS at a time; each visit into `copied`."""
+    # A file repeats its rates, dates and times thousands of times: each is written once.
+    rates, dates, times, moments = _Texts(), _Texts(), _Texts(), _Texts()
+    rows = []
+    for done, v in enumerate(visits, start=1):
+        copied.append(v)
+        # COLUMNS, in order.
+        rows.append(
+            f"{v.package_id}\t{v.provider_id}\t{v.zone_id}\t{rates[v.base_rate]}\t"
+            f"{dates[v.date]}\t{times[v.actual_start]}\t{times[v.actual_end]}\t{v.carers}\t"
+            f"{v.planned_visit_id}\t{times[v.planned_start]}\t{v.planned_minutes}\t"
+            f"{v.planned_carers}\t{v.actual_minutes}\t{v.payable_minutes}\t{v.missed}\t"
+            f"{v.short}\t{v.late}\t{v.unplanned}\t{moments[v.recorded_at]}\t"
+            f"{v.recorded_by_id}\n"
+        )
+        report(done)
+        if len(rows) == COPY_ROWS:
+            yield "".join(rows)
+            rows = []
+    if rows:
+        yield "".join(rows)
+
+
+class _Texts(dict):
+    """Values as text, each converted once."""
+
+    def __missing__(self, value):
+        self[value] = text = str(value)
+        return text
+
+
+class _Stream:
+    """A file of the texts `parts` yields, read as COPY reads a file (`read(size)`)."""
+
+    def __init__(self, parts):
+        self._parts = parts
+        self._text = ""
+        self.error = None  # what making the text raised, if anything
+
+    def read(self, size=-1):
+        while size < 0 or len(self._text) < size:
+            try:
+                part = next(self._parts, None)
+            except Exception as error:
+                self.error = error
+                raise
+            if part is None:
+                break
+            self._text += part
+        if size < 0:
+            size = len(self._text)
+        text, self._text = self._text[:size], self._text[size:]
+        return text
 
 
 def _fulfilled(checked):

@@ -5,7 +5,9 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from invoicing.models import DeliveredVisit
+from invoicing import ecm, services
+from invoicing.models import DailyDelivery, DeliveredVisit
+from invoicing.services import visits
 from tests.factories import PlacedPackageFactory
 from tests.invoicing.conftest import MARCH_1
 
@@ -134,6 +136,24 @@ def test_import_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(15):
         response = client.post(URL, {"file": csv_file(lines)}, format="multipart")
     assert response.json()["imported"] == 55
+
+
+def test_a_failure_while_the_file_is_copied_in_records_nothing(monkeypatch, provider_user, package):
+    """The visits are priced while COPY writes them: one failing part-way through ends the
+    COPY, and none of the file is recorded."""
+    priced = visits._delivered
+
+    def fail_on_the_fifth(package, planned, terms, visit):
+        if visit.date == MARCH_1 + datetime.timedelta(days=4):
+            raise LookupError("no rate")
+        return priced(package, planned, terms, visit)
+
+    monkeypatch.setattr(visits, "_delivered", fail_on_the_fifth)
+    records = ecm.read_csv(csv_file([HEADER, *month_of_visits(package)]))
+    with pytest.raises(LookupError):
+        services.import_visits(by=provider_user, records=records)
+    assert not DeliveredVisit.objects.exists()
+    assert not DailyDelivery.objects.exists()
 
 
 def test_upload_page_lists_bad_rows_and_imports_nothing(page, provider_user, package):

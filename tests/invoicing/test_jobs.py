@@ -212,7 +212,10 @@ def test_progress_is_seen_while_the_work_is_still_uncommitted(
         ("checked", 4, 10, 0),
         ("checked", 8, 10, 0),
         ("checked", 10, 10, 0),
-        ("recorded", 10, 10, 0),  # the visits are written, not yet committed
+        # The visits are written as they are priced, not yet committed.
+        ("recorded", 4, 10, 0),
+        ("recorded", 8, 10, 0),
+        ("recorded", 10, 10, 0),
     ]
     assert DeliveredVisit.objects.count() == 10
 
