@@ -269,7 +269,12 @@ SPEND_MEASURES = (
     "payable_pounds",
     "paid_pounds",
 )
-_ZONE_KEYS = ("zone", "zone_name", *SPEND_MEASURES)
+# What each part of spend's statement gives, in its rows and its totals: commissioned
+# from its rollup, delivered and payable from the delivery rollups, and the guaranteed
+# hours invoiced, added to payable.
+_COMMISSIONED, _DELIVERED, _GUARANTEED = range(3)
+# A part's row is (part, k, zone id, figures...); one a zone and period has none of.
+_NO_ROW = (None, None, None, *(ZERO,) * 5)
 
 
 def spend_per_period(periods, zone_ids=None, shown=None) -> list[dict]:
@@ -282,7 +287,10 @@ def spend_per_period(periods, zone_ids=None, shown=None) -> list[dict]:
     Python (hours half up, as `pay.hours`; pounds half to even, as Decimal's quantize),
     and a period's total sums the rounded figures, as the rows shown add up: nationally
     (1,500 zones a period) converting and adding them one by one in Python cost more
-    than the query."""
+    than the query. Each part comes as it is, a row per zone and period that has any,
+    and the rows of a zone and period are put together here, with zeros for a part it
+    has none of: joining them to every zone and period in the database, and reading the
+    zeros back, cost more than the sums."""
     zones = Zone.objects.order_by("code").values_list("pk", "code", "name")
     if zone_ids is not None:
         zones = zones.filter(pk__in=zone_ids)
@@ -290,28 +298,69 @@ def spend_per_period(periods, zone_ids=None, shown=None) -> list[dict]:
     # Rows in zone code order, as the zones were read (sorting by code costs the database
     # more than its sums).
     pairs = None
-    by_zone = [dict.fromkeys(zones) for _ in periods]
+    by_zone = [list(zones) for _ in periods]
     if shown is not None:
         pairs = [(k, zone_id) for k in range(len(periods)) for zone_id in zones][shown]
-        by_zone = [{} for _ in periods]
+        by_zone = [[] for _ in periods]
         for k, zone_id in pairs:
-            by_zone[k][zone_id] = None
+            by_zone[k].append(zone_id)
     sql, params = _spend_sql(periods, zone_ids, pairs)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if connection.vendor != "postgresql":  # SQLite sums floats
-        rows = [(*row[:2], *(Decimal(f"{value:.2f}") for value in row[2:])) for row in rows]
-    totals = [dict.fromkeys(SPEND_MEASURES, ZERO) for _ in periods]
-    for k, zone_id, *values in rows:
-        if zone_id is None:
-            totals[k] = dict(zip(SPEND_MEASURES, values, strict=True))
-        else:
-            by_zone[k][zone_id] = dict(zip(_ZONE_KEYS, (*zones[zone_id], *values), strict=True))
+        rows = [(*row[:3], *(_sqlite_pence(value) for value in row[3:])) for row in rows]
+    parts = ({}, {}, {})
+    for row in rows:
+        parts[row[0]][row[1], row[2]] = row
     return [
-        {"zones": list(period.values()), "total": total}
-        for period, total in zip(by_zone, totals, strict=True)
+        {
+            "zones": [_spend_row(parts, (k, pk), zones[pk]) for pk in zone_pks],
+            "total": _spend_row(parts, (k, None)),
+        }
+        for k, zone_pks in enumerate(by_zone)
     ]
+
+
+def _sqlite_pence(value):
+    return None if value is None else Decimal(f"{value:.2f}")
+
+
+def _spend_row(parts, key, names=None):
+    """The figures of `key`, (period index, zone id), from each part's row of it or zeros,
+    after the zone's code and name (`names`); with no zone id and no names, the totals."""
+    commissioned, delivered, guaranteed = parts
+    c = commissioned.get(key, _NO_ROW)
+    d = delivered.get(key, _NO_ROW)
+    payable_hours, payable_pounds, paid = d[5:8]
+    if key in guaranteed:
+        g = guaranteed[key]
+        payable_hours, payable_pounds, paid = (
+            payable_hours + g[3],
+            payable_pounds + g[4],
+            paid + g[5],
+        )
+    if names is None:
+        return {
+            "commissioned_hours": c[3],
+            "commissioned_pounds": c[4],
+            "delivered_hours": d[3],
+            "delivered_pounds": d[4],
+            "payable_hours": payable_hours,
+            "payable_pounds": payable_pounds,
+            "paid_pounds": paid,
+        }
+    return {
+        "zone": names[0],
+        "zone_name": names[1],
+        "commissioned_hours": c[3],
+        "commissioned_pounds": c[4],
+        "delivered_hours": d[3],
+        "delivered_pounds": d[4],
+        "payable_hours": payable_hours,
+        "payable_pounds": payable_pounds,
+        "paid_pounds": paid,
+    }
 
 
 def _pence(whole, divisor):
@@ -336,24 +385,43 @@ def _scaled(total, places):
 
 
 def _spend_sql(periods, zone_ids, pairs):
+    """Spend's statement and its parameters: (part, k, zone id, figures...) for each part's
+    row of a zone and period (those of `pairs` only, if given), then (part, k, NULL,
+    sums...) for each part's totals of a period, over every zone in `zone_ids`."""
     commissioned_sql, commissioned_params = commissioned.commissioned_rows_sql(periods)
     delivered_sql, delivered_params = _delivered_rows_sql(periods)
     guaranteed_sql, guaranteed_params = _guaranteed_sql(periods)
-    indexes = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(len(periods)))
-    zones = "1 = 1"
+    zones, zone_params = "1 = 1", []
     if zone_ids is not None:
-        zones = f"z.id IN ({', '.join(['%s'] * len(zone_ids))})" if zone_ids else "1 = 0"
+        zones = f"zone_id IN ({', '.join(['%s'] * len(zone_ids))})" if zone_ids else "1 = 0"
+        zone_params = list(zone_ids)
     shown, shown_params = _pairs_sql(pairs)
-    zone_table = connection.ops.quote_name(Zone._meta.db_table)
-    measures = ", ".join(SPEND_MEASURES)
-    sums = ", ".join(f"SUM({name})" for name in SPEND_MEASURES)
-    zero = "0.00"
+    parts = [
+        (_COMMISSIONED, "cs", ("hours", "pounds")),
+        (_DELIVERED, "ds", ("delivered", "delivered_money", "payable", "payable_money", "paid")),
+        (_GUARANTEED, "g", ("payable", "payable_money", "paid")),
+    ]
+    width = max(len(columns) for _, _, columns in parts)
+
+    def padded(columns):
+        return ", ".join([*columns, *["NULL"] * (width - len(columns))])
+
+    rows = [
+        f"SELECT {part}, k, zone_id, {padded(columns)} FROM {table} WHERE {shown}"
+        for part, table, columns in parts
+    ]
+    totals = [
+        f"SELECT {part}, k, NULL, {padded([f'SUM({c})' for c in columns])} FROM {table} GROUP BY k"
+        for part, table, columns in parts
+    ]
+    # Each part's rows are read twice (the rows shown, the totals): materialized once.
     sql = f"""
         WITH c AS ({commissioned_sql}),
         c_sums AS MATERIALIZED (SELECT zone_id, k, {_scaled("weekly_hours", 2)} AS hours,
                           {_scaled("weekly_pounds", 4)} AS pounds
-                   FROM c),
-        cs AS (SELECT zone_id, k, {_pence("hours", 7)} AS hours, {_pence("pounds", 700)} AS pounds
+                   FROM c WHERE {zones}),
+        cs AS MATERIALIZED (SELECT zone_id, k, {_pence("hours", 7)} AS hours,
+                                   {_pence("pounds", 700)} AS pounds
                FROM c_sums),
         d AS ({delivered_sql}),
         d_sums AS MATERIALIZED (SELECT zone_id, k, {_scaled("delivered_minutes", 2)} AS delivered,
@@ -361,43 +429,27 @@ def _spend_sql(periods, zone_ids, pairs):
                           {_scaled("payable_minutes", 2)} AS payable,
                           {_scaled("payable_minute_pounds", 4)} AS payable_money,
                           {_scaled("paid_minute_pounds", 4)} AS paid
-                   FROM d),
-        ds AS (SELECT zone_id, k, {_pence("delivered", 60)} AS delivered,
+                   FROM d WHERE {zones}),
+        ds AS MATERIALIZED (SELECT zone_id, k, {_pence("delivered", 60)} AS delivered,
                       {_pence("delivered_money", 6000)} AS delivered_money,
                       {_pence("payable", 60)} AS payable,
                       {_pence("payable_money", 6000)} AS payable_money,
                       {_pence("paid", 6000)} AS paid
                FROM d_sums),
         g_sums AS MATERIALIZED ({guaranteed_sql}),
-        g AS (SELECT zone_id, k, {_pence("payable", 60)} AS payable,
+        g AS MATERIALIZED (SELECT zone_id, k, {_pence("payable", 60)} AS payable,
                      {_pence("payable_money", 6000)} AS payable_money,
                      {_pence("paid", 6000)} AS paid
-              FROM g_sums),
-        ks AS ({indexes}),
-        spend AS (
-            SELECT ks.k, z.id AS zone_id,
-                   COALESCE(cs.hours, {zero}) AS commissioned_hours,
-                   COALESCE(cs.pounds, {zero}) AS commissioned_pounds,
-                   COALESCE(ds.delivered, {zero}) AS delivered_hours,
-                   COALESCE(ds.delivered_money, {zero}) AS delivered_pounds,
-                   COALESCE(ds.payable, {zero}) + COALESCE(g.payable, {zero}) AS payable_hours,
-                   COALESCE(ds.payable_money, {zero}) + COALESCE(g.payable_money, {zero})
-                       AS payable_pounds,
-                   COALESCE(ds.paid, {zero}) + COALESCE(g.paid, {zero}) AS paid_pounds
-            FROM ks CROSS JOIN {zone_table} z
-            LEFT JOIN cs ON cs.zone_id = z.id AND cs.k = ks.k
-            LEFT JOIN ds ON ds.zone_id = z.id AND ds.k = ks.k
-            LEFT JOIN g ON g.zone_id = z.id AND g.k = ks.k
-            WHERE {zones}
-        )
-        SELECT k, zone_id, {measures} FROM spend WHERE {shown}
-        UNION ALL SELECT k, NULL, {sums} FROM spend GROUP BY k"""
+              FROM g_sums WHERE {zones})
+        {" UNION ALL ".join(rows + totals)}"""
     params = [
         *commissioned_params,
+        *zone_params,
         *delivered_params,
+        *zone_params,
         *guaranteed_params,
-        *(zone_ids or []),
-        *shown_params,
+        *zone_params,
+        *shown_params * len(parts),
     ]
     return sql, params
 

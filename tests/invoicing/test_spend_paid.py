@@ -105,6 +105,16 @@ def test_a_guarantee_line_is_payable_and_then_paid_in_its_weeks_zone(
     services.approve_invoice(invoice_id=invoice.pk, by=finance)
     pay(invoice, finance, "BACS-1")
     assert paid_and_payable(package.zone) == (Decimal("324.48"), Decimal("324.48"))
+    # The period's totals add the guaranteed hours as its zone's row does, and a page of
+    # rows that leaves the zone out still counts it.
+    [period] = selectors.spend_per_period([(MARCH_1, datetime.date(2025, 3, 11))])
+    [paged] = selectors.spend_per_period([(MARCH_1, datetime.date(2025, 3, 11))], shown=slice(0, 0))
+    assert paged["zones"] == []
+    for name in ("payable_hours", "payable_pounds", "paid_pounds"):
+        assert period["total"][name] == sum(zone[name] for zone in period["zones"])
+        assert paged["total"][name] == period["total"][name]
+    assert period["total"]["payable_hours"] == Decimal("13.00")
+    assert period["total"]["paid_pounds"] == Decimal("324.48")
     # The week counts on its Monday: spend from the 10th leaves it out (2 x 45 minutes).
     [later] = [
         r
