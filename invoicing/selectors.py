@@ -414,22 +414,26 @@ def _spend_sql(periods, zone_ids, pairs):
         f"SELECT {part}, k, NULL, {padded([f'SUM({c})' for c in columns])} FROM {table} GROUP BY k"
         for part, table, columns in parts
     ]
-    # Each part's rows are read twice (the rows shown, the totals): materialized once.
+    # Each part's rows are read twice (the rows shown, the totals): materialized once. Its
+    # sums as integers are worked out once a row too (the rounding reads each several
+    # times), in a subquery the planner keeps as it is (OFFSET 0) rather than one more
+    # materialized step.
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     sql = f"""
         WITH c AS ({commissioned_sql}),
-        c_sums AS MATERIALIZED (SELECT zone_id, k, {_scaled("weekly_hours", 2)} AS hours,
+        c_sums AS (SELECT zone_id, k, {_scaled("weekly_hours", 2)} AS hours,
                           {_scaled("weekly_pounds", 4)} AS pounds
-                   FROM c WHERE {zones}),
+                   FROM c WHERE {zones}{fence}),
         cs AS MATERIALIZED (SELECT zone_id, k, {_pence("hours", 7)} AS hours,
                                    {_pence("pounds", 700)} AS pounds
                FROM c_sums),
         d AS ({delivered_sql}),
-        d_sums AS MATERIALIZED (SELECT zone_id, k, {_scaled("delivered_minutes", 2)} AS delivered,
+        d_sums AS (SELECT zone_id, k, {_scaled("delivered_minutes", 2)} AS delivered,
                           {_scaled("delivered_minute_pounds", 4)} AS delivered_money,
                           {_scaled("payable_minutes", 2)} AS payable,
                           {_scaled("payable_minute_pounds", 4)} AS payable_money,
                           {_scaled("paid_minute_pounds", 4)} AS paid
-                   FROM d WHERE {zones}),
+                   FROM d WHERE {zones}{fence}),
         ds AS MATERIALIZED (SELECT zone_id, k, {_pence("delivered", 60)} AS delivered,
                       {_pence("delivered_money", 6000)} AS delivered_money,
                       {_pence("payable", 60)} AS payable,
