@@ -378,7 +378,10 @@ class Invoice(models.Model):
             # The unpaid by due date: the deadline check and the payment board read these
             # only, however many invoices were ever paid.
             models.Index(
-                fields=["due_by"], condition=Q(paid_on__isnull=True), name="invoice_unpaid_due"
+                fields=["due_by"],
+                include=["total", "held_total"],  # the board's totals from the index alone
+                condition=Q(paid_on__isnull=True),
+                name="invoice_unpaid_due",
             ),
             # The deadline check's: the unpaid by the last warning given, then due date.
             models.Index(UNPAID_WARNING, UNPAID_DUE_BY, name="invoice_to_warn"),

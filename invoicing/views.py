@@ -444,9 +444,13 @@ def board(request):
             "payment-board", exports.INVOICE_COLUMNS, board["invoices"].iterator(chunk_size=2000)
         )
     page, query = paginate(request, board["invoices"])
-    rates = selectors.on_time_payment_rates()
+    # A table of the market's providers, paged on its own: nationally 13,000 of them.
+    rated, _ = paginate(request, selectors.providers_by_name(), parameter="rates-page")
+    rates = selectors.on_time_payment_rates_of(rated.object_list)
     return render(
-        request, "invoicing/board.html", {**board, "page": page, "query": query, "rates": rates}
+        request,
+        "invoicing/board.html",
+        {**board, "page": page, "query": query, "rates": rates, "rated": rated},
     )
 
 

@@ -67,6 +67,7 @@ LISTS = [
     ("provider", "/invoices/", Invoice, None, FOUND),
     ("finance", "/api/v1/invoices/", Invoice, {"invoice_received"}, ORDERED),
     ("finance", "/invoices/board/", Invoice, {"invoice_unpaid_due"}, ORDERED),
+    ("finance", "/invoices/board/", Provider, {"provider_listed"}, ORDERED),
     ("finance", "/invoices/visits/", DeliveredVisit, {"delivered_visit_listed"}, ORDERED),
     ("finance", "/api/v1/visits/", DeliveredVisit, {"delivered_visit_listed"}, ORDERED),
     (
@@ -200,3 +201,20 @@ def test_the_deadline_check_reads_the_unpaid_invoices_only(finance):
     plan = _plan(sql, may_sort=True)
     scans = [node for node in _nodes(plan) if node.get("Relation Name") == "invoicing_invoice"]
     assert scans and all(_indexes_read(scan) == {"invoice_to_warn"} for scan in scans)
+
+
+def test_the_board_totals_read_the_unpaid_invoices_index_alone(client, users, market):
+    """Its totals by deadline status come from `invoice_unpaid_due` (due date, total and
+    amount held), never the table's rows: nationally those are 10,000 pages."""
+    client.force_login(users["finance"])
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/invoices/board/")
+    sql = next(
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith('SELECT COUNT(*) AS "count", SUM(')
+    )
+    scans = [node for node in _nodes(_plan(sql)) if node.get("Relation Name")]
+    assert [(scan["Node Type"], scan.get("Index Name")) for scan in scans] == [
+        ("Index Only Scan", "invoice_unpaid_due")
+    ]

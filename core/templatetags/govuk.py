@@ -87,6 +87,15 @@ def query_with(context, **changes):
     return "?" + query.urlencode()
 
 
+@register.simple_tag(takes_context=True)
+def query_with_page(context, number, parameter=""):
+    """The current query string on page `number` of a list, whose page parameter is
+    `parameter` (`page` unless a page shows two paginated lists)."""
+    query = context["request"].GET.copy()
+    query[parameter or "page"] = number
+    return "?" + query.urlencode()
+
+
 # Decimal hours without trailing zeros: 10.50 -> 10.5, 7.00 -> 7.
 register.filter("hours", hours_text)
 # Every date shown as "2 Dec 2026"; a moment as "2 Dec 2026, 14:05" (UK time).

@@ -362,6 +362,18 @@ def test_board_lists_unpaid_overdue_first_with_totals_and_on_time_rates(page, us
     assert [row[2] for row in rows[1:]] == ["OVERDUE-1", "SOON-1", "OK-1"]
 
 
+def test_board_pages_the_on_time_rates_of_every_provider_by_name(page, users, now):
+    for number in range(55):
+        ProviderFactory(name=f"A {number:02d}")  # before the users' own
+    finance = page(users["finance"])
+    first = finance.get("/invoices/board/").content.decode()
+    assert "A 00" in first and "A 49" in first and "A 50" not in first
+    assert "?rates-page=2" in first
+    second = finance.get("/invoices/board/?rates-page=2").content.decode()
+    assert "A 50" in second and "A 49" not in second
+    assert "?rates-page=2&amp;page=1" not in second  # the invoices' pages keep their own
+
+
 def test_board_and_lists_show_pounds_with_thousands_separators(page, users, now):
     invoice = InvoiceFactory(provider=users["provider"].provider, total=Decimal("12345.60"))
     finance = page(users["finance"])

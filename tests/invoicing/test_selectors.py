@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from invoicing import selectors, services
+from invoicing.models import Invoice
 from tests.factories import PlacedPackageFactory, ProviderFactory, ZoneFactory
 from tests.invoicing.conftest import MARCH_1, TODAY
 from tests.invoicing.factories import InvoiceFactory, PaidInvoiceFactory, record
@@ -114,6 +115,59 @@ def test_the_board_totals_put_overdue_first(now):
     summary = selectors.payment_board()["summary"]
     assert [row["status"] for row in summary] == ["overdue", "due_soon", "ok"]
     assert [row["count"] for row in summary] == [1, 0, 0]
+
+
+def test_the_board_totals_are_those_of_each_invoices_deadline_status(now):
+    """Counted from the dates and amounts held alone: an unpaid invoice held whole is ok
+    however late, one held in part keeps its deadline; a paid one is not on the board."""
+
+    def unpaid(days_ago, total, held="0.00"):
+        received = TODAY - datetime.timedelta(days=days_ago)
+        InvoiceFactory(received_on=received, total=Decimal(total), held_total=Decimal(held))
+
+    unpaid(40, "100.10")
+    unpaid(35, "50.00", held="20.00")
+    unpaid(35, "70.00", held="70.00")
+    unpaid(28, "1.01")  # due today
+    unpaid(21, "2.02")  # due in seven days
+    unpaid(20, "3.03")
+    unpaid(0, "4.04")
+    PaidInvoiceFactory(received_on=TODAY - datetime.timedelta(days=40))
+    expected = {}
+    for invoice in selectors.with_deadlines(Invoice.objects.unpaid()):
+        count, amount = expected.get(invoice.deadline_status, (0, Decimal("0.00")))
+        expected[invoice.deadline_status] = (count + 1, amount + invoice.total)
+    summary = selectors.payment_board()["summary"]
+    assert {row["status"]: (row["count"], row["amount"]) for row in summary} == expected
+    assert expected == {
+        "overdue": (2, Decimal("150.10")),
+        "due_soon": (2, Decimal("3.03")),
+        "ok": (3, Decimal("77.07")),
+    }
+
+
+def test_the_on_time_rates_of_a_page_of_providers_keep_its_order_with_zeros(now):
+    alpha, beta, gamma = (ProviderFactory(name=name) for name in ("Alpha", "Beta", "Gamma"))
+    PaidInvoiceFactory(provider=beta, received_on=TODAY - datetime.timedelta(days=60))
+    InvoiceFactory(provider=gamma, received_on=TODAY - datetime.timedelta(days=40))
+    everyone = {row["provider"]: row for row in selectors.on_time_payment_rates()}
+    rates = selectors.on_time_payment_rates_of([gamma, alpha, beta])
+    assert [row["provider"] for row in rates] == [gamma.code, alpha.code, beta.code]
+    assert rates[0] == everyone[gamma.code] and rates[2] == everyone[beta.code]
+    assert rates[1] == {
+        "provider": alpha.code,
+        "name": "Alpha",
+        "invoices": 0,
+        "on_time": 0,
+        "paid_late": 0,
+        "overdue": 0,
+        "percent": None,
+    }
+    assert [provider.name for provider in selectors.providers_by_name()][:3] == [
+        "Alpha",
+        "Beta",
+        "Gamma",
+    ]
 
 
 @pytest.mark.parametrize("divisor", [7, 60, 700, 6000])
