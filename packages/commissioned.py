@@ -201,11 +201,12 @@ def kept_in_step(package_id):
     """Around a change to a package's care (inside the service's transaction): the
     package is locked, and the difference its change makes on the days rolled up is
     added when the change is done. Not in a replay: the rollup is figures for the
-    dashboard's spend, which nothing in brokering reads (core.records)."""
-    Package.objects.select_for_update().filter(pk=package_id).exists()
+    dashboard's spend, which nothing in brokering reads (core.records), and its packages,
+    uncommitted, are seen by no other transaction."""
     if not records.kept():
         yield
         return
+    Package.objects.select_for_update().filter(pk=package_id).exists()
     before = care_of(package_id)
     yield
     after = care_of(package_id)

@@ -19,6 +19,7 @@ tries, the providers who accept) are locked, as a broker's own change would
 lock them, for the seconds a replay takes.
 """
 
+import contextlib
 import datetime
 import heapq
 import itertools
@@ -155,6 +156,27 @@ def replay_each(
             transaction.set_rollback(True)
 
 
+@contextlib.contextmanager
+def _no_nested_savepoints():
+    """Within this block the services' atomic blocks take no savepoints of their own (two
+    statements each, a quarter of a replay's); answers the function that takes a real one.
+
+    A savepoint matters only where an error is caught and the transaction goes on: in a
+    replay, only around an answer (a refused accept or decline, `_Run._answer`), which
+    takes its own. Any other error ends the replay, and its transaction rolls back whole.
+    Without its savepoint, an atomic block an error leaves marks the transaction for
+    rollback (as Django's `atomic(savepoint=False)` does), which `_answer` then undoes to
+    its own savepoint.
+    """
+    connection = transaction.get_connection()
+    real = connection.savepoint
+    connection.savepoint = lambda: None
+    try:
+        yield real
+    finally:
+        del connection.savepoint
+
+
 def set_live_aside() -> None:
     """Take the live packages still open out of the replay (within its transaction only).
 
@@ -213,6 +235,11 @@ class _Run:
         self.refs: dict[int, str] = {}  # package id -> ref
         self.packages: dict[str, int] = {}  # ref -> package id
         self.sent: list[Offer] = []  # offers sent since the last step (brokering's signal)
+        # Offers -> their package; and what is known to be no longer pending: offers declined
+        # and packages placed here (their offers accepted or withdrawn).
+        self.offer_packages: dict[int, int] = {}
+        self.declined: set[int] = set()
+        self.placed: set[int] = set()
         self.asked: dict[tuple[str, str], int] = {}
         # Sweep minutes -> the offers falling due then: a minute none of which is still
         # pending has nothing for the sweep to do here.
@@ -238,19 +265,22 @@ class _Run:
         brokering_signals.offers_sent.connect(self._offers_sent, sender=Offer)
         packages_signals.package_escalated.connect(self._escalated, sender=Package)
         try:
-            while self.events and self.events[0].at <= self.ends_at:
-                event = heapq.heappop(self.events)
-                with clock.frozen_at(event.at):
-                    getattr(self, f"_{event.kind}")(event.subject)
-                    # Offers are sent, and packages escalate, only by brokering's tasks (after
-                    # a submit or a decline) or the sweep: an accept that queues nothing does
-                    # neither.
-                    if jobs.run_queued() or event.kind == SWEEP:
-                        self._new_offers()
-                        self._retries()
+            with _no_nested_savepoints() as self.savepoint:
+                self._play()
         finally:
             brokering_signals.offers_sent.disconnect(self._offers_sent, sender=Offer)
             packages_signals.package_escalated.disconnect(self._escalated, sender=Package)
+
+    def _play(self):
+        while self.events and self.events[0].at <= self.ends_at:
+            event = heapq.heappop(self.events)
+            with clock.frozen_at(event.at):
+                getattr(self, f"_{event.kind}")(event.subject)
+                # Offers are sent, and packages escalate, only by brokering's tasks (after a
+                # submit or a decline) or the sweep: an accept that queues nothing does neither.
+                if jobs.run_queued() or event.kind == SWEEP:
+                    self._new_offers()
+                    self._retries()
 
     def _offers_sent(self, sender, offers, **kwargs):
         self.sent.extend(offers)
@@ -274,24 +304,46 @@ class _Run:
 
     def _answer(self, offer_answer):
         offer_id, answer = offer_answer
+        savepoint = self.savepoint()
         try:
             if answer == ACCEPT:
                 brokering.accept_offer(offer_id=offer_id, by=None)
+                self.placed.add(self.offer_packages[offer_id])
             else:
                 brokering.decline_offer(
                     offer_id=offer_id, by=None, reason=DeclineReason.NO_CAPACITY
                 )
+                self.declined.add(offer_id)
         except Conflict:
-            pass  # answered too late, or the package went to another: as it would live
+            # Answered too late, or the package went to another: as it would live. Refused
+            # inside the service's transaction, what it did there is undone (its own
+            # savepoint would have undone it); refused after it (an ineligible provider's
+            # offer withdrawn, and brokering moving on), what it did stands.
+            if transaction.get_rollback():
+                transaction.set_rollback(False)
+                transaction.savepoint_rollback(savepoint)
+                return
+        transaction.savepoint_commit(savepoint)
 
     def _sweep(self, _):
         now = clock.now()
         due = self.sweeps.pop(now, [])
         retrying = [pk for pk, at in self.retries.items() if at == now]
-        if retrying or Offer.objects.filter(pk__in=due, status=OfferStatus.PENDING).exists():
+        if retrying or self._maybe_pending(due):
             brokering_tasks.sweep_brokering()
         for package_id in retrying:
             self.retries[package_id] = None  # tried: `_retries` sees whether it is due again
+
+    def _maybe_pending(self, offer_ids) -> bool:
+        """Whether any of the offers may still be pending (read only when not known here)."""
+        unknown = [
+            pk
+            for pk in offer_ids
+            if pk not in self.declined and self.offer_packages[pk] not in self.placed
+        ]
+        return bool(unknown) and (
+            Offer.objects.filter(pk__in=unknown, status=OfferStatus.PENDING).exists()
+        )
 
     def _retries(self):
         """Schedule the sweep for each escalated referral's next re-try (`retry_minutes` after
@@ -346,6 +398,7 @@ class _Run:
             ref = self.refs.get(offer.package_id)
             if ref is None:  # a live package the sweep drove: nobody answers it here
                 continue
+            self.offer_packages[offer.pk] = offer.package_id
             code = offer.provider.code
             asked = self.asked[ref, code] = self.asked.get((ref, code), 0) + 1
             answer = self.answers.for_offer(ref, code, asked)

@@ -83,6 +83,27 @@ def test_an_answer_after_the_offer_expired_does_nothing(tmp_path, cascade):
     assert out["packages"][0]["minutes"] == 90.0
 
 
+def test_an_accept_after_the_window_before_the_sweep_is_refused_and_the_replay_goes_on(
+    tmp_path, cascade
+):
+    # R1's offer expires at 10:00:30: the primary's accept at 10:00:45 is refused inside the
+    # accept's transaction (the offer is still pending until the sweep at 10:01), undone,
+    # and the replay carries on: the sweep moves R1 on, and R2 is placed as ever.
+    _, primary, secondary, _ = cascade
+    first, second = referral("R1"), referral("R2", 10)
+    first["submitted_at"] = "2026-11-02T09:00:30+00:00"
+    out = run_replay(
+        tmp_path,
+        [first, second],
+        [("R1", primary.code, "accept", 60.25), ("R1", secondary.code, "accept", 0)]
+        + [("R2", primary.code, "decline", 5), ("R2", secondary.code, "accept", 5)],
+    )
+    assert [(p["provider"], p["minutes"], p["offers"]) for p in out["packages"]] == [
+        (secondary.code, 60.5, 2),
+        (secondary.code, 10.0, 2),
+    ]
+
+
 def test_nobody_answering_leaves_the_referral_unfilled(tmp_path, cascade):
     # Re-tries further apart than the replay follows a referral: one round each.
     out = run_replay(
