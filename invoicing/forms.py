@@ -93,6 +93,15 @@ class DisputeForm(forms.Form):
     )
 
 
+class LineDisputeForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this line disputed?",
+        help_text="The provider sees this. Name the visits in question.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say why the line is disputed"},
+    )
+
+
 class PaymentForm(forms.Form):
     paid_on = date_field("Date paid", initial=timezone.localdate)
     payment_reference = forms.CharField(

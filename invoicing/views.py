@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from core.errors import Conflict
+from core.formats import pounds_text
 from core.pages import paginate, wants_csv
 from core.permissions import require_role
 from core.tables import table_csv
@@ -27,6 +28,7 @@ from .forms import (
     CreditNoteForm,
     DisputeForm,
     InvoiceForm,
+    LineDisputeForm,
     PaymentForm,
     PaymentRunForm,
     PlannedVisitsForm,
@@ -331,13 +333,20 @@ def invoice_dispute(request, pk):
 
 @allow(*FINANCE)
 def invoice_pay(request, pk):
+    # The message names what this payment paid: less than the total once a line is held.
     return _review(
-        request, pk, PaymentForm, services.pay_invoice, "paid", "invoicing/invoice_pay.html"
+        request,
+        pk,
+        PaymentForm,
+        services.pay_invoice,
+        lambda left_to_pay: f"paid: {pounds_text(left_to_pay)}",
+        "invoicing/invoice_pay.html",
     )
 
 
 def _review(request, pk, form_class, service, done, template):
     invoice = get_object_or_404(selectors.with_deadlines(invoices_for(request.user)), pk=pk)
+    left_to_pay = services.outstanding(invoice)
     form = form_class(*_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -348,16 +357,17 @@ def _review(request, pk, form_class, service, done, template):
         except ValidationError as error:
             show_service_errors(form, error)
         else:
+            done = done(left_to_pay) if callable(done) else done
             messages.success(request, f"Invoice {invoice.reference} {done}.")
             return redirect("invoicing:detail", pk=invoice.pk)
-    return render(request, template, {"invoice": invoice, "form": form})
+    return render(request, template, {"invoice": invoice, "form": form, "left_to_pay": left_to_pay})
 
 
 @allow(*FINANCE)
 def line_dispute(request, pk, line_pk):
     invoice = get_object_or_404(invoices_for(request.user).select_related("provider"), pk=pk)
     line = get_object_or_404(invoice.lines.all(), pk=line_pk)
-    form = DisputeForm(*_posted(request))
+    form = LineDisputeForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.dispute_line(

@@ -95,7 +95,9 @@ def test_finance_approves_and_pays_an_invoice(browser_page):
     tab.get_by_label("Payment reference").fill("BACS-000123")
     screenshot(tab, "invoicing_finance_pay_form")
     tab.get_by_role("button", name="Record payment").click()
-    expect(tab.get_by_text("Invoice ALPHA-2025-01 paid.")).to_be_visible()
+    expect(
+        tab.get_by_text(re.compile(r"^Invoice ALPHA-2025-01 paid: £[\d,]+\.\d\d\.$"))
+    ).to_be_visible()
     expect(tab.get_by_text("Paid on time")).to_be_visible()
     screenshot(tab, "invoicing_finance_paid")
 

@@ -58,7 +58,7 @@ def test_preview_send_hold_a_line_pay_release_and_credit(browser_page):
     sign_in(tab, finance)
     tab.goto(f"/invoices/{invoice.pk}/")
     tab.get_by_role("link", name=f"Dispute package {held.pk}'s line").click()
-    tab.get_by_label("Why is the invoice disputed?").fill("The visits on the 3rd were 15 minutes")
+    tab.get_by_label("Why is this line disputed?").fill("The visits on the 3rd were 15 minutes")
     screenshot(tab, "money-finance-dispute-line")
     tab.get_by_role("button", name="Hold this line").click()
     expect(tab.get_by_text(f"Package {held.pk}'s line is held.")).to_be_visible()
@@ -67,7 +67,8 @@ def test_preview_send_hold_a_line_pay_release_and_credit(browser_page):
     fill_date(tab, "Date paid", today)
     tab.get_by_label("Payment reference").fill("BACS-1001")
     tab.get_by_role("button", name="Record payment").click()
-    expect(tab.get_by_text("Invoice ALPHA-2026-12 paid.")).to_be_visible()
+    rest = invoice.total - invoice.lines.get(package=held).amount
+    expect(tab.get_by_text(f"Invoice ALPHA-2026-12 paid: £{rest:,.2f}.")).to_be_visible()
     screenshot(tab, "money-finance-rest-paid")
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.APPROVED and invoice.held_total > 0

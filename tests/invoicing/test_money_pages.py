@@ -4,6 +4,7 @@ remittance advice, the supplier reference and the board's red tags."""
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -42,6 +43,11 @@ def invoice(provider_user, package):
 
 def text(response):
     return response.content.decode()
+
+
+def words(response):
+    """The page's text as a reader meets it: tags dropped, white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text(response)).split())
 
 
 def test_the_preview_shows_visits_not_recorded_and_sends_only_when_confirmed(
@@ -85,15 +91,23 @@ def test_finance_holds_a_line_pays_the_rest_then_releases_and_pays_it(page, user
     finance, url = page(users["finance"]), f"/invoices/{invoice.pk}/"
     assert page(users["provider"]).get(f"{url}lines/{held.pk}/dispute/").status_code == 403
     form = finance.post(f"{url}lines/{held.pk}/dispute/", {"reason": ""})
-    assert "Say why the invoice is disputed" in text(form)  # the form's own message
+    assert "Say why the line is disputed" in text(form)  # the form's own message
     finance.post(f"{url}lines/{held.pk}/dispute/", {"reason": "Visits on 3 March"})
     detail = text(finance.get(url))
     assert f"{held.amount:,.2f} held" in detail and "Visits on 3 March" in detail
     finance.post(f"{url}approve/")
-    finance.post(f"{url}pay/", {"paid_on": "2025-03-12", "payment_reference": "BACS-1"})
+    rest = invoice.total - held.amount
+    # The form names what this payment pays, not the total: the held line is paid later.
+    form = words(finance.get(f"{url}pay/"))
+    assert f"This payment £{rest:,.2f}" in form and f"Held £{held.amount:,.2f}" in form
+    paid = finance.post(
+        f"{url}pay/", {"paid_on": "2025-03-12", "payment_reference": "BACS-1"}, follow=True
+    )
+    assert f"Invoice {invoice.reference} paid: £{rest:,.2f}." in words(paid)
     invoice.refresh_from_db()
     assert (invoice.status, invoice.held_total) == (InvoiceStatus.APPROVED, held.amount)
     finance.post(f"{url}lines/{held.pk}/release/")
+    assert f"This payment £{held.amount:,.2f}" in words(finance.get(f"{url}pay/"))
     finance.post(f"{url}pay/", {"paid_on": "2025-03-12", "payment_reference": "BACS-2"})
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
