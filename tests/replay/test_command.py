@@ -95,8 +95,12 @@ def test_an_accept_after_the_window_before_the_sweep_is_refused_and_the_replay_g
     out = run_replay(
         tmp_path,
         [first, second],
-        [("R1", primary.code, "accept", 60.25), ("R1", secondary.code, "accept", 0)]
-        + [("R2", primary.code, "decline", 5), ("R2", secondary.code, "accept", 5)],
+        [
+            ("R1", primary.code, "accept", 60.25),
+            ("R1", secondary.code, "accept", 0),
+            ("R2", primary.code, "decline", 5),
+            ("R2", secondary.code, "accept", 5),
+        ],
     )
     assert [(p["provider"], p["minutes"], p["offers"]) for p in out["packages"]] == [
         (secondary.code, 60.5, 2),
