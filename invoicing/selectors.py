@@ -422,22 +422,26 @@ def _spend_row(parts, key, names=None):
 
 def _pence(whole, divisor):
     """SQL for the integer `whole` (a column, never null) / `divisor` rounded to a whole
-    number, half to even, in hundredths (pence, or hours to two places): integer
+    number, half to even (pence, or hours to two places, as integers): integer
     arithmetic, which costs the database a fraction of numeric division over thousands
-    of rows. Halves are rounded up, and a tie (only with an even divisor) that went to
-    an odd number comes back down."""
+    of rows. With an odd divisor there are no ties: halves up. With an even one, the
+    quotient goes up when twice the remainder, plus one for an odd quotient, passes the
+    divisor (a tie rounds to the even one)."""
     size = f"ABS({whole})"
-    half_up = f"((2 * {size} + {divisor}) / {2 * divisor})"
-    rounded = half_up
-    if divisor % 2 == 0:
-        tie = f"{size} %% {divisor} = {divisor // 2} AND {half_up} %% 2 = 1"
-        rounded = f"{half_up} - CASE WHEN {tie} THEN 1 ELSE 0 END"
-    return f"(CASE WHEN {whole} < 0 THEN -1 ELSE 1 END * ({rounded}) * 0.01)"
+    if divisor % 2:
+        rounded = f"(2 * {size} + {divisor}) / {2 * divisor}"
+    else:
+        quotient = f"({size} / {divisor})"
+        up = f"2 * ({size} %% {divisor}) + {quotient} %% 2 > {divisor}"
+        rounded = f"{quotient} + CASE WHEN {up} THEN 1 ELSE 0 END"
+    return f"(CASE WHEN {whole} < 0 THEN -1 ELSE 1 END * ({rounded}))"
 
 
 def _scaled(total, places):
     """SQL for `total` times 10 ** `places` as an integer (exact: the rollups' sums have
-    no more places than that)."""
+    no more places than that; SQLite's, floats, are rounded)."""
+    if connection.vendor == "postgresql":
+        return f"CAST({total} * {10**places} AS BIGINT)"
     return f"CAST(ROUND({total} * {10**places}) AS BIGINT)"
 
 
@@ -463,12 +467,15 @@ def _spend_sql(periods, zone_ids, pairs):
     def padded(columns):
         return ", ".join([*columns, *["NULL"] * (width - len(columns))])
 
+    # Pence (and hundredths of an hour) are summed as integers, and read in pounds.
     rows = [
-        f"SELECT {part}, k, zone_id, {padded(columns)} FROM {table} WHERE {shown}"
+        f"SELECT {part}, k, zone_id, {padded([f'{c} * 0.01' for c in columns])} "
+        f"FROM {table} WHERE {shown}"
         for part, table, columns in parts
     ]
     totals = [
-        f"SELECT {part}, k, NULL, {padded([f'SUM({c})' for c in columns])} FROM {table} GROUP BY k"
+        f"SELECT {part}, k, NULL, {padded([f'SUM({c}) * 0.01' for c in columns])} "
+        f"FROM {table} GROUP BY k"
         for part, table, columns in parts
     ]
     # Each part's rows are read twice (the rows shown, the totals): materialized once. Its

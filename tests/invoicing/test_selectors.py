@@ -172,16 +172,16 @@ def test_the_on_time_rates_of_a_page_of_providers_keep_its_order_with_zeros(now)
 
 @pytest.mark.parametrize("divisor", [7, 60, 700, 6000])
 def test_spend_rounds_to_hundredths_in_the_database_as_decimal_does(divisor):
-    """Spend's figures are rounded by the database: exactly as Decimal's quantize rounds
-    them (half to even, ties included, e.g. 30 minutes at £25.01 is £12.505: £12.50)."""
+    """Spend's figures are rounded by the database (to whole pence, or hundredths of an
+    hour): exactly as Decimal's quantize rounds them (half to even, ties included, e.g.
+    30 minutes at £25.01 is £12.505: £12.50)."""
     wholes = [0, 1, 3, 30, 31, 89, 90, 91, 350, 750300, 123456789, -1, -30, -90, -750300]
     wholes += [divisor * n + divisor // 2 for n in range(4)]  # exact ties for even divisors
+    wholes += [-whole for whole in wholes[-4:]]
     with connection.cursor() as cursor:
         for whole in wholes:
             # (a parameter, for the SQL's %% to read as the one % it is in the app)
             cursor.execute(f"SELECT {selectors._pence(str(whole), divisor)} WHERE %s", [True])
             (rounded,) = cursor.fetchone()
-            expected = (Decimal(whole) / divisor).quantize(Decimal(1), ROUND_HALF_EVEN) / 100
-            # Equal, and written alike but for Decimal's -0.00 (the database has no -0).
-            expected = expected.quantize(Decimal("0.01"))
-            assert (whole, str(rounded)) == (whole, str(expected if expected else abs(expected)))
+            expected = (Decimal(whole) / divisor).quantize(Decimal(1), ROUND_HALF_EVEN)
+            assert (whole, rounded) == (whole, int(expected))
