@@ -83,8 +83,16 @@ class DeliveredVisit(models.Model):
         "InvoiceLine", null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
     )
     recorded_at = models.DateTimeField()
+    # Not indexed: nothing looks visits up by who recorded them. Only deleting a user (the
+    # admin's) reads them so, to set it NULL, once; an index would be one more entry
+    # written for every visit imported, and again for every visit invoiced.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
