@@ -121,7 +121,11 @@ class ProvidersView(DashboardAPIView):
     def get(self, request):
         scope = self.scope(request)
         paginator = PageNumberPagination()
-        ids = paginator.paginate_queryset(selectors.providers_offered_work(scope), request, self)
+        ranked = selectors.providers_offered_work(scope)
+        ranked.read_page(
+            request.query_params.get(paginator.page_query_param), paginator.get_page_size(request)
+        )
+        ids = paginator.paginate_queryset(ranked, request, self)
         rows = selectors.provider_performance(scope, ids)
         return paginator.get_paginated_response([_decimals_as_text(row) for row in rows])
 

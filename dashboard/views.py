@@ -225,7 +225,10 @@ class ProvidersPage(DashboardPage):
         # Ranked first, then the numbers for one page of providers only (all for a CSV).
         ranked = selectors.providers_offered_work(scope)
         paginator = Paginator(ranked, PAGE_SIZE)
-        page = None if wants_csv(request) else paginator.get_page(request.GET.get("providers-page"))
+        page = None
+        if not wants_csv(request):
+            ranked.read_page(request.GET.get("providers-page"), PAGE_SIZE)
+            page = paginator.get_page(request.GET.get("providers-page"))
         providers = selectors.provider_performance(scope, page.object_list if page else ranked)
         # Shares are read zone by zone: listed for a county's zones, or for chosen ones.
         shares_shown = scope.zone_ids is not None or not zone_choices_exceeded(request.user)

@@ -6,6 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from brokering.models import DeclineReason, Offer, OfferStatus
@@ -79,6 +82,30 @@ def test_provider_performance(offers, market):
     y = rows["PROV-Y"]
     assert (y["offers"], y["acceptance_percent"], y["median_answer_minutes"]) == (1, None, None)
     assert list(rows) == ["PROV-X", "PROV-Y"]  # most offers first
+
+
+def test_the_ranking_is_read_a_page_at_a_time_with_its_count(offers, market):
+    x, y = offers["x"].pk, offers["y"].pk
+    ranked = selectors.providers_offered_work(_scope())
+    with CaptureQueriesContext(connection) as queries:
+        ranked.read_page("2", 1)
+        page = Paginator(ranked, 1).get_page("2")
+        assert (list(page), page.paginator.count, page.has_previous()) == ([y], 2, True)
+    assert len(queries) == 1  # the page and how many there are: one statement
+    past = selectors.providers_offered_work(_scope())
+    past.read_page("9", 1)
+    assert list(Paginator(past, 1).get_page("9")) == [y]  # the last page
+    first = selectors.providers_offered_work(_scope())
+    first.read_page("not a number", 1)
+    assert list(Paginator(first, 1).get_page("not a number")) == [x]
+    everyone = selectors.providers_offered_work(_scope())
+    with CaptureQueriesContext(connection) as queries:
+        assert (list(everyone), len(everyone)) == ([x, y], 2)
+    assert len(queries) == 1
+    with pytest.raises(TypeError):
+        everyone[0]
+    none = selectors.providers_offered_work(_scope(zone_ids=()))
+    assert (none[0:50], len(none)) == ([], 0)
 
 
 def test_provider_performance_in_a_zone(offers, market):
