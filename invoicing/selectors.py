@@ -373,31 +373,40 @@ def spend_per_period(periods, zone_ids=None, shown=None) -> list[dict]:
         rows = cursor.fetchall()
     if connection.vendor != "postgresql":  # SQLite sums floats
         rows = [(*row[:3], *(_sqlite_pence(value) for value in row[3:])) for row in rows]
-    parts = ({}, {}, {})
+    # Each part's rows by period, then by zone (None: the totals).
+    parts = [[{} for _ in periods] for _ in range(3)]
     for row in rows:
-        parts[row[0]][row[1], row[2]] = row
+        parts[row[0]][row[1]][row[2]] = row
     return [
-        {
-            "zones": [_spend_row(parts, (k, pk), zones[pk]) for pk in zone_pks],
-            "total": _spend_row(parts, (k, None)),
-        }
-        for k, zone_pks in enumerate(by_zone)
+        _spend_period(*period_parts, zone_pks, zones)
+        for *period_parts, zone_pks in zip(*parts, by_zone, strict=True)
     ]
+
+
+def _spend_period(commissioned_rows, delivered_rows, guaranteed_rows, zone_pks, zones):
+    """A period's rows (its zones `zone_pks`, in that order) and totals, from each part's
+    rows of it by zone id (None: the totals)."""
+    c, d, g = commissioned_rows, delivered_rows, guaranteed_rows
+    return {
+        "zones": [
+            _spend_row(c.get(pk, _NO_ROW), d.get(pk, _NO_ROW), g.get(pk), zones[pk])
+            for pk in zone_pks
+        ],
+        "total": _spend_row(c.get(None, _NO_ROW), d.get(None, _NO_ROW), g.get(None)),
+    }
 
 
 def _sqlite_pence(value):
     return None if value is None else Decimal(f"{value:.2f}")
 
 
-def _spend_row(parts, key, names=None):
-    """The figures of `key`, (period index, zone id), from each part's row of it or zeros,
-    after the zone's code and name (`names`); with no zone id and no names, the totals."""
-    commissioned, delivered, guaranteed = parts
-    c = commissioned.get(key, _NO_ROW)
-    d = delivered.get(key, _NO_ROW)
-    payable_hours, payable_pounds, paid = d[5:8]
-    if key in guaranteed:
-        g = guaranteed[key]
+def _spend_row(commissioned, delivered, guaranteed, names=None):
+    """A zone's figures from its part rows (zeros for a part it has none of; guaranteed
+    hours, if any, added to payable), after its code and name (`names`); with no names,
+    a period's totals."""
+    c, d, g = commissioned, delivered, guaranteed
+    payable_hours, payable_pounds, paid = d[5], d[6], d[7]
+    if g is not None:
         payable_hours, payable_pounds, paid = (
             payable_hours + g[3],
             payable_pounds + g[4],
