@@ -69,6 +69,8 @@ def offers_withdrawn(offers, because) -> None:
 
 def escalated(package) -> None:
     """Tell the brokers who may see the package that one of them must act."""
+    if not records.kept():
+        return
     notify(
         kind=NotificationKind.ESCALATED,
         users=recipients.brokers_for_zone(package.zone_id),

@@ -17,6 +17,7 @@ from django.utils.dateformat import format as date_format
 
 from core import audit, clock, jobs, records
 from core.errors import Conflict
+from core.queries import Prepared
 from notifications.models import Notification, NotificationKind
 from packages import services as packages_services
 from packages.models import SEEKING_PROVIDER, EventKind, Package, PackageStatus
@@ -46,8 +47,66 @@ ANSWERED = {
 }
 
 
+def _locking(*, package_id):
+    return Package.objects.select_for_update().filter(pk=package_id)
+
+
+def _locking_with_zone(*, package_id):
+    return (
+        Package.objects.select_for_update(of=("self",))
+        .select_related("zone")
+        .filter(pk=package_id)
+        .order_by("pk")[:1]
+    )
+
+
+def _pending_in_round(*, package_id, round):
+    pending = Offer.objects.filter(package_id=package_id, round=round, status=OfferStatus.PENDING)
+    return pending.values_list("pk", flat=True)[:1]
+
+
+def _escalated():
+    return (
+        Package.objects.filter(SEEKING_PROVIDER, escalated=True)
+        .select_related("zone", "retry")
+        .only("pk", "escalated_at", "zone__retry_minutes", "retry__tried_at")
+        .order_by("escalated_at", "pk")
+    )
+
+
+def _stalled():
+    pending = Offer.objects.filter(
+        package=OuterRef("pk"), round=OuterRef("brokering_round"), status=OfferStatus.PENDING
+    )
+    return (
+        Package.objects.filter(SEEKING_PROVIDER, escalated=False)
+        .filter(~Exists(pending))
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def _expiring(*, now):
+    expiring = Offer.objects.filter(status=OfferStatus.PENDING, expires_at__lte=now)
+    return expiring.values_list("package_id", flat=True).distinct()
+
+
+# Compiled once (core.queries.Prepared): every answer, expiry and brokering step locks a
+# package, each step asks whether an offer is pending, the sweep reads three lists every
+# minute, and building these costs the ORM more than the database takes to run them.
+_LOCKING = Prepared(_locking)
+_LOCKING_WITH_ZONE = Prepared(_locking_with_zone)
+_PENDING_IN_ROUND = Prepared(_pending_in_round)
+_ESCALATED = Prepared(_escalated)
+_STALLED = Prepared(_stalled)
+_EXPIRING = Prepared(_expiring)
+
+
 def _locked_package(package_id) -> Package:
-    return Package.objects.select_for_update().get(pk=package_id)
+    found = _LOCKING(package_id=package_id)
+    if not found:
+        raise Package.DoesNotExist("Package matching query does not exist.")
+    return found[0]
 
 
 def _enqueue_brokering(package_id):
@@ -62,17 +121,10 @@ def advance_brokering(*, package_id) -> list[Offer]:
     number of times (the task, the sweep, a retry).
     """
     with transaction.atomic():
-        package = (
-            Package.objects.select_for_update(of=("self",))
-            .select_related("zone")
-            .filter(pk=package_id)
-            .first()
-        )
+        package = next(iter(_LOCKING_WITH_ZONE(package_id=package_id)), None)
         if package is None or not package.seeking_provider or package.escalated:
             return []
-        if package.offers.filter(
-            round=package.brokering_round, status=OfferStatus.PENDING
-        ).exists():
+        if _PENDING_IN_ROUND(package_id=package.pk, round=package.brokering_round):
             return []
         if package.zone.allocation_mode == AllocationMode.ROTA:
             _lock_rota(package.zone)
@@ -135,14 +187,8 @@ def retry_due() -> list[int]:
     """Escalated packages whose zone's `retry_minutes` have passed since they escalated
     or were last re-tried, whichever is later; oldest first."""
     now = clock.now()
-    escalated = (
-        Package.objects.filter(SEEKING_PROVIDER, escalated=True)
-        .select_related("zone", "retry")
-        .only("pk", "escalated_at", "zone__retry_minutes", "retry__tried_at")
-        .order_by("escalated_at", "pk")
-    )
     due = []
-    for package in escalated:
+    for package in _ESCALATED():
         tried = getattr(getattr(package, "retry", None), "tried_at", None)
         since = max(filter(None, (package.escalated_at, tried)), default=now)
         if since + datetime.timedelta(minutes=package.zone.retry_minutes) <= now:
@@ -384,11 +430,7 @@ def decline_offer(*, offer_id, by, reason, detail="") -> Offer:
 
 def expire_offers() -> list[int]:
     """Expire every pending offer past its window; answers the packages that had one."""
-    package_ids = list(
-        Offer.objects.filter(status=OfferStatus.PENDING, expires_at__lte=clock.now())
-        .values_list("package_id", flat=True)
-        .distinct()
-    )
+    package_ids = _EXPIRING(now=clock.now())
     for package_id in package_ids:
         with transaction.atomic():
             _locked_package(package_id)
@@ -410,15 +452,7 @@ def expire_offers() -> list[int]:
 def stalled_packages() -> list[int]:
     """Packages seeking a provider (open, or handed back with notice), unescalated, with no
     pending offer in their current round."""
-    pending = Offer.objects.filter(
-        package=OuterRef("pk"), round=OuterRef("brokering_round"), status=OfferStatus.PENDING
-    )
-    return list(
-        Package.objects.filter(SEEKING_PROVIDER, escalated=False)
-        .filter(~Exists(pending))
-        .order_by("submitted_at")
-        .values_list("pk", flat=True)
-    )
+    return _STALLED()
 
 
 def sweep_brokering() -> dict:

@@ -30,8 +30,11 @@ CREATE, UPDATE, DELETE = LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntr
 _held: ContextVar[list | None] = ContextVar("audit_held", default=None)
 
 
-def record(*, by, obj, action=UPDATE, changes=None) -> LogEntry:
-    """One entry: `by` did `action` to `obj`, changing `changes`."""
+def record(*, by, obj, action=UPDATE, changes=None) -> LogEntry | None:
+    """One entry: `by` did `action` to `obj`, changing `changes` (None in a replay, which
+    keeps no trail: core.records)."""
+    if not records.kept():
+        return None
     return _write([LogEntry(**_entry(by, obj, action, changes))])[0]
 
 
@@ -39,6 +42,8 @@ def record_many(*, by, objs, action=UPDATE, changes=None) -> list[LogEntry]:
     """The same change to several objects (offers withdrawn together), in one statement.
 
     `changes` is one dict for all of them, or a function giving each object's."""
+    if not records.kept():
+        return []
     return _write(
         [
             LogEntry(**_entry(by, obj, action, changes(obj) if callable(changes) else changes))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.db import connections
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.db.transaction import TransactionManagementError
 
 
 def related_count(model, related_name: str):
@@ -112,8 +113,13 @@ def _stand_in(kind, n, sample):
 def _with_sql(queryset, compiler, sql, params) -> QuerySet:
     """`queryset` (a fresh copy) running `sql` with `params` through a copy of its compiler,
     on this thread's connection."""
+    connection = connections[queryset.db]
+    if queryset.query.select_for_update and connection.get_autocommit():
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
     runs = copy.copy(compiler)
-    runs.connection = connections[queryset.db]
+    runs.connection = connection
     runs.as_sql = lambda *args, **kwargs: (sql, params)
     fresh = queryset.all()
     fresh.query.get_compiler = lambda *args, **kwargs: runs
