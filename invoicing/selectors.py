@@ -336,8 +336,8 @@ SPEND_MEASURES = (
 # from its rollup, delivered and payable from the delivery rollups, and the guaranteed
 # hours invoiced, added to payable.
 _COMMISSIONED, _DELIVERED, _GUARANTEED = range(3)
-# A part's row is (part, k, zone id, figures...); one a zone and period has none of.
-_NO_ROW = (None, None, None, *(ZERO,) * 5)
+# A part's row is (part, k, zone id, figures in hundredths...).
+CENT = Decimal("0.01")
 
 
 def spend_per_period(periods, zone_ids=None, shown=None) -> list[dict]:
@@ -371,8 +371,6 @@ def spend_per_period(periods, zone_ids=None, shown=None) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if connection.vendor != "postgresql":  # SQLite sums floats
-        rows = [(*row[:3], *(_sqlite_pence(value) for value in row[3:])) for row in rows]
     # Each part's rows by period, then by zone (None: the totals).
     parts = [[{} for _ in periods] for _ in range(3)]
     for row in rows:
@@ -388,36 +386,34 @@ def _spend_period(commissioned_rows, delivered_rows, guaranteed_rows, zone_pks, 
     rows of it by zone id (None: the totals)."""
     c, d, g = commissioned_rows, delivered_rows, guaranteed_rows
     return {
-        "zones": [
-            _spend_row(c.get(pk, _NO_ROW), d.get(pk, _NO_ROW), g.get(pk), zones[pk])
-            for pk in zone_pks
-        ],
-        "total": _spend_row(c.get(None, _NO_ROW), d.get(None, _NO_ROW), g.get(None)),
+        "zones": [_spend_row(c.get(pk), d.get(pk), g.get(pk), zones[pk]) for pk in zone_pks],
+        "total": _spend_row(c.get(None), d.get(None), g.get(None)),
     }
 
 
-def _sqlite_pence(value):
-    return None if value is None else Decimal(f"{value:.2f}")
-
-
 def _spend_row(commissioned, delivered, guaranteed, names=None):
-    """A zone's figures from its part rows (zeros for a part it has none of; guaranteed
-    hours, if any, added to payable), after its code and name (`names`); with no names,
-    a period's totals."""
+    """A zone's figures from its part rows, in hundredths, as pounds (or hours) to two
+    places (zeros for a part it has none of; guaranteed hours, if any, added to payable),
+    after its code and name (`names`); with no names, a period's totals."""
     c, d, g = commissioned, delivered, guaranteed
-    payable_hours, payable_pounds, paid = d[5], d[6], d[7]
+    hours = pounds = ZERO
+    if c is not None:
+        hours, pounds = Decimal(c[3]) * CENT, Decimal(c[4]) * CENT
+    delivered_hours = delivered_pounds = payable_hours = payable_pounds = paid = ZERO
+    if d is not None:
+        delivered_hours, delivered_pounds = Decimal(d[3]) * CENT, Decimal(d[4]) * CENT
+        payable_hours, payable_pounds = Decimal(d[5]) * CENT, Decimal(d[6]) * CENT
+        paid = Decimal(d[7]) * CENT
     if g is not None:
-        payable_hours, payable_pounds, paid = (
-            payable_hours + g[3],
-            payable_pounds + g[4],
-            paid + g[5],
-        )
+        payable_hours += Decimal(g[3]) * CENT
+        payable_pounds += Decimal(g[4]) * CENT
+        paid += Decimal(g[5]) * CENT
     if names is None:
         return {
-            "commissioned_hours": c[3],
-            "commissioned_pounds": c[4],
-            "delivered_hours": d[3],
-            "delivered_pounds": d[4],
+            "commissioned_hours": hours,
+            "commissioned_pounds": pounds,
+            "delivered_hours": delivered_hours,
+            "delivered_pounds": delivered_pounds,
             "payable_hours": payable_hours,
             "payable_pounds": payable_pounds,
             "paid_pounds": paid,
@@ -425,10 +421,10 @@ def _spend_row(commissioned, delivered, guaranteed, names=None):
     return {
         "zone": names[0],
         "zone_name": names[1],
-        "commissioned_hours": c[3],
-        "commissioned_pounds": c[4],
-        "delivered_hours": d[3],
-        "delivered_pounds": d[4],
+        "commissioned_hours": hours,
+        "commissioned_pounds": pounds,
+        "delivered_hours": delivered_hours,
+        "delivered_pounds": delivered_pounds,
         "payable_hours": payable_hours,
         "payable_pounds": payable_pounds,
         "paid_pounds": paid,
@@ -482,14 +478,15 @@ def _spend_sql(periods, zone_ids, pairs):
     def padded(columns):
         return ", ".join([*columns, *["NULL"] * (width - len(columns))])
 
-    # Pence (and hundredths of an hour) are summed as integers, and read in pounds.
+    # Pence (and hundredths of an hour) are summed and read as integers: made into
+    # pounds by the database and written out as decimals, they cost it more than making
+    # them Decimals costs Python.
     rows = [
-        f"SELECT {part}, k, zone_id, {padded([f'{c} * 0.01' for c in columns])} "
-        f"FROM {table} WHERE {shown}"
+        f"SELECT {part}, k, zone_id, {padded(columns)} FROM {table} WHERE {shown}"
         for part, table, columns in parts
     ]
     totals = [
-        f"SELECT {part}, k, NULL, {padded([f'SUM({c}) * 0.01' for c in columns])} "
+        f"SELECT {part}, k, NULL, {padded([f'CAST(SUM({c}) AS BIGINT)' for c in columns])} "
         f"FROM {table} GROUP BY k"
         for part, table, columns in parts
     ]
