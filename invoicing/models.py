@@ -164,7 +164,8 @@ class DailyDelivery(models.Model):
     constraints on the sums: rows that drifted must not stop a provider recording care,
     nor an invoice being built; rebuilding repairs them.
 
-    Minutes are carer minutes; money is kept as minutes x hourly rate (MINUTE_POUNDS).
+    Minutes are carer minutes; money is kept as minutes x hourly rate (MINUTE_POUNDS);
+    `visits` is how many there are, missed ones included.
     Delivered: visits not missed, at the visit's `base_rate`. Payable: the pay rule's
     minutes at the `base_rate` until an invoice prices the visit, then the minutes it
     paid (after a flexible plan's 4-week cap) at the rate it paid (uplifts included).
@@ -179,6 +180,9 @@ class DailyDelivery(models.Model):
     # Of those, what has been paid: a paid invoice's visits at the rate it paid.
     # (A default in the database too: the visits' upserts leave it out.)
     paid_minute_pounds = models.DecimalField(**MINUTE_POUNDS, db_default=0)
+    # How many visits (missed ones too): the visits list's count of them all, read from
+    # the periods' rows rather than counted over millions of visits.
+    visits = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["date", "zone_id"]
@@ -205,6 +209,7 @@ class PeriodDelivery(models.Model):
     payable_minutes = models.BigIntegerField(default=0, db_default=0)
     payable_minute_pounds = models.DecimalField(**MINUTE_POUNDS, db_default=0)
     paid_minute_pounds = models.DecimalField(**MINUTE_POUNDS, db_default=0)
+    visits = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["period_start", "zone_id"]

@@ -27,10 +27,14 @@ INVOICE_BUILDERS = (*FINANCE, Role.PROVIDER)
 RECORDABLE_STATUSES = (PackageStatus.PLACED, PackageStatus.ENDED)
 
 
+def sees_every_visit(user):
+    return has_role(user, *ALL_ORGANISATIONS)
+
+
 def visits_for(user):
     """The delivered visits `user` may see: a provider only its own."""
     visits = DeliveredVisit.objects.all()
-    if has_role(user, *ALL_ORGANISATIONS):
+    if sees_every_visit(user):
         return visits
     if has_role(user, Role.PROVIDER) and user.provider_id:
         return visits.filter(provider_id=user.provider_id)

@@ -1,5 +1,5 @@
 """The daily delivery rollup (DailyDelivery): what each delivered visit adds to its zone
-and day, kept in step by the services that write visits, in their own transaction; and
+and day (its care, and one to the number of visits), kept in step by the services that write visits, in their own transaction; and
 the same sums per zone and 4-week spend period (PeriodDelivery), added by every change
 with its days, so that spend over whole periods reads a row per zone and period.
 
@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import Coalesce
 
 from core.rollups import add_up
@@ -38,6 +38,9 @@ MEASURES = (
     "payable_minutes",
     "payable_minute_pounds",
 )
+# What a change of visits adds: their care, and their number (missed ones included: the
+# visits list counts every visit from these).
+KEPT = (*MEASURES, "visits")
 _MONEY = DecimalField(max_digits=MINUTE_POUNDS["max_digits"], decimal_places=4)
 
 
@@ -69,18 +72,20 @@ def apply_pricing(priced: Iterable[DeliveredVisit], *, added: Iterable[Delivered
 
 
 def _totals(changes):
-    """{(date, zone id): [the sum of each measure]} for (visit, sign, priced) changes.
+    """{(date, zone id): [the sum of each KEPT measure]} for (visit, sign, priced) changes
+    (a visit priced is one change out and one in: its number does not move).
 
     Minutes are summed first for each day, zone and rate, then multiplied once by the
     rate (the same exact sums: Decimal products of whole minutes): a file's 50,000
     visits make a few hundred products, not 100,000."""
     minutes = defaultdict(lambda: [0, 0])  # (day, zone, base rate, rate): [delivered, payable]
+    totals = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0), 0])
     for visit, sign, priced in changes:
         delivered, base_rate, payable, rate = _minutes(visit, priced)
         sums = minutes[(visit.date, visit.zone_id, base_rate, rate)]
         sums[0] += sign * delivered
         sums[1] += sign * payable
-    totals = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
+        totals[(visit.date, visit.zone_id)][4] += sign
     for (day, zone_id, base_rate, rate), (delivered, payable) in minutes.items():
         sums = totals[(day, zone_id)]
         sums[0] += delivered
@@ -95,7 +100,7 @@ def _add(totals) -> None:
     if not rows:
         return
     _add_days(rows)
-    _add_periods(rows, MEASURES)
+    _add_periods(rows, KEPT)
 
 
 def _add_periods(rows, measures) -> None:
@@ -115,14 +120,15 @@ def _add_periods(rows, measures) -> None:
 
 def _add_days(rows) -> None:
     table = connection.ops.quote_name(DailyDelivery._meta.db_table)
-    columns = ", ".join(("zone_id", "date", *MEASURES))
-    additions = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in MEASURES)
-    fields = [DailyDelivery._meta.get_field(name) for name in ("zone", "date", *MEASURES)]
+    columns = ", ".join(("zone_id", "date", *KEPT))
+    additions = ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in KEPT)
+    fields = [DailyDelivery._meta.get_field(name) for name in ("zone", "date", *KEPT)]
     size = connection.ops.bulk_batch_size(fields, rows) or len(rows)
+    one = f"({', '.join(['%s'] * len(fields))})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             batch = rows[start : start + size]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+            values = ", ".join([one] * len(batch))
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {values} "
                 f"ON CONFLICT (date, zone_id) DO UPDATE SET {additions}",
@@ -212,10 +218,29 @@ def rebuild(
         select, params = recomputed(visits).query.sql_with_params()
         columns = ", ".join(("zone_id", "date", *MEASURES))
         cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
-        rows = cursor.rowcount
+        rows = _count_visits(visits)
         _add_paid(visits.filter(invoice_line__payment__isnull=False), periods=False)
         _rebuild_periods(zone_ids, first, last)
         return rows
+
+
+def _count_visits(visits) -> int:
+    """Each zone and day's number of `visits` (missed ones too), set on its row of a
+    rebuild (a row of its own for a day of missed visits only); answer how many rows
+    have visits: all the rebuild's (every measure comes from a visit)."""
+    table = connection.ops.quote_name(DailyDelivery._meta.db_table)
+    counts = visits.values("zone_id", "date").annotate(n=Count("*")).order_by()
+    select, params = counts.values_list("zone_id", "date", "n").query.sql_with_params()
+    zeros = ", ".join(f"0 AS {m}" for m in MEASURES)
+    columns = ", ".join(("zone_id", "date", *MEASURES, "visits"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT s.zone_id, s.date, {zeros}, s.n "
+            f"FROM ({select}) AS s WHERE true ON CONFLICT (date, zone_id) DO UPDATE SET "
+            f"visits = excluded.visits",
+            params,
+        )
+        return cursor.rowcount
 
 
 def _rebuild_periods(zone_ids, first, last) -> None:
@@ -231,7 +256,7 @@ def _rebuild_periods(zone_ids, first, last) -> None:
         last = spend_period_start(last) + datetime.timedelta(days=PERIOD_DAYS - 1)
         periods, days = periods.filter(period_start__lte=last), days.filter(date__lte=last)
     periods.delete()
-    measures = (*MEASURES, "paid_minute_pounds")
+    measures = (*KEPT, "paid_minute_pounds")
     _add_periods(days.values_list("zone_id", "date", *measures).iterator(), measures)
 
 

@@ -159,6 +159,12 @@ def line_visits(line):
     )
 
 
+def visit_count() -> int:
+    """How many delivered visits there are, missed ones included: the delivery rollup's
+    periods' number of them (a row per zone and period), kept in step with the visits."""
+    return PeriodDelivery.objects.aggregate(visits=Sum("visits"))["visits"] or 0
+
+
 def visit_list(visits):
     return visits.select_related("provider", "invoice_line").order_by(
         "-date", "-actual_start", "-pk"

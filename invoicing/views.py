@@ -48,6 +48,7 @@ from .permissions import (
     jobs_for,
     payment_runs_for,
     recordable_packages_for,
+    sees_every_visit,
     visits_for,
 )
 
@@ -83,7 +84,11 @@ def visit_list(request):
         return table_csv(
             "delivered-visits", exports.VISIT_COLUMNS, visits.qs.iterator(chunk_size=2000)
         )
-    page, query = paginate(request, visits.qs)
+    # Every visit, unfiltered: their number is kept (nationally millions to count).
+    listed = visits.qs
+    everything = visits.form.is_valid() and not any(visits.form.cleaned_data.values())
+    count = selectors.visit_count() if everything and sees_every_visit(request.user) else None
+    page, query = paginate(request, listed, count=count)
     return render(
         request,
         "invoicing/visit_list.html",

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from invoicing import services
 from invoicing.models import Invoice, InvoiceStatus
@@ -336,6 +338,24 @@ def test_visits_page_shows_only_the_providers_own_and_downloads(
     finance_view = page(users["finance"]).get("/invoices/visits/").content.decode()
     assert "5 visits" in finance_view
     assert "Upload visits" not in finance_view
+
+
+def test_every_visit_is_counted_from_the_rollup_and_a_filtered_list_by_its_rows(
+    page, users, package, other_package
+):
+    deliver(users["provider"], package, days=2)
+    deliver(users["other_provider"], other_package, days=3)
+    finance = page(users["finance"])
+    with CaptureQueriesContext(connection) as queries:
+        assert "5 visits" in finance.get("/invoices/visits/").content.decode()
+    counted = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT")]
+    assert counted == []  # the number of them all is the delivery rollup's
+    code = other_package.provider.code
+    assert "3 visits" in finance.get("/invoices/visits/", {"provider": code}).content.decode()
+    assert "2 visits" in finance.get("/invoices/visits/", {"package": package.pk}).content.decode()
+    refused = finance.get("/invoices/visits/", {"package": "not a number"})
+    shown = len(refused.context["page"].object_list)
+    assert f"{shown} visit" in refused.content.decode()  # the rows listed, counted
 
 
 def test_board_lists_unpaid_overdue_first_with_totals_and_on_time_rates(page, users, now):

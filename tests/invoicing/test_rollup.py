@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
@@ -45,25 +45,33 @@ def march(day):
 
 
 def kept():
-    """The rollup's rows: {(zone id, date): (delivered min, £ x 60, payable min, £ x 60)}."""
+    """The rollup's rows: {(zone id, date): (delivered min, £ x 60, payable min, £ x 60,
+    visits)}."""
     return {
         (row.zone_id, row.date): (
             row.delivered_minutes,
             row.delivered_minute_pounds,
             row.payable_minutes,
             row.payable_minute_pounds,
+            row.visits,
         )
         for row in DailyDelivery.objects.all()
     }
 
 
-PERIOD_MEASURES = (*rollup.MEASURES, "paid_minute_pounds")
+PERIOD_MEASURES = (*rollup.KEPT, "paid_minute_pounds")
 
 
 def assert_in_step():
     """The rollup equals its recomputation from the visits (what rebuild() writes), and each
-    zone's period row the sum of its days' rows."""
-    assert kept() == {(zone, day): tuple(sums) for zone, day, *sums in rollup.recomputed()}
+    zone's period row the sum of its days' rows, and the visits list's count of them all
+    the periods' number of visits."""
+    expected = {(zone, day): (*sums, 0) for zone, day, *sums in rollup.recomputed()}
+    counts = DeliveredVisit.objects.values_list("zone_id", "date").annotate(n=Count("*"))
+    for zone, day, n in counts.order_by():
+        expected[(zone, day)] = (*expected.get((zone, day), (0, 0, 0, 0))[:4], n)
+    assert kept() == expected
+    assert selectors.visit_count() == DeliveredVisit.objects.count()
     from_days = defaultdict(lambda: [0] * len(PERIOD_MEASURES))
     for zone, day, *sums in DailyDelivery.objects.values_list("zone_id", "date", *PERIOD_MEASURES):
         period = from_days[(zone, commissioned.spend_period_start(day))]
@@ -147,8 +155,11 @@ def invoice(user, first, last, reference):
 
 def test_a_recorded_visit_adds_its_care_to_its_zone_and_day(provider_user, package):
     record(provider_user, package, MARCH_1, "08:00", "08:45")
-    record(provider_user, package, march(2), "08:00", "08:00")  # missed: adds nothing
-    assert kept() == {(package.zone_id, MARCH_1): (45, Decimal("1123.2"), 45, Decimal("1123.2"))}
+    record(provider_user, package, march(2), "08:00", "08:00")  # missed: no care, a visit
+    assert kept() == {
+        (package.zone_id, MARCH_1): (45, Decimal("1123.2"), 45, Decimal("1123.2"), 1),
+        (package.zone_id, march(2)): (0, 0, 0, 0, 1),
+    }
     visit = DeliveredVisit.objects.get(date=MARCH_1)
     assert (visit.zone_id, visit.base_rate) == (package.zone_id, Decimal("24.96"))
     assert_in_step()
@@ -187,6 +198,11 @@ def test_an_invoice_records_missed_visits_and_caps_a_flexible_plan(provider_user
     invoice(provider_user, MARCH_1, march(11), "F-1")
     assert DeliveredVisit.objects.filter(missed=True).count() == 1
     assert_in_step()
+    # The missed visit's day has a row of its own: its number, no care.
+    assert kept()[(package.zone_id, march(5))] == (0, 0, 0, 0, 1)
+    right = kept()
+    rollup.rebuild()
+    assert kept() == right
     zone = spend(MARCH_1, march(11))[package.zone.code]
     assert zone == (Decimal("7.50"), Decimal("187.20"), Decimal("7.00"), Decimal("174.72"))
     assert_spend_as_before(MARCH_1, march(11))
