@@ -66,6 +66,7 @@ def test_preview_send_hold_a_line_pay_release_and_credit(browser_page):
     tab.get_by_role("link", name="Record payment").click()
     fill_date(tab, "Date paid", today)
     tab.get_by_label("Payment reference").fill("BACS-1001")
+    screenshot(tab, "money-finance-pay-held")
     tab.get_by_role("button", name="Record payment").click()
     rest = invoice.total - invoice.lines.get(package=held).amount
     expect(tab.get_by_text(f"Invoice ALPHA-2026-12 paid: £{rest:,.2f}.")).to_be_visible()
