@@ -7,6 +7,7 @@ pages call too; ValidationError is a 400 naming the field, Conflict a 409.
 import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
@@ -17,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.pages import CountedPaginator
 from core.permissions import has_role, role_permission
 from providers.models import Provider
 
@@ -30,6 +32,7 @@ from .permissions import (
     VISIT_RECORDERS,
     invoices_for,
     payment_runs_for,
+    sees_every_visit,
     visits_for,
 )
 
@@ -121,6 +124,17 @@ class VisitViewSet(
 
     def get_queryset(self):
         return selectors.visit_list(visits_for(self.request.user))
+
+    def paginate_queryset(self, queryset):
+        # Every visit, unfiltered: their number is kept (nationally millions to count).
+        asked = self.request.query_params
+        if sees_every_visit(self.request.user) and not any(
+            asked.get(name) for name in DeliveredVisitFilter.base_filters
+        ):
+            self.paginator.django_paginator_class = partial(
+                CountedPaginator, count=selectors.visit_count()
+            )
+        return super().paginate_queryset(queryset)
 
     @extend_schema(request=VisitInputSerializer, responses={201: DeliveredVisitSerializer})
     def create(self, request, *args, **kwargs):

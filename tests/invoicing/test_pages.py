@@ -358,6 +358,17 @@ def test_every_visit_is_counted_from_the_rollup_and_a_filtered_list_by_its_rows(
     assert f"{shown} visit" in refused.content.decode()  # the rows listed, counted
 
 
+def test_the_api_counts_every_visit_from_the_rollup_too(api, users, package, other_package):
+    deliver(users["provider"], package, days=2)
+    deliver(users["other_provider"], other_package, days=3)
+    finance = api(users["finance"])
+    with CaptureQueriesContext(connection) as queries:
+        assert finance.get("/api/v1/visits/").json()["count"] == 5
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT")]
+    assert finance.get("/api/v1/visits/", {"package": package.pk}).json()["count"] == 2
+    assert api(users["provider"]).get("/api/v1/visits/").json()["count"] == 2
+
+
 def test_board_lists_unpaid_overdue_first_with_totals_and_on_time_rates(page, users, now):
     provider = users["provider"].provider
     InvoiceFactory(provider=provider, reference="OK-1", total=Decimal("10.00"))
