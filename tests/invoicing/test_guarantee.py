@@ -92,3 +92,23 @@ def test_the_api_shows_the_guarantee_line(now, api, provider_user, package):
     assert kinds["guarantee"]["zone"] == package.zone.code
     assert kinds["guarantee"]["payable_hours"] == "4.75"
     assert kinds["guarantee"]["package"] is None
+
+
+def test_the_api_writes_each_line_as_drf_would_from_its_fields(now, provider_user, package):
+    """The line serializer's hand-written representation: the fields DRF's own walk of them
+    gives, value for value, for a guarantee line and a held one too."""
+    from rest_framework import serializers
+
+    from invoicing.api import LINES_WITH_ZONES, InvoiceLineSerializer
+
+    ContractFactory(zone=package.zone, provider=package.provider, guaranteed_hours=Decimal("10"))
+    deliver(provider_user, package, range(3, 10))
+    invoice = build(provider_user, MONDAY_3, march(9), "G-1")
+    invoice.lines.filter(kind=LineKind.CARE).update(held_at=now, hold_reason="Check visits")
+    lines = list(LINES_WITH_ZONES.filter(invoice=invoice))
+    assert {line.kind for line in lines} == {LineKind.CARE, LineKind.GUARANTEE}
+    for line in lines:
+        written = InvoiceLineSerializer(line).data
+        walked = serializers.ModelSerializer.to_representation(InvoiceLineSerializer(), line)
+        assert written == walked
+        assert list(written) == InvoiceLineSerializer.Meta.fields
