@@ -205,6 +205,41 @@ def seed_schedules_and_placements(apps, person, zone, office, open_package):
     PackageEvent.objects.create(
         package=placed, kind="placed", at=NOW - datetime.timedelta(days=10), provider=other
     )
+    seed_delivered_visits(apps, placed, other, zone)
+
+
+def seed_delivered_visits(apps, package, provider, zone):
+    """Two Mondays' sits delivered, counted in the daily rollup as the previous main kept
+    it, and a third Monday's missed (no rollup row: nothing was delivered that day)."""
+    DeliveredVisit = apps.get_model("invoicing", "DeliveredVisit")
+    DailyDelivery = apps.get_model("invoicing", "DailyDelivery")
+    for day, missed in ((9, False), (16, False), (23, True)):
+        date = datetime.date(2026, 11, day)
+        minutes = 0 if missed else 210
+        DeliveredVisit.objects.create(
+            package=package,
+            provider=provider,
+            zone=zone,
+            date=date,
+            actual_start=None if missed else datetime.time(9, 0),
+            actual_end=None if missed else datetime.time(12, 30),
+            planned_start=datetime.time(9, 0),
+            planned_minutes=210,
+            actual_minutes=minutes,
+            payable_minutes=minutes,
+            missed=missed,
+            base_rate=Decimal("25.00"),
+            recorded_at=NOW,
+        )
+        if not missed:
+            DailyDelivery.objects.create(
+                zone=zone,
+                date=date,
+                delivered_minutes=minutes,
+                delivered_minute_pounds=Decimal(minutes) * Decimal("25.00") / 60,
+                payable_minutes=minutes,
+                payable_minute_pounds=Decimal(minutes) * Decimal("25.00") / 60,
+            )
 
 
 def facts():
@@ -231,6 +266,27 @@ def facts():
         "invoice_warned": list(Invoice.objects.values_list("deadline_warning", flat=True)),
         **schedules_and_placements(),
         **rates_and_contracts(),
+        **delivery_rollup(),
+    }
+
+
+def delivery_rollup():
+    from invoicing.models import DailyDelivery, DeliveredVisit, PeriodDelivery
+
+    return {
+        "delivered_visits": list(
+            DeliveredVisit.objects.order_by("date").values_list("date", "missed", "actual_minutes")
+        ),
+        "daily_delivery": list(
+            DailyDelivery.objects.order_by("date").values_list(
+                "date", "visits", "delivered_minutes"
+            )
+        ),
+        "period_delivery": list(
+            PeriodDelivery.objects.order_by("period_start").values_list(
+                "period_start", "visits", "delivered_minutes"
+            )
+        ),
     }
 
 

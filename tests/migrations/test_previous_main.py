@@ -110,3 +110,22 @@ def test_each_providers_rate_becomes_an_every_zone_rate_from_before_anything_it_
     ]
     assert found["contracts"] == [["ALPHA", "primary", 80, "0.00", None]]
     assert found["contracts_start_on_their_creation"] is True
+
+
+@pytest.mark.parametrize("backend", ["sqlite_url", "postgres_url"])
+def test_the_delivery_rollup_counts_every_visit_kept(backend, request):
+    found = migrate_forward(request.getfixturevalue(backend))
+
+    assert found["delivered_visits"] == [
+        ["2026-11-09", False, 210],
+        ["2026-11-16", False, 210],
+        ["2026-11-23", True, 0],
+    ]
+    # The missed Monday had no row of its own: counting visits gives it one, with no minutes.
+    assert found["daily_delivery"] == [
+        ["2026-11-09", 1, 210],
+        ["2026-11-16", 1, 210],
+        ["2026-11-23", 1, 0],
+    ]
+    # All three fall in the spend period of 28 days from Monday 2 November 2026.
+    assert found["period_delivery"] == [["2026-11-02", 3, 420]]
