@@ -14,7 +14,7 @@ code_validator = RegexValidator(
 
 
 class AllocationMode(models.TextChoices):
-    ROTA = "rota", "Rota (80/20 between two providers, swapping each period)"
+    ROTA = "rota", "Rota (two providers share the first offers, swapping each period)"
     CASCADE = "cascade", "Cascade (one provider at a time, in order)"
     BROADCAST = "broadcast", "Broadcast (every eligible provider at once)"
 
