@@ -1,5 +1,9 @@
-"""Reads for the what-if pages: a user's simulations, and a finished one's chart."""
+"""Reads for the what-if pages: a user's simulations, the settings they tried, and a
+finished one's chart."""
 
+from zones.models import AllocationMode
+
+from .forms import WhatIfForm
 from .permissions import simulations_for
 from .services import NO_CHANGE, WITH_SETTINGS
 
@@ -13,6 +17,41 @@ CHARTED = [
 
 def recent_simulations(user):
     return simulations_for(user).order_by("-created_at", "-pk")[:RECENT]
+
+
+def settings_described(settings: dict) -> list[tuple[str, list[str]]]:
+    """Each zone's settings tried as the form names them: ("EXETER", ["Allocation mode:
+    Broadcast", "Neighbour zones: MID-DEVON, EAST-DEVON"]), not the API's field names."""
+    return [
+        (
+            code,
+            [
+                f"{_setting_label(name)}: {_setting_value(name, changes[name])}"
+                for name in sorted(changes, key=_form_order)
+            ],
+        )
+        for code, changes in settings.items()
+    ]
+
+
+def _form_order(name: str) -> tuple[int, str]:
+    fields = list(WhatIfForm.base_fields)
+    return (fields.index(name) if name in fields else len(fields), name)
+
+
+def _setting_label(name: str) -> str:
+    field = WhatIfForm.base_fields.get(name)
+    return str(field.label) if field else name.replace("_", " ").capitalize()
+
+
+def _setting_value(name: str, value) -> str:
+    if name == "allocation_mode":
+        return str(AllocationMode(value).label)
+    if isinstance(value, dict):  # offer hours
+        return f"{value['start']} to {value['end']}"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return "none" if value is None else str(value)
 
 
 def comparison_chart(results: dict) -> dict:

@@ -46,7 +46,10 @@ class SimulationPage(RoleRequiredMixin, View):
         simulation = get_object_or_404(simulations_for(request.user), pk=pk)
         if request.htmx:
             return _progress(request, simulation)
-        context = {"simulation": simulation}
+        context = {
+            "simulation": simulation,
+            "settings_tried": selectors.settings_described(simulation.settings),
+        }
         if simulation.results is not None:
             rows = tables.comparison_rows(simulation.results)
             columns = tables.comparison_columns(simulation.results)

@@ -110,11 +110,16 @@ def test_a_finished_simulation_shows_the_calibration_a_chart_a_table_and_its_csv
         period_start=timezone.localdate(),
         period_end=timezone.localdate(),
         zones=[],
-        settings={"EXE": {"offer_window_minutes": 30}},
+        settings={"EXE": {"offer_window_minutes": 30, "allocation_mode": "broadcast"}},
         runs=1,
     )
     services.run_simulation(simulation_id=simulation.pk)
     shown = page(commissioner).get(f"{URL}{simulation.pk}/").content.decode()
+    # The settings tried, as the form names them and in its order.
+    tried = (
+        "Allocation mode: Broadcast (every eligible provider at once); Offer window (minutes): 30"
+    )
+    assert f"<strong>EXE</strong>: {tried}</p>" in shown
     assert 'id="calibration"' in shown
     assert 'data-chart="whatif-chart-data"' in shown
     assert "Predicted, with the settings" in shown
@@ -133,3 +138,27 @@ def test_another_users_simulation_is_a_404(page, commissioner, zone):
         settings={},
     )
     assert page(commissioner).get(f"{URL}{theirs.pk}/").status_code == 404
+
+
+def test_the_settings_tried_read_as_the_form_names_them():
+    from replay.selectors import settings_described
+
+    tried = {
+        "EXE": {
+            "reserve_providers": [],
+            "neighbours": ["MID", "EAST"],
+            "offer_hours": {"start": "07:00", "end": "21:00"},
+            "retry_minutes": 15,
+        }
+    }
+    assert settings_described(tried) == [
+        (
+            "EXE",
+            [
+                "Neighbour zones: MID, EAST",
+                "Reserve providers: none",
+                "Re-try interval (minutes): 15",
+                "Offer hours: 07:00 to 21:00",  # two fields in the form: after its own
+            ],
+        )
+    ]
