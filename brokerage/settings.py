@@ -213,9 +213,6 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists authenticators without t
 # API tokens (django-rest-knox): only a digest is stored; each lasts this long, then the
 # client signs in again (POST /api/v1/auth/token/).
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
-# Knox's own migrations build its AuthToken table even when the model is swapped out for
-# ours; without them nothing builds it (a swapped model gets no table).
-MIGRATION_MODULES = {"knox": None}
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", default=12)
 if API_TOKEN_TTL_HOURS < 1:
     raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be 1 or more.")
