@@ -1,5 +1,6 @@
 """The offers API and the broker's actions on a package (assign by hand, withdraw, re-broker)."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
@@ -18,7 +19,9 @@ from providers.models import Provider
 from . import selectors, services
 from .filters import OfferFilter
 from .models import DeclineReason, Offer, WithdrawnBecause
-from .permissions import ANSWERING_ROLES, BROKERING_ROLES, offers_for
+from .permissions import ANSWERING_ROLES, BROKERING_ROLES, offer_for, offers_for
+
+AnswersOffers = role_permission(*ANSWERING_ROLES)
 
 
 class OfferSummarySerializer(serializers.Serializer):
@@ -105,8 +108,6 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         offers = offers_for(self.request.user)
-        if self.action == "accept":  # with its package, which accept reads (most are refused)
-            return offers.select_related("package")
         if self.action == "decline":  # answered by id; the summary comes after
             return offers
         return selectors.with_summary(offers).order_by("-sent_at", "-pk")
@@ -118,9 +119,24 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
             return queryset
         return super().filter_queryset(queryset)
 
+    def get_object(self):
+        if self.action != "accept":
+            return super().get_object()
+        # With its package, which accept reads, by the query compiled once (offer_for): most
+        # accepts of a race are refused, and this read is most of what they cost.
+        try:
+            pk = int(self.kwargs["pk"])
+        except ValueError:
+            raise Http404 from None  # as DRF's get_object_or_404 answers it ("Not found.")
+        offer = offer_for(self.request.user, pk)
+        if offer is None:
+            raise Http404(f"No {Offer._meta.object_name} matches the given query.")
+        self.check_object_permissions(self.request, offer)
+        return offer
+
     def get_permissions(self):
         if self.action in ("accept", "decline"):
-            return [role_permission(*ANSWERING_ROLES)()]
+            return [AnswersOffers()]
         return super().get_permissions()
 
     def _answer(self, offer):
