@@ -369,6 +369,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
     },
+    # The change log's notes that no kept page can need any more (core.fresh).
+    "forget-old-changes": {
+        "task": "core.tasks.forget_old_changes",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 3000},
+    },
     # A large import or invoice build whose task was lost is queued again.
     "requeue-stalled-invoicing-jobs": {
         "task": "invoicing.tasks.requeue_stalled_jobs",

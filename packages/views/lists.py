@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Role
-from core import clock
+from core import clock, fresh
 from core.pages import paginate, wants_csv
 from core.permissions import has_role, require_role
 from core.tables import Column, table_csv
@@ -98,24 +98,37 @@ def _searched(request) -> str:
 
 @login_required
 def worklist(request):
-    """Open packages, urgent first, then longest waiting; the table refreshes itself."""
+    """Open packages, urgent first, then longest waiting; the table refreshes itself, and
+    is reused while nothing it shows has changed (core.fresh)."""
     require_role(request.user, *PACKAGE_WRITERS)
-    filters, packages = _filtered(request, packages_for(request.user))
-    packages = selectors.with_brokering_facts(selectors.worklist(packages).select_related("person"))
     if wants_csv(request):
-        return table_csv("worklist", WORKLIST_COLUMNS, packages)
+        return table_csv("worklist", WORKLIST_COLUMNS, _worklist_packages(request)[1])
+    response, people_seen = fresh.page(request, lambda: _worklist_page(request))
+    if people_seen:
+        _log_people_seen(request, people_seen)
+    return response
+
+
+def _worklist_packages(request):
+    filters, packages = _filtered(request, packages_for(request.user))
+    packages = selectors.worklist(packages).select_related("person")
+    return filters, selectors.with_brokering_facts(packages)
+
+
+def _worklist_page(request):
+    """The worklist or its table (htmx), and the people a search shows by name."""
+    filters, packages = _worklist_packages(request)
     page, _ = paginate(request, packages)
     selectors.show_zone_capacity(page)
     search = _searched(request)
-    if search:
-        _log_people(request, page)
     template = "packages/package_worklist.html"
     if request.htmx:
         template = "packages/includes/worklist_table.html"
     context = {"filters": filters, "page": page, "now": clock.now(), "search": search}
     if not request.htmx:
         context["notices"] = selectors.under_notice(packages_for(request.user))[:NOTICES_SHOWN]
-    return render(request, template, context)
+    people_seen = [package.person_id for package in page] if search else []
+    return render(request, template, context), people_seen
 
 
 @login_required
@@ -177,9 +190,10 @@ def provider_list(request):
 
 
 def _log_people(request, packages):
+    _log_people_seen(request, [package.person_id for package in packages])
+
+
+def _log_people_seen(request, person_ids):
     services.log_people_access(
-        person_ids=[package.person_id for package in packages],
-        user=request.user,
-        request_or_ip=request,
-        via=request.path,
+        person_ids=person_ids, user=request.user, request_or_ip=request, via=request.path
     )

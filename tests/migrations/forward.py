@@ -30,6 +30,7 @@ PREVIOUS_MAIN = {
     "invoicing": "0004_dailydelivery",
     "brokering": None,
     "notifications": None,
+    "core": None,
 }
 NOW = datetime.datetime(2026, 11, 30, 10, 0, tzinfo=datetime.UTC)
 

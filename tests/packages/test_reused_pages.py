@@ -1,0 +1,153 @@
+"""The polled package pages are reused while nothing they show has changed (core.fresh),
+and show any change committed since at once: the worklist.
+
+The tests commit (transaction=True): inside a test's transaction no page is reused.
+"""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+
+from core import clock
+from packages.models import Package, PersonAccess
+from providers.models import Capacity
+from tests.brokering.factories import OfferFactory
+from tests.factories import BrokerFactory, OpenPackageFactory, ProviderFactory, ZoneFactory
+from zones.models import Zone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def committed_elsewhere(work):
+    """Run `work` in a connection of its own, as another request or the worker would."""
+
+    def run():
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+
+
+def signed_in(user):
+    """A browser signed in as `user` that holds its CSRF cookie (a page's first answer sets
+    it, and it is part of what a page is kept under)."""
+    client = Client()
+    client.force_login(user)
+    client.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
+    return client
+
+
+@pytest.fixture
+def zone():
+    return ZoneFactory(code="EXE", name="Exeter")
+
+
+@pytest.fixture
+def package(zone):
+    return OpenPackageFactory(zone=zone, person__postcode="EX2 4QD")
+
+
+@pytest.fixture
+def broker():
+    return BrokerFactory(username="broker1")
+
+
+def declare_capacity(package):
+    Capacity.objects.create(
+        provider=ProviderFactory(),
+        zone=package.zone,
+        week_start=clock.week_start(clock.today()),
+        hours=Decimal("12.5"),
+    )
+
+
+# What the worklist shows, each changed by another connection, and what then appears.
+CHANGES = {
+    "priority": (
+        lambda p: Package.objects.filter(pk=p.pk).update(priority="urgent"),
+        'govuk-tag--red">Urgent',
+    ),
+    "zone": (lambda p: Zone.objects.filter(pk=p.zone_id).update(name="Exeter City"), "Exeter City"),
+    "person": (
+        lambda p: type(p.person).objects.filter(pk=p.person_id).update(postcode="EX9 1AA"),
+        "EX9, from",
+    ),
+    "offer": (lambda p: OfferFactory(package=p, provider__name="Gamma Care"), "Gamma Care"),
+    "capacity": (declare_capacity, "12.5 h"),
+    "escalation": (
+        lambda p: Package.objects.filter(pk=p.pk).update(escalated=True),
+        "app-status-tag--escalated",
+    ),
+}
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "table"])
+@pytest.mark.parametrize("change", CHANGES)
+def test_the_worklist_shows_a_change_made_since(broker, package, change, htmx):
+    client = signed_in(broker)
+    headers = {"HX-Request": "true"} if htmx else {}
+    first = client.get("/packages/worklist/", headers=headers)
+    assert client.get("/packages/worklist/", headers=headers).content == first.content
+    write, appears = CHANGES[change]
+    assert appears not in first.content.decode()
+    committed_elsewhere(lambda: write(package))
+    assert appears in client.get("/packages/worklist/", headers=headers).content.decode()
+
+
+def test_a_reused_worklist_costs_a_few_queries_however_many_packages(
+    broker, zone, django_assert_max_num_queries
+):
+    client = signed_in(broker)
+    OpenPackageFactory.create_batch(2, zone=zone)
+    rendered = client.get("/packages/worklist/")
+    with django_assert_max_num_queries(4) as reused:  # session, user, device, the check
+        assert client.get("/packages/worklist/").content == rendered.content
+    queries = len(reused)
+    OpenPackageFactory.create_batch(25, zone=zone)
+    client.get("/packages/worklist/")
+    with django_assert_max_num_queries(queries):
+        client.get("/packages/worklist/")
+
+
+def test_a_broker_never_gets_another_brokers_worklist(zone, package):
+    here = BrokerFactory(username="here")
+    here.zones.add(zone)
+    there = BrokerFactory(username="there")
+    there.zones.add(ZoneFactory(code="MID"))
+    assert f"Package {package.pk}<" in signed_in(here).get("/packages/worklist/").content.decode()
+    elsewhere = signed_in(there).get("/packages/worklist/").content.decode()
+    assert f"Package {package.pk}<" not in elsewhere
+    assert "Sign out there" in elsewhere
+
+
+def test_a_search_logs_the_people_shown_on_every_request(broker, package):
+    client = signed_in(broker)
+    url = f"/packages/worklist/?search={package.person.family_name}"
+    first = client.get(url)
+    assert client.get(url).content == first.content
+    assert PersonAccess.objects.filter(person=package.person, user=broker).count() == 2
+
+
+def test_the_worklist_renders_again_each_minute(broker, package, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 12, 4, 9, 30, 5, tzinfo=datetime.UTC), tick=False)
+    client = signed_in(broker)
+    assert "Updated at 09:30" in client.get("/packages/worklist/").content.decode()
+    time_machine.move_to(datetime.datetime(2026, 12, 4, 9, 31, 5, tzinfo=datetime.UTC), tick=False)
+    assert "Updated at 09:31" in client.get("/packages/worklist/").content.decode()
+
+
+def test_a_message_is_shown_not_a_reused_worklist(broker, package):
+    client = signed_in(broker)
+    client.get("/packages/worklist/")
+    client.post(f"/packages/{package.pk}/cancel/", {"cancel-reason": "Family will care"})
+    assert "cancelled" in client.get("/packages/worklist/").content.decode()
+    assert f"Package {package.pk}<" not in client.get("/packages/worklist/").content.decode()
