@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core import clock
+from core import clock, fresh
 from core.errors import Conflict
 from core.pages import paginate, wants_csv
 from core.permissions import require_role
@@ -44,13 +44,23 @@ def package_page_url(package_id) -> str:
 
 @login_required
 def portal_offers(request):
+    """The provider's offers, or their rows (htmx, every few seconds), reused while nothing
+    they show has changed (core.fresh)."""
     require_role(request.user, *ANSWERING_ROLES)
+    if wants_csv(request):
+        return _offers_csv(_filtered_offers(request)[1])
+    return fresh.page(request, lambda: (_offers_page(request), None))[0]
+
+
+def _filtered_offers(request):
     data = request.GET.copy()
     data.setdefault("status", OfferStatus.PENDING)
     offer_filter = OfferFilter(data, queryset=selectors.with_summary(offers_for(request.user)))
-    offers = offer_filter.qs.order_by("expires_at", "pk")
-    if wants_csv(request):
-        return _offers_csv(offers)
+    return offer_filter, offer_filter.qs.order_by("expires_at", "pk")
+
+
+def _offers_page(request):
+    offer_filter, offers = _filtered_offers(request)
     page, _ = paginate(request, offers)
     rows = [(offer, selectors.offer_summary(offer)) for offer in page]
     context = {

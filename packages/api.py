@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Role
-from core import clock
+from core import clock, fresh
 from core.permissions import BROKERS, has_role, may_broker_zone, role_permission
 from zones.postcodes import normalise_postcode
 from zones.selectors import zone_for_postcode
@@ -491,14 +491,33 @@ class PackageViewSet(
         return Response(self.get_serializer(package).data, status=status_code)
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        """A page of packages, each a view of its person; as JSON its bytes are reused while
+        nothing on the page has changed (core.fresh)."""
+        if request.accepted_renderer.format == "json":
+            vary = (request.accepted_media_type,)
+            response, person_ids = fresh.page(request, self._rendered_page, vary=vary)
+        else:
+            response, person_ids = self._page()
         services.log_people_access(
-            person_ids=[package.person_id for package in page],
+            person_ids=person_ids,
             user=request.user,
             request_or_ip=request,
             via=f"GET {request.path}",
         )
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return response
+
+    def _page(self):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return response, [package.person_id for package in page]
+
+    def _rendered_page(self):
+        """The page made into its bytes now, as DRF would after the view, to be kept."""
+        response, person_ids = self._page()
+        response.accepted_renderer = self.request.accepted_renderer
+        response.accepted_media_type = self.request.accepted_media_type
+        response.renderer_context = self.get_renderer_context()
+        return response.render(), person_ids
 
     def retrieve(self, request, *args, **kwargs):
         return self._respond(self.get_object().pk)
@@ -650,11 +669,30 @@ class ReviewsDueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.with_details(packages)
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        """A page of packages, each a view of its person; as JSON its bytes are reused while
+        nothing on the page has changed (core.fresh)."""
+        if request.accepted_renderer.format == "json":
+            vary = (request.accepted_media_type,)
+            response, person_ids = fresh.page(request, self._rendered_page, vary=vary)
+        else:
+            response, person_ids = self._page()
         services.log_people_access(
-            person_ids=[package.person_id for package in page],
+            person_ids=person_ids,
             user=request.user,
             request_or_ip=request,
             via=f"GET {request.path}",
         )
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return response
+
+    def _page(self):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return response, [package.person_id for package in page]
+
+    def _rendered_page(self):
+        """The page made into its bytes now, as DRF would after the view, to be kept."""
+        response, person_ids = self._page()
+        response.accepted_renderer = self.request.accepted_renderer
+        response.accepted_media_type = self.request.accepted_media_type
+        response.renderer_context = self.get_renderer_context()
+        return response.render(), person_ids

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from core import clock, panels
+from core import clock, fresh, panels
 from core.formats import date_text
 from core.permissions import has_role, require_role
 
@@ -32,16 +32,33 @@ from .common import error_summary, package_or_404, refusal_as_message
 
 @login_required
 def package_detail(request, pk):
+    """The package page, reused while nothing it shows has changed (core.fresh); a 404 is
+    never kept, and each request, rendered or not, is a view of the person's record."""
     require_role(request.user, *PACKAGE_READERS, Role.PROVIDER)
-    return _detail(request, package_or_404(request, pk))
+
+    def render_page():
+        package = package_or_404(request, pk)
+        return _page(request, package), package.person_id
+
+    response, person_id = fresh.page(request, render_page)
+    _log_view(request, person_id)
+    return response
 
 
 def _detail(request, package, status=200, **forms_):
-    """The package page; `forms_` are bound action forms to show with their errors."""
-    user = request.user
+    """The package page with bound action forms (`forms_`) showing their errors."""
+    _log_view(request, package.person_id)
+    return _page(request, package, status, **forms_)
+
+
+def _log_view(request, person_id):
     services.log_person_access(
-        person_id=package.person_id, user=user, request_or_ip=request, via=request.path
+        person_id=person_id, user=request.user, request_or_ip=request, via=request.path
     )
+
+
+def _page(request, package, status=200, **forms_):
+    user = request.user
     is_writer = has_role(user, *PACKAGE_WRITERS)
     context = {
         "package": package,
@@ -75,12 +92,17 @@ def _detail(request, package, status=200, **forms_):
 @login_required
 def package_live(request, pk):
     """The parts of the package page that brokering changes (its offers, the timeline),
-    which the page fetches again every few seconds while brokering runs (htmx). They show
-    no identity of the person, so a refresh is not another view of the record: opening
-    the page was logged."""
+    which the page fetches again every few seconds while brokering runs (htmx), reused
+    while nothing they show has changed (core.fresh). They show no identity of the
+    person, so a refresh is not another view of the record: opening the page was logged."""
     require_role(request.user, *PACKAGE_READERS, Role.PROVIDER)
-    package = package_or_404(request, pk)
-    return render(request, "packages/includes/package_live.html", _live_parts(request, package))
+
+    def render_live():
+        package = package_or_404(request, pk)
+        context = _live_parts(request, package)
+        return render(request, "packages/includes/package_live.html", context), None
+
+    return fresh.page(request, render_live)[0]
 
 
 def _live_parts(request, package):

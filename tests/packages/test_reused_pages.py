@@ -1,5 +1,6 @@
 """The polled package pages are reused while nothing they show has changed (core.fresh),
-and show any change committed since at once: the worklist.
+and show any change committed since at once: the worklist, the package page and its live
+part, the packages API's list.
 
 The tests commit (transaction=True): inside a test's transaction no page is reused.
 """
@@ -14,7 +15,7 @@ from django.db import connections
 from django.test import Client
 
 from core import clock
-from packages.models import Package, PersonAccess
+from packages.models import Package, PackageEvent, Person, PersonAccess
 from providers.models import Capacity
 from tests.brokering.factories import OfferFactory
 from tests.factories import BrokerFactory, OpenPackageFactory, ProviderFactory, ZoneFactory
@@ -151,3 +152,103 @@ def test_a_message_is_shown_not_a_reused_worklist(broker, package):
     client.post(f"/packages/{package.pk}/cancel/", {"cancel-reason": "Family will care"})
     assert "cancelled" in client.get("/packages/worklist/").content.decode()
     assert f"Package {package.pk}<" not in client.get("/packages/worklist/").content.decode()
+
+
+# --- the package page and its live part -------------------------------------------
+
+
+def add_event(package):
+    PackageEvent.objects.create(
+        package=package, kind="submitted", at=clock.now(), detail="Sent again by phone"
+    )
+
+
+PACKAGE_CHANGES = {
+    "person": (
+        lambda p: Person.objects.filter(pk=p.person_id).update(family_name="Trelawney"),
+        "Trelawney",
+    ),
+    "event": (add_event, "Sent again by phone"),
+    "offer": (lambda p: OfferFactory(package=p, provider__name="Gamma Care"), "Gamma Care"),
+    "zone": (lambda p: Zone.objects.filter(pk=p.zone_id).update(name="Exeter City"), "Exeter City"),
+}
+
+
+@pytest.mark.parametrize("change", PACKAGE_CHANGES)
+def test_the_package_page_shows_a_change_made_since(broker, package, change):
+    client = signed_in(broker)
+    url = f"/packages/{package.pk}/"
+    first = client.get(url)
+    assert client.get(url).content == first.content
+    write, appears = PACKAGE_CHANGES[change]
+    assert appears not in first.content.decode()
+    committed_elsewhere(lambda: write(package))
+    assert appears in client.get(url).content.decode()
+
+
+def test_the_live_part_shows_a_change_made_since(broker, package):
+    client = signed_in(broker)
+    url = f"/packages/{package.pk}/live/"
+    first = client.get(url, headers={"HX-Request": "true"})
+    assert client.get(url, headers={"HX-Request": "true"}).content == first.content
+    committed_elsewhere(lambda: add_event(package))
+    assert "Sent again by phone" in client.get(url, headers={"HX-Request": "true"}).content.decode()
+
+
+def test_each_request_for_the_package_page_is_logged(
+    broker, package, django_assert_max_num_queries
+):
+    client = signed_in(broker)
+    url = f"/packages/{package.pk}/"
+    first = client.get(url)
+    with django_assert_max_num_queries(5):  # session, user, device, the check, the log
+        assert client.get(url).content == first.content
+    assert PersonAccess.objects.filter(person=package.person, user=broker, via=url).count() == 2
+
+
+def test_a_package_outside_the_users_scope_stays_404(zone, package, provider_user):
+    here = BrokerFactory(username="here")
+    assert signed_in(here).get(f"/packages/{package.pk}/").status_code == 200
+    there = BrokerFactory(username="there")
+    there.zones.add(ZoneFactory(code="MID"))
+    client = signed_in(there)
+    assert client.get(f"/packages/{package.pk}/").status_code == 404
+    assert client.get(f"/packages/{package.pk}/").status_code == 404
+    assert signed_in(provider_user).get(f"/packages/{package.pk}/").status_code == 404
+    assert PersonAccess.objects.filter(user=there).count() == 0
+
+
+# --- the packages API's list ---------------------------------------------------------
+
+
+def test_the_packages_api_reuses_the_same_bytes_and_logs_its_people_each_time(
+    api, admin_user, package
+):
+    client = api(admin_user)
+    first = client.get("/api/v1/packages/")
+    again = client.get("/api/v1/packages/")
+    assert again.content == first.content
+    assert again.json()["results"][0]["id"] == package.pk
+    headers = ("Content-Type", "Vary", "Allow")
+    assert [again.get(h) for h in headers] == [first.get(h) for h in headers]
+    assert PersonAccess.objects.filter(person=package.person, user=admin_user).count() == 2
+
+
+def test_the_packages_api_shows_a_change_made_since(api, admin_user, package):
+    client = api(admin_user)
+    client.get("/api/v1/packages/")
+    committed_elsewhere(lambda: Package.objects.filter(pk=package.pk).update(priority="urgent"))
+    assert client.get("/api/v1/packages/").json()["results"][0]["priority"] == "urgent"
+
+
+def test_another_caller_never_gets_the_packages_apis_page(api, admin_user, provider_user, package):
+    assert api(admin_user).get("/api/v1/packages/").json()["count"] == 1
+    assert api(provider_user).get("/api/v1/packages/").json()["count"] == 0
+
+
+def test_the_packages_api_page_in_another_format_is_another(api, admin_user, package):
+    client = api(admin_user)
+    as_json = client.get("/api/v1/packages/")
+    indented = client.get("/api/v1/packages/", HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content != as_json.content
+    assert indented.json() == as_json.json()
