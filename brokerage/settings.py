@@ -433,11 +433,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's defaults keep their loggers at INFO whatever the root's level, and the
+        # records reach the root's console: LOG_LEVEL=WARNING still wrote the answers
+        # django.request notes at INFO (a race's refused accepts, brokering.api).
+        "django.request": {"level": LOG_LEVEL},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 AXES_VERBOSE = False

@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.log import log_response
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import OptionalChoiceField
+from core.errors import Conflict
 from core.permissions import role_permission
 from packages import selectors as package_selectors
 from packages import services as packages_services
@@ -138,6 +140,22 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action in ("accept", "decline"):
             return [AnswersOffers()]
         return super().get_permissions()
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, Conflict):
+            # An answer to an offer no longer open is a race's expected outcome (49 of 50
+            # clients of a broadcast), each one in the access log: logged at INFO with why,
+            # where Django's WARNING for every one would bury those an operator must act on.
+            log_response(
+                "Conflict: %s (%s)",
+                self.request.path,
+                str(exc),
+                response=response,
+                request=self.request,
+                level="info",
+            )
+        return response
 
     def _answer(self, offer):
         answered = selectors.with_summary(offers_for(self.request.user)).get(pk=offer.pk)

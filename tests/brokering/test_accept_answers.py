@@ -166,3 +166,26 @@ def test_a_refused_accept_compiles_no_query(api, users, offers, provider_org):
     with mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql):
         assert accept(client, offer.pk).status_code == 409
         assert SQLCompiler.as_sql.call_count == 0
+
+
+def test_a_refused_answer_is_logged_at_info_saying_why(
+    api, users, offers, provider_org, other_provider_org, caplog
+):
+    """A race's losers are expected (the access log has each): not a WARNING apiece."""
+    accept(api(users["provider"]), offers[provider_org.pk].pk)
+    caplog.set_level("INFO", logger="django.request")
+    client = api(users["other_provider"])
+    theirs = offers[other_provider_org.pk].pk
+
+    assert accept(client, theirs).status_code == 409
+    assert accept(client, theirs + 1000).status_code == 404
+
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "django.request"]
+    assert logged == [
+        (
+            "INFO",
+            f"Conflict: /api/v1/offers/{theirs}/accept/ (This offer is no longer available: "
+            "taken by another provider.)",
+        ),
+        ("WARNING", f"Not Found: /api/v1/offers/{theirs + 1000}/accept/"),
+    ]

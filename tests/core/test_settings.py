@@ -114,3 +114,18 @@ def test_production_static_files_collect_for_whitenoise(tmp_path):
     result = manage("collectstatic", "--noinput", tmp_path=tmp_path, **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+@pytest.mark.parametrize(("log_level", "noted"), [("WARNING", "False"), ("INFO", "True")])
+def test_log_level_holds_for_the_answers_django_notes(tmp_path, log_level, noted):
+    """Django's defaults put its loggers at INFO whatever the root's level: LOG_LEVEL=WARNING
+    still wrote django.request's INFO lines (a race's refused accepts)."""
+    result = run(
+        "-c",
+        "import django, logging; django.setup(); "
+        "print(logging.getLogger('django.request').isEnabledFor(logging.INFO))",
+        tmp_path=tmp_path,
+        LOG_LEVEL=log_level,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == noted
