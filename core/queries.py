@@ -2,6 +2,7 @@
 
 import copy
 import datetime
+import weakref
 from collections.abc import Callable
 
 from django.db import connections
@@ -58,9 +59,9 @@ class Prepared:
         prepared = self._shapes[key]
         if prepared is None:
             return list(self.build(**values))
-        queryset, compiler, sql, slots = prepared
+        queryset, compiler, sql, slots, converters = prepared
         params = tuple(values[slot] if slot else param for slot, param in slots)
-        return list(_with_sql(queryset, compiler, sql, params))
+        return list(_with_sql(queryset, compiler, sql, params, converters))
 
     def _prepare(self, key):
         builds = []
@@ -82,7 +83,9 @@ class Prepared:
             return None
         if {slot for slot, _ in slots} - {None} != set(first):
             return None
-        return queryset, compiler, sql, slots
+        # The converters of its columns' values, found once for each connection: asking every
+        # column for them again was most of what reading an offer with its package cost.
+        return queryset, compiler, sql, slots, weakref.WeakKeyDictionary()
 
 
 def _slot(param, first: dict, other, second: dict) -> str | None:
@@ -110,9 +113,9 @@ def _stand_in(kind, n, sample):
     return None
 
 
-def _with_sql(queryset, compiler, sql, params) -> QuerySet:
+def _with_sql(queryset, compiler, sql, params, converters) -> QuerySet:
     """`queryset` (a fresh copy) running `sql` with `params` through a copy of its compiler,
-    on this thread's connection."""
+    on this thread's connection (its columns' converters kept in `converters` for it)."""
     connection = connections[queryset.db]
     if queryset.query.select_for_update and connection.get_autocommit():
         raise TransactionManagementError(
@@ -121,6 +124,13 @@ def _with_sql(queryset, compiler, sql, params) -> QuerySet:
     runs = copy.copy(compiler)
     runs.connection = connection
     runs.as_sql = lambda *args, **kwargs: (sql, params)
+
+    def get_converters(expressions):
+        if connection not in converters:
+            converters[connection] = type(runs).get_converters(runs, expressions)
+        return converters[connection]
+
+    runs.get_converters = get_converters
     fresh = queryset.all()
     fresh.query.get_compiler = lambda *args, **kwargs: runs
     return fresh

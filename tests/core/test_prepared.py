@@ -1,13 +1,18 @@
 """Queries compiled once (core.queries.Prepared) answer what the queryset itself answers."""
 
 import datetime
+import threading
+import uuid
 
 import pytest
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
 
+from accounts.models import ApiToken
+from accounts.tokens import issue
 from core.queries import Prepared
 from providers.models import Contract, ContractRole
-from tests.factories import ContractFactory, ProviderFactory, ZoneFactory
+from tests.factories import ContractFactory, ProviderFactory, ProviderUserFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +93,32 @@ def test_none_is_built_as_usual(market):
     answered = prepared(zone_id=market[1].pk, today=today, role=None)
     assert facts(answered) == facts(contracts(zone_id=market[1].pk, today=today))
     assert not prepared._shapes
+
+
+def tokens(*, token_key):
+    return ApiToken.objects.filter(token_key=token_key).select_related("user")
+
+
+def token_facts(rows):
+    return [(t.pk, t.digest, t.expiry, t.user.pk, t.user.date_joined, t.user.role) for t in rows]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_values_are_converted_as_the_queryset_converts_them_on_every_connection():
+    """Each column's converters are found once for each connection, not once for all."""
+    token, _ = issue(ProviderUserFactory())
+    prepared = Prepared(tokens)
+    expected = token_facts(tokens(token_key=token.token_key))
+    assert isinstance(expected[0][0], uuid.UUID) and expected[0][2].tzinfo is not None
+    answers = [token_facts(prepared(token_key=token.token_key)) for _ in range(2)]
+
+    def elsewhere():
+        try:
+            answers.append(token_facts(prepared(token_key=token.token_key)))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert answers == [expected] * 3
