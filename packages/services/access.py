@@ -2,6 +2,8 @@
 
 import ipaddress
 
+from django.db import connection
+
 from core import clock
 from core.net import client_ip
 
@@ -15,13 +17,25 @@ def log_person_access(*, person_id, user, request_or_ip, via) -> PersonAccess:
     )
 
 
+# A list's people in one statement, as an array: bulk_create prepares each row's values
+# in Python, which was most of the time a reused page of 50 packages took (core.fresh).
+PEOPLE_SEEN = f"""
+INSERT INTO {PersonAccess._meta.db_table} (person_id, user_id, at, ip_address, via)
+SELECT person_id, %s, %s, %s::inet, %s FROM unnest(%s::bigint[]) AS person_id
+"""
+
+
 def log_people_access(*, person_ids, user, request_or_ip, via) -> None:
     """The same for a list that shows several people at once (one row each)."""
-    now, ip = clock.now(), _ip(request_or_ip)
-    PersonAccess.objects.bulk_create(
-        PersonAccess(person_id=pk, user=user, at=now, ip_address=ip, via=via)
-        for pk in dict.fromkeys(person_ids)
-    )
+    now, ip, person_ids = clock.now(), _ip(request_or_ip), list(dict.fromkeys(person_ids))
+    if connection.vendor != "postgresql":
+        PersonAccess.objects.bulk_create(
+            PersonAccess(person_id=pk, user=user, at=now, ip_address=ip, via=via)
+            for pk in person_ids
+        )
+    elif person_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(PEOPLE_SEEN, [user.pk, now, ip, via, person_ids])
 
 
 def _ip(request_or_ip):

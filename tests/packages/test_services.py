@@ -22,6 +22,7 @@ from packages.models import (
 from tests.factories import (
     OpenPackageFactory,
     PackageFactory,
+    PersonFactory,
     PlacedPackageFactory,
     ProviderFactory,
 )
@@ -288,6 +289,26 @@ def test_log_person_access_takes_a_request_or_an_address(broker, zone, rf):
         "2001:db8::1",
         None,
     ]
+
+
+def test_log_people_access_writes_each_person_once_with_who_when_and_where(broker, zone, rf):
+    first, second = PersonFactory(), PersonFactory()
+    request = rf.get("/", REMOTE_ADDR="2001:db8::1")
+    services.log_people_access(
+        person_ids=[first.pk, second.pk, first.pk], user=broker, request_or_ip=request, via="v"
+    )
+    services.log_people_access(person_ids=[], user=broker, request_or_ip=None, via="w")
+    services.log_people_access(person_ids=[second.pk], user=broker, request_or_ip=None, via="w")
+    rows = PersonAccess.objects.order_by("pk").values_list(
+        "person", "user", "ip_address", "via", "at"
+    )
+    now = timezone.now()
+    assert [row[:4] for row in rows] == [
+        (first.pk, broker.pk, "2001:db8::1", "v"),
+        (second.pk, broker.pk, "2001:db8::1", "v"),
+        (second.pk, broker.pk, None, "w"),
+    ]
+    assert all(abs(row[4] - now) < datetime.timedelta(seconds=5) for row in rows)
 
 
 @pytest.mark.django_db(transaction=True)
