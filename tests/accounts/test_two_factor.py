@@ -3,9 +3,12 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import tokens
 from core import clock
 from tests.factories import PASSWORD
 
@@ -94,6 +97,17 @@ def test_the_password_alone_cannot_set_up_another_app(client, broker):
 def test_the_session_reaches_no_api_before_the_code(client, broker):
     sign_in(client, broker)
     assert client.get("/api/v1/zones/").status_code == 403
+
+
+def test_a_token_call_beside_a_session_reads_neither_the_session_nor_its_user(client, broker):
+    """The API answers for itself (accounts.authentication): the middleware asking for a
+    code does not read the session first, so a token's call costs its token's read alone."""
+    sign_in(client, broker)
+    _, key = tokens.issue(broker)
+    client.get("/api/v1/zones/", HTTP_AUTHORIZATION=f"Token {key}")  # the content types read
+    with CaptureQueriesContext(connection) as called:
+        assert client.get("/api/v1/zones/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+    assert not [q for q in called.captured_queries if "django_session" in q["sql"]]
 
 
 def test_provider_users_are_not_asked(client, provider_user):
