@@ -384,6 +384,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Cache: in production shared by every web process, so login throttling counts across them
+# and a page one process rendered is reused by the others (core.fresh).
 CACHES = {
     "default": env_url(
         "CACHE_URL",

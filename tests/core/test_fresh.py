@@ -16,7 +16,7 @@ from django.db import connection, connections, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from core import clock, fresh
+from core import clock, fresh, tasks
 from packages.models import PersonAccess
 from tests.factories import BrokerFactory, PersonFactory, ZoneFactory
 from zones.models import Zone
@@ -293,3 +293,11 @@ def test_forgetting_old_changes_keeps_the_recent_and_those_after_a_running_one()
     with connection.cursor() as cursor:
         cursor.execute("SELECT xid::text FROM core_change")
         assert cursor.fetchall() == [("2",)]
+
+
+def test_the_hourly_task_forgets_old_changes(settings):
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "core.tasks.forget_old_changes" in schedule
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO core_change (xid, at) VALUES ('3', now() - interval '2 days')")
+    assert tasks.forget_old_changes() == {"changes": 1}
