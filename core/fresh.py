@@ -134,6 +134,7 @@ def _key(request, vary):
         connection.vendor != "postgresql"
         or connection.in_atomic_block
         or request.method != "GET"
+        or not request.user.is_authenticated
         or len(messages.get_messages(request))  # the page would show (and use up) them
     ):
         return None

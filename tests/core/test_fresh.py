@@ -10,6 +10,7 @@ import threading
 import pytest
 from django.apps import apps
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, connections, transaction
@@ -191,6 +192,14 @@ def test_a_message_added_by_the_render_is_not_kept(request_):
     again = signed_in(request_.user)
     again.session = request_.session
     shown(again, render)
+    assert render.renders == 2
+
+
+def test_a_page_for_nobody_signed_in_renders_every_time(request_):
+    request_.user = AnonymousUser()
+    render = ZoneNames()
+    shown(request_, render)
+    shown(request_, render)
     assert render.renders == 2
 
 
