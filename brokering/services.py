@@ -27,6 +27,7 @@ from zones.models import AllocationMode, Zone
 from . import allocation, eligibility, notices, signals, tasks
 from .models import DeclineReason, Offer, OfferStatus, Retry, WithdrawnBecause
 
+NO_LONGER_AVAILABLE = "This package is no longer available: it has been placed or closed."
 WHY_NOT_PENDING = {
     OfferStatus.ACCEPTED: "This offer has already been accepted.",
     OfferStatus.DECLINED: "This offer has already been declined.",
@@ -49,6 +50,16 @@ ANSWERED = {
 
 def _locking(*, package_id):
     return Package.objects.select_for_update().filter(pk=package_id)
+
+
+# Package.seeking_provider as a filter.
+_SEEKING = Q(status=PackageStatus.OPEN) | Q(
+    handed_back_until__isnull=False, next_provider__isnull=True
+)
+
+
+def _locking_if_seeking(*, package_id):
+    return Package.objects.select_for_update().filter(_SEEKING, pk=package_id)
 
 
 def _locking_with_zone(*, package_id):
@@ -95,6 +106,7 @@ def _expiring(*, now):
 # package, each step asks whether an offer is pending, the sweep reads three lists every
 # minute, and building these costs the ORM more than the database takes to run them.
 _LOCKING = Prepared(_locking)
+_LOCKING_IF_SEEKING = Prepared(_locking_if_seeking)
 _LOCKING_WITH_ZONE = Prepared(_locking_with_zone)
 _PENDING_IN_ROUND = Prepared(_pending_in_round)
 _ESCALATED = Prepared(_escalated)
@@ -291,8 +303,13 @@ def accept_offer(*, offer_id, by, offer=None) -> Offer:
     _require_available(offer.package)
     try:
         with transaction.atomic(), audit.together():
-            package = _locked_package(offer.package_id)
-            _require_available(package)
+            # Locked only while it still seeks a provider: the accepts queued behind the
+            # winner's lock are all let go when it commits (PostgreSQL reads the row again
+            # and it no longer matches), where each took the lock in turn to find it placed.
+            found = _LOCKING_IF_SEEKING(package_id=offer.package_id)
+            if not found:
+                raise Conflict(NO_LONGER_AVAILABLE)
+            package = found[0]
             provider = Provider.objects.select_for_update(no_key=True).get(pk=offer.provider_id)
             placed = (
                 eligibility.placed_hours(provider.pk)
@@ -379,7 +396,7 @@ def moved_on_beyond_cap(*, offer_ids) -> None:
 
 def _require_available(package):
     if not package.seeking_provider:
-        raise Conflict("This package is no longer available: it has been placed or closed.")
+        raise Conflict(NO_LONGER_AVAILABLE)
 
 
 def _why_not(offer) -> str:

@@ -2,7 +2,9 @@
 
 import datetime
 import threading
+import time
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 import time_machine
@@ -122,3 +124,57 @@ def test_a_capped_provider_accepting_many_packages_at_once_stays_within_its_cap(
     assert sorted(outcomes) == ["conflict"] * 8 + ["won"] * 2
     placed = Package.objects.filter(provider=capped, status=PackageStatus.PLACED)
     assert placed.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accepts_queued_behind_the_winners_lock_are_refused_once_it_commits():
+    """Those that read their offer pending wait for the package's lock, and are let go
+    saying why when the winner commits (not one of them places it again)."""
+    zone, _ = market(AllocationMode.BROADCAST, framework=3)
+    package = open_package(zone)
+    winner, *losers = services.advance_brokering(package_id=package.pk)
+    placed, release = threading.Event(), threading.Event()
+    place = services._place_by_offer
+
+    def place_then_hold(offer, package, *, by):
+        place(offer, package, by=by)
+        placed.set()
+        assert release.wait(30)
+
+    answers = {}
+
+    def accept(offer_id):
+        try:
+            services.accept_offer(offer_id=offer_id, by=None)
+            answers[offer_id] = "won"
+        except Conflict as refused:
+            answers[offer_id] = str(refused)
+        finally:
+            connection.close()
+
+    with mock.patch.object(services, "_place_by_offer", place_then_hold):
+        threads = [threading.Thread(target=accept, args=(winner.pk,))]
+        threads[0].start()
+        assert placed.wait(30)
+        threads += [threading.Thread(target=accept, args=(o.pk,)) for o in losers]
+        for thread in threads[1:]:
+            thread.start()
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        with connection.cursor() as cursor:
+            for _ in range(300):
+                cursor.execute(waiting)
+                if cursor.fetchone()[0] == len(losers):
+                    break
+                time.sleep(0.01)
+            else:
+                pytest.fail("the losers did not queue for the package's lock")
+        release.set()
+        for thread in threads:
+            thread.join()
+
+    refused = "This package is no longer available: it has been placed or closed."
+    assert answers == {winner.pk: "won"} | {o.pk: refused for o in losers}
+    assert Offer.objects.filter(status=OfferStatus.ACCEPTED).get().pk == winner.pk
