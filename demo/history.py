@@ -208,6 +208,9 @@ class _History:
             submitted_at=submitted,
             waiting_since=submitted,
         )
+        # As recording a referral sets it (packages.services.referrals): the Reviews due
+        # list and the review_due notices have the demo's packages to work on.
+        package.review_due_on = package.first_review_due_on
         plan = {
             "person": person,
             "package": package,

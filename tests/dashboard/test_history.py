@@ -96,3 +96,13 @@ def test_history_keeps_the_delivery_rollup_in_step(short_history):
     )
     assert len(kept) > 100
     assert kept == set(rollup.recomputed())
+
+
+def test_each_package_of_the_history_has_its_first_review_due_as_a_referral_would(short_history):
+    """Its start date plus its zone's review_after_days, as recording a referral sets it:
+    else the Reviews due list and its notices have nothing of the demo's to show."""
+    packages = Package.objects.filter(person__nhs_number__startswith="9995").select_related("zone")
+    assert packages.exists()
+    for package in packages:
+        due = package.start_date + datetime.timedelta(days=package.zone.review_after_days)
+        assert package.review_due_on == due, package.pk
