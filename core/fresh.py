@@ -14,6 +14,7 @@ a snapshot proves nothing about what others see), every page renders as before.
 """
 
 import hashlib
+import threading
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +26,8 @@ from core import clock
 
 # An entry is checked on every use; the timeout only lets unused pages go.
 TIMEOUT_SECONDS = 120
+# Renders wait for one of these, picked by the page's key: many more than a process's threads.
+_RENDERING = [threading.Lock() for _ in range(256)]
 
 # Tables with no trigger, and why. Every other table of a model has one: a test holds
 # every model's table to this, so a migration adding a model adds `track(...)` for it.
@@ -100,14 +103,28 @@ def page(request, render, *, vary=()):
     key = _key(request, vary)
     if key is None:
         return render()
+    reused = _reused(request, key)
+    if reused:
+        return reused
+    # One render of a page at a time in this process (the polls of one page come together
+    # as the minute turns): those waiting reuse it, rather than each render it again.
+    with _RENDERING[int(key[-8:], 16) % len(_RENDERING)]:
+        return _reused(request, key) or _rendered(request, render, key)
+
+
+def _reused(request, key):
     entry = cache.get(key)
-    if entry is not None and _unchanged_since(entry["snapshot"]):
-        if entry["csrf_secret"]:
-            # The page's forms carry a token of this secret: the answer sets it as the
-            # render did (CsrfViewMiddleware reads these, as get_token leaves them).
-            request.META["CSRF_COOKIE"] = entry["csrf_secret"]
-            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-        return HttpResponse(entry["content"], headers=entry["headers"]), entry["shown"]
+    if entry is None or not _unchanged_since(entry["snapshot"]):
+        return None
+    if entry["csrf_secret"]:
+        # The page's forms carry a token of this secret: the answer sets it as the render
+        # did (CsrfViewMiddleware reads these, as get_token leaves them).
+        request.META["CSRF_COOKIE"] = entry["csrf_secret"]
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    return HttpResponse(entry["content"], headers=entry["headers"]), entry["shown"]
+
+
+def _rendered(request, render, key):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_current_snapshot()::text")
         snapshot = cursor.fetchone()[0]

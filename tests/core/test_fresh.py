@@ -6,6 +6,7 @@ The tests commit (transaction=True): a snapshot proves nothing inside a test's t
 
 import datetime
 import threading
+import time
 
 import pytest
 from django.apps import apps
@@ -141,6 +142,25 @@ def test_each_session_has_its_own_page(zone):
     shown(signed_in(broker), render)
     shown(signed_in(broker), render)
     assert render.renders == 2
+
+
+def test_requests_for_a_page_being_rendered_wait_for_it_and_reuse_it(request_):
+    render = ZoneNames(during=lambda: time.sleep(0.3))
+    answers = []
+
+    def ask():
+        again = signed_in(request_.user)
+        again.session = request_.session
+        answers.append(shown(again, render))
+        connections.close_all()
+
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == ["Exeter"] * 3
+    assert render.renders == 1
 
 
 def test_the_page_of_another_path_or_htmx_target_is_another(request_):
