@@ -52,14 +52,8 @@ def _locking(*, package_id):
     return Package.objects.select_for_update().filter(pk=package_id)
 
 
-# Package.seeking_provider as a filter.
-_SEEKING = Q(status=PackageStatus.OPEN) | Q(
-    handed_back_until__isnull=False, next_provider__isnull=True
-)
-
-
 def _locking_if_seeking(*, package_id):
-    return Package.objects.select_for_update().filter(_SEEKING, pk=package_id)
+    return Package.objects.select_for_update().filter(SEEKING_PROVIDER, pk=package_id)
 
 
 def _locking_with_zone(*, package_id):
