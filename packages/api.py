@@ -669,30 +669,11 @@ class ReviewsDueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.with_details(packages)
 
     def list(self, request, *args, **kwargs):
-        """A page of packages, each a view of its person; as JSON its bytes are reused while
-        nothing on the page has changed (core.fresh)."""
-        if request.accepted_renderer.format == "json":
-            vary = (request.accepted_media_type,)
-            response, person_ids = fresh.page(request, self._rendered_page, vary=vary)
-        else:
-            response, person_ids = self._page()
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         services.log_people_access(
-            person_ids=person_ids,
+            person_ids=[package.person_id for package in page],
             user=request.user,
             request_or_ip=request,
             via=f"GET {request.path}",
         )
-        return response
-
-    def _page(self):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        return response, [package.person_id for package in page]
-
-    def _rendered_page(self):
-        """The page made into its bytes now, as DRF would after the view, to be kept."""
-        response, person_ids = self._page()
-        response.accepted_renderer = self.request.accepted_renderer
-        response.accepted_media_type = self.request.accepted_media_type
-        response.renderer_context = self.get_renderer_context()
-        return response.render(), person_ids
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
