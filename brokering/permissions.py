@@ -1,5 +1,7 @@
 """Who may see which offers: one scoped queryset, for the portal, the package page and the API."""
 
+from django.db import connection
+
 from accounts.models import Role
 from core.permissions import ALL_ORGANISATIONS, BROKERS, PROVIDER_ACTORS, has_role, in_broker_zones
 from core.queries import Prepared
@@ -57,6 +59,9 @@ _ONE_OFFER = {scope: _one_offer(scope) for scope in (EVERY, BROKER_ZONES, OWN, N
 def offer_for(user, pk: int) -> Offer | None:
     """offers_for(user).select_related("package").get(pk=pk), or None when the user may not
     see it."""
+    low, high = connection.ops.integer_field_range(Offer._meta.pk.get_internal_type())
+    if not low <= pk <= high:
+        return None  # as the ORM answers it, asking nothing (SQLite cannot take the number)
     scope, values = _scope(user)
     found = _ONE_OFFER[scope](pk=pk, **values)
     return found[0] if found else None

@@ -104,7 +104,7 @@ def test_a_role_that_never_answers_offers_is_403(api, users, offers, provider_or
 def test_an_offer_the_provider_may_not_see_is_404(api, users, offers, other_provider_org):
     client = api(users["provider"])
     theirs = offers[other_provider_org.pk].pk
-    for offer_id in (theirs, theirs + 1000, -1, 2**63, 10**30):
+    for offer_id in (theirs, theirs + 1000, -1, 2**63 - 1, 2**63, -(2**63) - 1, 10**30):
         assert answer(accept(client, offer_id)) == (404, NOT_FOUND), offer_id
     for offer_id in ("x1", "1e3", "1.5"):
         assert answer(accept(client, offer_id)) == (404, NOT_AN_ID), offer_id
