@@ -53,7 +53,7 @@ def _one_offer(scope):
 
 # An answer reads its offer by id: compiled once for each reach, where building and compiling
 # the query cost the ORM more than the database takes (most of a race's accepts are refused).
-_ONE_OFFER = {scope: _one_offer(scope) for scope in (EVERY, BROKER_ZONES, OWN, NONE)}
+_ONE_OFFER = {scope: _one_offer(scope) for scope in (EVERY, BROKER_ZONES, OWN)}
 
 
 def offer_for(user, pk: int) -> Offer | None:
@@ -63,5 +63,7 @@ def offer_for(user, pk: int) -> Offer | None:
     if not low <= pk <= high:
         return None  # as the ORM answers it, asking nothing (SQLite cannot take the number)
     scope, values = _scope(user)
+    if scope == NONE:
+        return None  # none() has no SQL to compile
     found = _ONE_OFFER[scope](pk=pk, **values)
     return found[0] if found else None

@@ -6,6 +6,7 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db.models.sql.compiler import SQLCompiler
 from django.test import override_settings
 
@@ -13,7 +14,9 @@ from accounts import tokens
 from accounts.models import ApiToken, User
 from brokering import services
 from brokering.models import Offer, OfferStatus
+from brokering.permissions import offer_for, offers_for
 from core import clock
+from tests.factories import ZoneFactory
 from zones.models import AllocationMode
 
 from .factories import market, open_package
@@ -189,3 +192,27 @@ def test_a_refused_answer_is_logged_at_info_saying_why(
         ),
         ("WARNING", f"Not Found: /api/v1/offers/{theirs + 1000}/accept/"),
     ]
+
+
+@pytest.mark.parametrize("role", ["admin", "broker", "commissioner", "finance", "provider"])
+def test_offer_for_finds_what_offers_for_shows(users, offers, provider_org, role):
+    """The accept's compiled read (offer_for) answers as the scoped queryset, for any
+    reach, a user who sees nothing included (an anonymous one, a deactivated one)."""
+    user = users[role]
+    for offer in offers.values():
+        expected = offers_for(user).filter(pk=offer.pk).first()
+        assert offer_for(user, offer.pk) == expected
+    assert offer_for(AnonymousUser(), offers[provider_org.pk].pk) is None
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.refresh_from_db()
+    assert offer_for(user, offers[provider_org.pk].pk) is None
+
+
+def test_offer_for_keeps_a_broker_to_its_zones(users, offers, provider_org):
+    broker, offer = users["broker"], offers[provider_org.pk]
+    assert offer_for(broker, offer.pk) == offer
+    broker.zones.add(ZoneFactory(districts=["TQ1"]))
+    broker = User.objects.get(pk=broker.pk)
+    assert offer_for(broker, offer.pk) is None
+    broker.zones.add(offer.package.zone)
+    assert offer_for(User.objects.get(pk=broker.pk), offer.pk) == offer
