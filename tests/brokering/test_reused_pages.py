@@ -4,40 +4,17 @@
 The tests commit (transaction=True): inside a test's transaction no page is reused.
 """
 
-import threading
-
 import pytest
-from django.conf import settings
-from django.db import connections
-from django.test import Client
 
 from brokering.models import Offer, OfferStatus
 from packages.models import Package
 from tests.brokering.factories import OfferFactory
 from tests.factories import OpenPackageFactory, ProviderFactory, ProviderUserFactory
+from tests.reuse import committed_elsewhere, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PORTAL = "/brokering/offers/"
-
-
-def committed_elsewhere(work):
-    def run():
-        try:
-            work()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    client.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
-    return client
 
 
 @pytest.fixture

@@ -21,23 +21,10 @@ from django.test import RequestFactory
 from core import clock, fresh, tasks
 from packages.models import PersonAccess
 from tests.factories import BrokerFactory, PersonFactory, ZoneFactory
+from tests.reuse import committed_elsewhere
 from zones.models import Zone
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def in_another_connection(work):
-    """Run `work` in a thread of its own: its own connection, committing on its own."""
-
-    def run():
-        try:
-            work()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
 
 
 class ZoneNames:
@@ -88,7 +75,7 @@ def test_a_page_is_reused_while_nothing_changes(request_):
 def test_a_change_committed_since_is_shown(request_, zone):
     render = ZoneNames()
     shown(request_, render)
-    in_another_connection(lambda: Zone.objects.filter(pk=zone.pk).update(name="Exeter City"))
+    committed_elsewhere(lambda: Zone.objects.filter(pk=zone.pk).update(name="Exeter City"))
     assert shown(request_, render) == "Exeter City"
     assert render.renders == 2
 
@@ -97,7 +84,7 @@ def test_a_change_committed_during_the_render_is_never_reused(request_, zone):
     def change():
         Zone.objects.filter(pk=zone.pk).update(name="Exeter City")
 
-    render = ZoneNames(during=lambda: in_another_connection(change))
+    render = ZoneNames(during=lambda: committed_elsewhere(change))
     assert shown(request_, render) == "Exeter"  # read before the change
     render.during = None
     assert shown(request_, render) == "Exeter City"

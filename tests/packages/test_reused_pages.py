@@ -6,45 +6,19 @@ The tests commit (transaction=True): inside a test's transaction no page is reus
 """
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.db import connections
-from django.test import Client
 
 from core import clock
 from packages.models import Package, PackageEvent, Person, PersonAccess
 from providers.models import Capacity
 from tests.brokering.factories import OfferFactory
 from tests.factories import BrokerFactory, OpenPackageFactory, ProviderFactory, ZoneFactory
+from tests.reuse import committed_elsewhere, signed_in
 from zones.models import Zone
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def committed_elsewhere(work):
-    """Run `work` in a connection of its own, as another request or the worker would."""
-
-    def run():
-        try:
-            work()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-
-
-def signed_in(user):
-    """A browser signed in as `user` that holds its CSRF cookie (a page's first answer sets
-    it, and it is part of what a page is kept under)."""
-    client = Client()
-    client.force_login(user)
-    client.cookies[settings.CSRF_COOKIE_NAME] = "a" * 32
-    return client
 
 
 @pytest.fixture
